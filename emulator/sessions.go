@@ -1,0 +1,540 @@
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"database/sql"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+const (
+	jwtLifetime        = 5 * time.Minute
+	defaultSessionMins = 60
+	minSessionMins     = 5
+	maxSessionMins     = 527040
+)
+
+// signingKey is the RSA key session JWTs are signed with; generated once, kept in the kv table.
+type signingKey struct {
+	kid  string
+	priv *rsa.PrivateKey
+}
+
+func loadOrCreateKey(ctx context.Context, db *sql.DB, _ time.Time) (*signingKey, error) {
+	pemText, ok, err := getKV(ctx, db, "jwt_private_key")
+	if err != nil {
+		return nil, err
+	}
+	kid, _, err := getKV(ctx, db, "jwt_kid")
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		block, _ := pem.Decode([]byte(pemText))
+		if block == nil {
+			return nil, errors.New("emulator: stored signing key is not PEM")
+		}
+		priv, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("emulator: parse stored signing key: %w", err)
+		}
+		return &signingKey{kid: kid, priv: priv}, nil
+	}
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: generate signing key: %w", err)
+	}
+	k := &signingKey{kid: "jwk-test-" + newUUID(), priv: priv}
+	pemText = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(priv)}))
+	if err := putKV(ctx, db, "jwt_private_key", pemText); err != nil {
+		return nil, err
+	}
+	if err := putKV(ctx, db, "jwt_kid", k.kid); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *signingKey) jwk() map[string]any {
+	pub := k.priv.PublicKey
+	return map[string]any{
+		"kty": "RSA", "use": "sig", "key_ops": []string{"verify"}, "alg": "RS256",
+		"kid": k.kid, "x5c": []string{},
+		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+	}
+}
+
+// jwks handles GET /v1/b2b/sessions/jwks/{project_id} (no auth, like the real API).
+func (e *Emulator) jwks(_ context.Context, _ *sql.Tx, r *http.Request) (map[string]any, error) {
+	if r.PathValue("project_id") != e.cfg.ProjectID {
+		return nil, newAPIError(404, "project_not_found", "Project could not be found.")
+	}
+	return map[string]any{"keys": []any{e.keys.jwk()}}, nil
+}
+
+// memberSession is the MemberSession wire object.
+type memberSession struct {
+	MemberSessionID       string         `json:"member_session_id"`
+	MemberID              string         `json:"member_id"`
+	StartedAt             string         `json:"started_at"`
+	LastAccessedAt        string         `json:"last_accessed_at"`
+	ExpiresAt             string         `json:"expires_at"`
+	AuthenticationFactors []authFactor   `json:"authentication_factors"`
+	OrganizationID        string         `json:"organization_id"`
+	Roles                 []string       `json:"roles"`
+	CustomClaims          map[string]any `json:"custom_claims"`
+}
+
+func (s *sessionRow) wire(m *storedMember) memberSession {
+	factors := s.Factors
+	if factors == nil {
+		factors = []authFactor{}
+	}
+	return memberSession{
+		MemberSessionID: s.ID, MemberID: s.MemberID,
+		StartedAt: ts(s.StartedAt), LastAccessedAt: ts(s.LastAccessedAt), ExpiresAt: ts(s.ExpiresAt),
+		AuthenticationFactors: factors, OrganizationID: s.OrgID, Roles: m.roleIDs(), CustomClaims: s.CustomClaims,
+	}
+}
+
+// signJWT issues a 5-minute session JWT for s, with the claim layout of the real API.
+func (e *Emulator) signJWT(s *sessionRow, m *storedMember, o *organization) (string, error) {
+	now := e.now()
+	claims := jwt.MapClaims{}
+	for k, v := range s.CustomClaims {
+		claims[k] = v
+	}
+	factors := s.Factors
+	if factors == nil {
+		factors = []authFactor{}
+	}
+	claims["sub"] = m.MemberID
+	claims["iss"] = "stytch.com/" + e.cfg.ProjectID
+	claims["aud"] = []string{e.cfg.ProjectID}
+	claims["iat"] = now.Unix()
+	claims["nbf"] = now.Unix()
+	claims["exp"] = now.Add(jwtLifetime).Unix()
+	delete(claims, "jti")
+	claims["https://stytch.com/session"] = map[string]any{
+		"id":                     s.ID,
+		"started_at":             ts(s.StartedAt),
+		"last_accessed_at":       ts(s.LastAccessedAt),
+		"expires_at":             ts(s.ExpiresAt),
+		"attributes":             map[string]any{"ip_address": "", "user_agent": ""},
+		"authentication_factors": factors,
+		"roles":                  m.roleIDs(),
+	}
+	claims["https://stytch.com/organization"] = map[string]any{
+		"organization_id": o.OrganizationID,
+		"slug":            o.OrganizationSlug,
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	tok.Header["kid"] = e.keys.kid
+	signed, err := tok.SignedString(e.keys.priv)
+	if err != nil {
+		return "", fmt.Errorf("sign session jwt: %w", err)
+	}
+	return signed, nil
+}
+
+// sessionIDFromJWT verifies a session JWT's signature, issuer and audience — but not its
+// expiry: an exp-expired JWT still names a session that may be alive.
+func (e *Emulator) sessionIDFromJWT(raw string) (string, error) {
+	var claims jwt.MapClaims
+	_, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
+		if kid, _ := t.Header["kid"].(string); kid != e.keys.kid {
+			return nil, errors.New("unknown kid")
+		}
+		return &e.keys.priv.PublicKey, nil
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
+	if err != nil {
+		return "", newAPIError(401, "unable_to_parse_session_jwt", "The session JWT could not be parsed or its signature is invalid.")
+	}
+	if iss, _ := claims.GetIssuer(); iss != "stytch.com/"+e.cfg.ProjectID {
+		return "", newAPIError(401, "jwt_invalid_issuer", "The session JWT has an invalid issuer.")
+	}
+	aud, _ := claims.GetAudience()
+	audOK := false
+	for _, a := range aud {
+		audOK = audOK || a == e.cfg.ProjectID
+	}
+	if !audOK {
+		return "", newAPIError(401, "jwt_invalid_audience", "The session JWT has an invalid audience.")
+	}
+	sc, _ := claims["https://stytch.com/session"].(map[string]any)
+	id, _ := sc["id"].(string)
+	if id == "" {
+		return "", errSessionNotFound
+	}
+	return id, nil
+}
+
+// lookupSession finds the live session for exactly one of token and jwt.
+func (e *Emulator) lookupSession(ctx context.Context, q querier, token, jwtStr string) (*sessionRow, error) {
+	switch {
+	case token != "" && jwtStr != "":
+		return nil, newAPIError(400, "too_many_session_arguments", "Provide only one of session_token or session_jwt.")
+	case token != "":
+		return getSession(ctx, q, "token", token, e.now())
+	case jwtStr != "":
+		id, err := e.sessionIDFromJWT(jwtStr)
+		if err != nil {
+			return nil, err
+		}
+		return getSession(ctx, q, "id", id, e.now())
+	default:
+		return nil, newAPIError(400, "no_session_arguments", "Provide one of session_token or session_jwt.")
+	}
+}
+
+// sessionDuration validates session_duration_minutes (0 = absent ⇒ def).
+func sessionDuration(mins, def int) (time.Duration, error) {
+	if mins == 0 {
+		mins = def
+	}
+	if mins < minSessionMins || mins > maxSessionMins {
+		return 0, errDuration
+	}
+	return time.Duration(mins) * time.Minute, nil
+}
+
+type issued struct {
+	session *sessionRow
+	jwt     string
+}
+
+// issueSession creates a session for m in o with the given factors.
+func (e *Emulator) issueSession(ctx context.Context, tx *sql.Tx, m *storedMember, o *organization, factors []authFactor, d time.Duration, claims map[string]any) (*issued, error) {
+	now := e.now()
+	if claims == nil {
+		claims = map[string]any{}
+	}
+	s := &sessionRow{
+		ID: "session-test-" + newUUID(), Token: newSessionToken(), MemberID: m.MemberID, OrgID: o.OrganizationID,
+		StartedAt: now, LastAccessedAt: now, ExpiresAt: now.Add(d), Factors: factors, CustomClaims: claims,
+	}
+	if err := insertSession(ctx, tx, s); err != nil {
+		return nil, err
+	}
+	j, err := e.signJWT(s, m, o)
+	if err != nil {
+		return nil, err
+	}
+	return &issued{session: s, jwt: j}, nil
+}
+
+// sessionResponse is the shape shared by IST exchange, discovery create, sessions exchange and
+// magic-link authenticate.
+func sessionResponse(is *issued, m *storedMember, o *organization) map[string]any {
+	ms := is.session.wire(m)
+	return map[string]any{
+		"member_id":                  m.MemberID,
+		"session_token":              is.session.Token,
+		"session_jwt":                is.jwt,
+		"member":                     m.member,
+		"organization":               o,
+		"member_authenticated":       true,
+		"intermediate_session_token": "",
+		"member_session":             ms,
+		"mfa_required":               nil,
+		"primary_required":           nil,
+	}
+}
+
+func newSessionToken() string {
+	var b [33]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:]) // 44 characters
+}
+
+// POST /v1/b2b/sessions/authenticate
+func (e *Emulator) sessionsAuthenticate(ctx context.Context, tx *sql.Tx, r *http.Request) (map[string]any, error) {
+	var req struct {
+		SessionToken           string         `json:"session_token"`
+		SessionJWT             string         `json:"session_jwt"`
+		SessionDurationMinutes int            `json:"session_duration_minutes"`
+		SessionCustomClaims    map[string]any `json:"session_custom_claims"`
+		AuthorizationCheck     *struct {
+			OrganizationID string `json:"organization_id"`
+			ResourceID     string `json:"resource_id"`
+			Action         string `json:"action"`
+		} `json:"authorization_check"`
+	}
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	s, err := e.lookupSession(ctx, tx, req.SessionToken, req.SessionJWT)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	if req.SessionDurationMinutes != 0 {
+		d, err := sessionDuration(req.SessionDurationMinutes, 0)
+		if err != nil {
+			return nil, err
+		}
+		s.ExpiresAt = now.Add(d)
+	}
+	for k, v := range req.SessionCustomClaims {
+		if v == nil {
+			delete(s.CustomClaims, k)
+		} else {
+			s.CustomClaims[k] = v
+		}
+	}
+	m, err := getMember(ctx, tx, s.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	o, err := getOrg(ctx, tx, s.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	var verdict any
+	if ac := req.AuthorizationCheck; ac != nil {
+		if ac.OrganizationID != s.OrgID {
+			return nil, errTenancy
+		}
+		roles := grantingRoles(m, ac.ResourceID, ac.Action)
+		if len(roles) == 0 {
+			return nil, errAuthz
+		}
+		verdict = map[string]any{"authorized": true, "granting_roles": roles}
+	}
+	s.LastAccessedAt = now
+	if err := updateSession(ctx, tx, s); err != nil {
+		return nil, err
+	}
+	j, err := e.signJWT(s, m, o)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"member_session": s.wire(m),
+		"session_token":  s.Token,
+		"session_jwt":    j,
+		"member":         m.member,
+		"organization":   o,
+		"verdict":        verdict,
+	}, nil
+}
+
+// grantingRoles is the emulator's fixed RBAC policy: stytch_admin may do anything;
+// stytch_member may act on stytch.self and search/read members and its organization.
+func grantingRoles(m *storedMember, resource, action string) []string {
+	var out []string
+	for _, role := range m.roleIDs() {
+		switch {
+		case role == roleAdmin:
+			out = append(out, role)
+		case role == roleMember && (resource == "stytch.self" ||
+			(resource == "stytch.member" && action == "search") ||
+			(resource == "stytch.organization" && action == "get")):
+			out = append(out, role)
+		}
+	}
+	return out
+}
+
+// POST /v1/b2b/sessions/exchange
+func (e *Emulator) sessionsExchange(ctx context.Context, tx *sql.Tx, r *http.Request) (map[string]any, error) {
+	var req struct {
+		OrganizationID         string         `json:"organization_id"`
+		SessionToken           string         `json:"session_token"`
+		SessionJWT             string         `json:"session_jwt"`
+		SessionDurationMinutes int            `json:"session_duration_minutes"`
+		SessionCustomClaims    map[string]any `json:"session_custom_claims"`
+	}
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	d, err := sessionDuration(req.SessionDurationMinutes, defaultSessionMins)
+	if err != nil {
+		return nil, err
+	}
+	src, err := e.lookupSession(ctx, tx, req.SessionToken, req.SessionJWT)
+	if err != nil {
+		return nil, err
+	}
+	srcMember, err := getMember(ctx, tx, src.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	o, err := getOrg(ctx, tx, req.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := memberByEmail(ctx, tx, o.OrganizationID, srcMember.EmailAddress)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, errMemberNotFound
+	}
+	now := e.now()
+	if err := e.activate(ctx, tx, m, now); err != nil {
+		return nil, err
+	}
+	factors := make([]authFactor, 0, len(src.Factors))
+	for _, f := range src.Factors {
+		if f.EmailFactor != nil {
+			f.EmailFactor = &emailFactor{EmailID: m.EmailID, EmailAddress: m.EmailAddress}
+		}
+		factors = append(factors, f)
+	}
+	is, err := e.issueSession(ctx, tx, m, o, factors, d, req.SessionCustomClaims)
+	if err != nil {
+		return nil, err
+	}
+	return sessionResponse(is, m, o), nil
+}
+
+// activate turns an invited or pending member into an active, verified one.
+func (e *Emulator) activate(ctx context.Context, tx *sql.Tx, m *storedMember, now time.Time) error {
+	if m.Status == "active" && m.EmailAddressVerified {
+		return nil
+	}
+	m.Status = "active"
+	m.EmailAddressVerified = true
+	m.UpdatedAt = ts(now)
+	return saveMember(ctx, tx, m, now)
+}
+
+// POST /v1/b2b/sessions/revoke
+func (e *Emulator) sessionsRevoke(ctx context.Context, tx *sql.Tx, r *http.Request) (map[string]any, error) {
+	var req struct {
+		MemberSessionID string `json:"member_session_id"`
+		SessionToken    string `json:"session_token"`
+		SessionJWT      string `json:"session_jwt"`
+		MemberID        string `json:"member_id"`
+	}
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, v := range []string{req.MemberSessionID, req.SessionToken, req.SessionJWT, req.MemberID} {
+		if v != "" {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil, newAPIError(400, "no_session_revoke_arguments", "Provide one of member_session_id, session_token, session_jwt or member_id.")
+	case n > 1:
+		return nil, newAPIError(400, "too_many_session_revoke_arguments", "Provide only one of member_session_id, session_token, session_jwt or member_id.")
+	}
+	caller, err := e.caller(ctx, tx, r)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	if req.MemberID != "" {
+		m, err := getMember(ctx, tx, req.MemberID)
+		if err != nil {
+			return nil, err
+		}
+		if err := caller.mayActOn(m.OrganizationID, m.MemberID); err != nil {
+			return nil, err
+		}
+		if err := revokeMemberSessions(ctx, tx, m.MemberID, now); err != nil {
+			return nil, err
+		}
+		return map[string]any{}, nil
+	}
+	var s *sessionRow
+	if req.MemberSessionID != "" {
+		s, err = getSession(ctx, tx, "id", req.MemberSessionID, now)
+	} else {
+		s, err = e.lookupSession(ctx, tx, req.SessionToken, req.SessionJWT)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := caller.mayActOn(s.OrgID, s.MemberID); err != nil {
+		return nil, err
+	}
+	if err := revokeSession(ctx, tx, s.ID, now); err != nil {
+		return nil, err
+	}
+	return map[string]any{}, nil
+}
+
+// callerSession is the member behind X-Stytch-Member-Session / X-Stytch-Member-SessionJWT.
+// A nil *callerSession (no headers) is allowed everything, like a plain API-key call.
+type callerSession struct {
+	member *storedMember
+}
+
+// caller authenticates the optional member-session headers.
+func (e *Emulator) caller(ctx context.Context, q querier, r *http.Request) (*callerSession, error) {
+	tok := r.Header.Get("X-Stytch-Member-Session")
+	j := r.Header.Get("X-Stytch-Member-SessionJWT")
+	if tok == "" && j == "" {
+		return nil, nil
+	}
+	if tok != "" {
+		j = "" // the token wins when both are sent
+	}
+	s, err := e.lookupSession(ctx, q, tok, j)
+	if err != nil {
+		return nil, err
+	}
+	m, err := getMember(ctx, q, s.MemberID)
+	if err != nil {
+		return nil, err
+	}
+	if m.Status == "deleted" {
+		return nil, errSessionNotFound
+	}
+	return &callerSession{member: m}, nil
+}
+
+// requireAdmin: the caller must be a stytch_admin of orgID.
+func (c *callerSession) requireAdmin(orgID string) error {
+	if c == nil {
+		return nil
+	}
+	if c.member.OrganizationID != orgID {
+		return errTenancy
+	}
+	if !c.member.IsAdmin {
+		return errAuthz
+	}
+	return nil
+}
+
+// requireMemberOf: the caller must belong to orgID (any role).
+func (c *callerSession) requireMemberOf(orgID string) error {
+	if c == nil {
+		return nil
+	}
+	if c.member.OrganizationID != orgID {
+		return errTenancy
+	}
+	return nil
+}
+
+// mayActOn: same org, and either the caller's own member or an admin.
+func (c *callerSession) mayActOn(orgID, memberID string) error {
+	if c == nil {
+		return nil
+	}
+	if c.member.OrganizationID != orgID {
+		return errTenancy
+	}
+	if c.member.MemberID != memberID && !c.member.IsAdmin {
+		return errAuthz
+	}
+	return nil
+}
