@@ -3,6 +3,7 @@ module github.com/orgpick/orgpick
 go 1.26.8
 
 require (
+	github.com/MicahParks/keyfunc/v2 v2.0.1 // indirect
 	github.com/PuerkitoBio/goquery v1.13.0 // indirect
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
 	github.com/a-h/templ v0.3.1100 // indirect
@@ -21,6 +22,7 @@ require (
 	github.com/mattn/go-colorable v0.1.15 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/mattn/go-sqlite3 v1.14.53 // indirect
+	github.com/mitchellh/mapstructure v1.5.0 // indirect
 	github.com/natefinch/atomic v1.0.1 // indirect
 	github.com/stytchauth/stytch-go/v16 v16.0.0 // indirect
 	golang.org/x/mod v0.41.0 // indirect

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// The embedded emulator's fixed credentials: it only listens on loopback, so they guard nothing.
+const (
+	emulatorProjectID = "project-test-00000000-0000-4000-8000-000000000000"
+	emulatorSecret    = "secret-test-orgpick-local-emulator"
+)
+
+// Config is everything the app reads from its environment, read once at start.
+type Config struct {
+	Addr         string   // ADDR: listen address. Default "localhost:3000".
+	BaseURL      *url.URL // BASE_URL: public origin; magic links redirect to BASE_URL/authenticate. Default "http://localhost:3000".
+	DatabasePath string   // DATABASE_PATH: SQLite file. Default "data/app.db".
+	ProjectID    string   // STYTCH_PROJECT_ID: real Stytch project. Empty (with STYTCH_SECRET) runs the embedded emulator.
+	Secret       string   // STYTCH_SECRET: real Stytch secret. Required with STYTCH_PROJECT_ID.
+	StytchURL    string   // STYTCH_BASE_URL: optional API override (e.g. a standalone emulator); no trailing slash.
+	LogFormat    string   // LOG_FORMAT: "text" or "json". Default "json" with real Stytch, else "text".
+}
+
+// Embedded reports whether the app runs its own Stytch emulator (no real credentials set).
+func (c Config) Embedded() bool { return c.ProjectID == "" }
+
+// SecureCookies reports whether cookies must be Secure (and take the __Host- prefix).
+func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
+
+// LoadConfig reads and validates the configuration; every problem is reported in one error.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	var problems []string
+	c := Config{
+		Addr:         get("ADDR", "localhost:3000"),
+		DatabasePath: get("DATABASE_PATH", "data/app.db"),
+		ProjectID:    get("STYTCH_PROJECT_ID", ""),
+		Secret:       get("STYTCH_SECRET", ""),
+		StytchURL:    strings.TrimRight(get("STYTCH_BASE_URL", ""), "/"),
+	}
+	base, err := url.Parse(get("BASE_URL", "http://localhost:3000"))
+	switch {
+	case err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "":
+		problems = append(problems, "BASE_URL must be an absolute http(s) URL such as https://app.example.com")
+	case base.Path != "" && base.Path != "/", base.RawQuery != "", base.Fragment != "":
+		problems = append(problems, "BASE_URL must be an origin only (no path, query or fragment)")
+	default:
+		base.Path = ""
+		c.BaseURL = base
+	}
+	if (c.ProjectID == "") != (c.Secret == "") {
+		problems = append(problems, "STYTCH_PROJECT_ID and STYTCH_SECRET must be set together (or both left unset to use the embedded emulator)")
+	}
+	if c.StytchURL != "" && c.Embedded() {
+		problems = append(problems, "STYTCH_BASE_URL needs STYTCH_PROJECT_ID and STYTCH_SECRET (the credentials of the API it points at)")
+	}
+	if c.StytchURL != "" {
+		if u, err := url.Parse(c.StytchURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, "STYTCH_BASE_URL must be an absolute http(s) URL")
+		}
+	}
+	c.LogFormat = get("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Embedded()])
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		problems = append(problems, `LOG_FORMAT must be "text" or "json"`)
+	}
+	if c.DatabasePath == "" {
+		problems = append(problems, "DATABASE_PATH must not be empty")
+	}
+	if len(problems) > 0 {
+		return Config{}, fmt.Errorf("configuration: %w", errors.New(strings.Join(problems, "; ")))
+	}
+	return c, nil
+}
+
+// Credentials returns the project ID and secret the SDK uses.
+func (c Config) Credentials() (projectID, secret string) {
+	if c.Embedded() {
+		return emulatorProjectID, emulatorSecret
+	}
+	return c.ProjectID, c.Secret
+}

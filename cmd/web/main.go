@@ -1,0 +1,167 @@
+// Command web is orgpick: a sign-up and login front door on Stytch's B2B Discovery flow.
+// Without Stytch credentials it runs an embedded Stytch emulator, so it works offline.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
+
+	"github.com/orgpick/orgpick/assets"
+	"github.com/orgpick/orgpick/emulator"
+	"github.com/orgpick/orgpick/handlers"
+	"github.com/orgpick/orgpick/store"
+)
+
+const (
+	sessionLifetime = 24 * time.Hour   // local session and Stytch session_duration_minutes
+	stytchTimeout   = 10 * time.Second // deadline for every Stytch call
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "orgpick:", err)
+		os.Exit(1)
+	}
+}
+
+// run wires config → logger → store → sessions → Stytch client → handlers → server, and
+// serves until ctx is cancelled, then drains in-flight requests.
+func run(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	var logh slog.Handler = slog.NewTextHandler(stderr, nil)
+	if cfg.LogFormat == "json" {
+		logh = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(logh)
+
+	st, err := store.Open(ctx, cfg.DatabasePath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sessionStore := st.NewSessionStore(5 * time.Minute)
+	defer sessionStore.StopCleanup()
+
+	sm := scs.New()
+	sm.Store = sessionStore
+	sm.Lifetime = sessionLifetime
+	sm.Cookie.Name = "orgpick_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	if cfg.SecureCookies() {
+		sm.Cookie.Name = "__Host-orgpick_session" // Secure, Path=/, no Domain: pinned to this origin
+		sm.Cookie.Secure = true
+	}
+
+	projectID, secret := cfg.Credentials()
+	stytchURL := cfg.StytchURL
+	var dev http.Handler
+	if cfg.Embedded() {
+		emu, url, stopEmu, err := startEmulator(cfg, log)
+		if err != nil {
+			return err
+		}
+		defer stopEmu()
+		stytchURL, dev = url, emu.Dev()
+		log.Info("using the embedded Stytch emulator (no STYTCH_PROJECT_ID set)", "api", url, "mailbox", cfg.BaseURL.String()+"/dev/mailbox")
+	}
+	initCtx, cancel := context.WithTimeout(ctx, stytchTimeout)
+	defer cancel()
+	opts := []b2bstytchapi.Option{b2bstytchapi.WithInitializationContext(initCtx), b2bstytchapi.WithHTTPClient(&http.Client{Timeout: stytchTimeout})}
+	if stytchURL != "" {
+		opts = append(opts, b2bstytchapi.WithBaseURI(stytchURL))
+	}
+	api, err := b2bstytchapi.NewClient(projectID, secret, opts...)
+	if err != nil {
+		return fmt.Errorf("stytch client: %w", err)
+	}
+
+	static, err := assets.New()
+	if err != nil {
+		return err
+	}
+	handler := handlers.Routes(handlers.Deps{
+		Log:      log,
+		Sessions: sm,
+		Stytch:   handlers.NewStytchClient(api, stytchTimeout, sessionLifetime),
+		Store:    st,
+		Assets:   static,
+		BaseURL:  cfg.BaseURL.String(),
+		Dev:      dev,
+	})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("orgpick listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String())
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancelShutdown()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// startEmulator runs the embedded Stytch emulator on a loopback port, its state in a SQLite
+// file next to the app's database.
+func startEmulator(cfg Config, log *slog.Logger) (*emulator.Emulator, string, func(), error) {
+	emu, err := emulator.New(emulator.Config{
+		ProjectID:    emulatorProjectID,
+		Secret:       emulatorSecret,
+		DatabasePath: filepath.Join(filepath.Dir(cfg.DatabasePath), "stytch-emulator.db"),
+		Log:          log.With("component", "emulator"),
+	})
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("embedded emulator: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		emu.Close()
+		return nil, "", nil, fmt.Errorf("embedded emulator: listen: %w", err)
+	}
+	srv := &http.Server{Handler: emu.API(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		emu.Close()
+	}
+	return emu, "http://" + ln.Addr().String(), stop, nil
+}

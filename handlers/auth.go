@@ -1,0 +1,225 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/orgpick/orgpick/views"
+)
+
+// Auth serves the email form, "check your inbox" and the magic-link landing.
+type Auth struct {
+	re         *responder
+	state      sessionState
+	stytch     Stytch
+	lastOrgs   LastOrgs
+	byEmail    *Limiter
+	byIP       *Limiter
+	redirectTo string // BASE_URL/authenticate: where magic links land
+	mailboxURL string // the embedded emulator's inbox, "" with real Stytch
+	now        func() time.Time
+}
+
+// notices are the fixed messages a redirect may ask the email form to show (?notice=…).
+var notices = map[string]views.Notice{
+	"signed-out":     {Kind: "info", Text: "You're signed out."},
+	"choice-expired": {Kind: "error", Text: "Your sign-in expired before you chose an organization (it lasts 10 minutes). We kept your email: send yourself a new link."},
+	"session-ended":  {Kind: "error", Text: "Your session has ended. Please sign in again."},
+}
+
+// LoginPage handles GET /: the email form. Signed-in people go to the dashboard.
+func (h *Auth) LoginPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.state.member(r.Context()); ok {
+		redirect(w, r, "/dashboard")
+		return
+	}
+	d := views.LoginData{Email: h.state.email(r.Context()), Notice: notices[r.URL.Query().Get("notice")]}
+	h.renderLogin(w, r, http.StatusOK, d)
+}
+
+func (h *Auth) renderLogin(w http.ResponseWriter, r *http.Request, status int, d views.LoginData) {
+	h.re.render(w, r, status, "Sign in", func(l views.LayoutData) templ.Component { return views.LoginPage(l, d) }, views.LoginFragment(d))
+}
+
+// LoginSubmit handles POST /login (also the resend button): it sends a discovery magic link.
+func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
+	raw, err := formValue(r, "email")
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	email, problem := parseEmail(raw)
+	if problem != "" {
+		h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: raw, Error: problem})
+		return
+	}
+	h.state.sm.Put(r.Context(), keyEmail, email) // remembered even if sending fails
+	if wait, ok := h.byIP.Allow(clientIP(r)); !ok {
+		h.re.fail(w, r, WaitError{wait})
+		return
+	}
+	if wait, ok := h.byEmail.Allow(email); !ok {
+		h.re.fail(w, r, WaitError{wait})
+		return
+	}
+	if err := h.stytch.SendDiscoveryEmail(r.Context(), email, h.redirectTo); err != nil {
+		h.byEmail.Undo(email) // nothing was sent: don't make them wait to retry
+		if errors.Is(err, ErrEmailInvalid) {
+			h.re.log.Info("email refused by stytch", "err", err)
+			h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: "We can't send email to this address. Please check it, or use another one."})
+			return
+		}
+		h.re.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/check-email")
+}
+
+// CheckEmailPage handles GET /check-email: where the link went, resend, another address.
+func (h *Auth) CheckEmailPage(w http.ResponseWriter, r *http.Request) {
+	email := h.state.email(r.Context())
+	if email == "" {
+		redirect(w, r, "/")
+		return
+	}
+	d := views.CheckEmailData{Email: email, ResendIn: ceilSeconds(h.byEmail.Wait(email))}
+	if h.mailboxURL != "" {
+		d.MailboxURL = h.mailboxURL + "?to=" + url.QueryEscape(email)
+	}
+	h.re.render(w, r, http.StatusOK, "Check your inbox", func(l views.LayoutData) templ.Component { return views.CheckEmailPage(l, d) }, views.CheckEmailFragment(d))
+}
+
+// Magic-link token types this app accepts, and what a token looks like (URL-safe base64).
+const (
+	tokenDiscovery   = "discovery"
+	tokenMultiTenant = "multi_tenant_magic_links"
+)
+
+var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_\-]{16,200}={0,2}$`)
+
+// linkParams validates a magic link's token type and token.
+func linkParams(tokenType, token string) error {
+	if tokenType != tokenDiscovery && tokenType != tokenMultiTenant {
+		return fmt.Errorf("%w: unsupported token type", ErrUnsupportedLink)
+	}
+	if !tokenPattern.MatchString(token) {
+		return fmt.Errorf("%w: malformed token", ErrLinkNotFound)
+	}
+	return nil
+}
+
+// ErrUnsupportedLink is a link of a kind this app doesn't handle (SSO, OAuth, passwords).
+var ErrUnsupportedLink = errors.New("unsupported magic link type")
+
+// AuthenticatePage handles GET /authenticate?stytch_token_type=…&token=…. It never spends the
+// token (email scanners open links): it shows a button that POSTs it.
+func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d := views.ContinueData{TokenType: q.Get("stytch_token_type"), Token: q.Get("token")}
+	if err := linkParams(d.TokenType, d.Token); err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	h.re.render(w, r, http.StatusOK, "Continue signing in", func(l views.LayoutData) templ.Component { return views.ContinuePage(l, d) }, views.ContinueFragment(d))
+}
+
+// AuthenticateSubmit handles POST /authenticate: it spends the token, keeps the IST and the
+// discovered orgs server-side, and sends the browser on with 303 so no token stays in the URL.
+func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
+	tokenType, err1 := formValue(r, "stytch_token_type")
+	token, err2 := formValue(r, "token")
+	if err := errors.Join(err1, err2); err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	if err := linkParams(tokenType, token); err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if tokenType == tokenMultiTenant { // an invitation or organization login: straight into that org
+		s, err := h.stytch.AuthenticateMagicLink(ctx, token)
+		if err != nil {
+			h.re.fail(w, r, err)
+			return
+		}
+		others, err := h.stytch.ListOrgs(ctx, s.Token)
+		if err != nil {
+			h.re.log.Warn("list organizations failed", "org", s.Org.ID, "err", err) // the switcher can wait
+		}
+		if err := h.state.signIn(ctx, memberFrom(s, "", others)); err != nil {
+			h.re.fail(w, r, err)
+			return
+		}
+		h.rememberOrg(r, s.Email, s.Org.ID)
+		redirect(w, r, "/dashboard")
+		return
+	}
+	d, err := h.stytch.AuthenticateDiscoveryLink(ctx, token)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	p := Pending{IST: d.IST, Email: d.Email, Orgs: d.Orgs, ExpiresAt: h.now().Add(istLifetime)}
+	if last, err := h.lastOrgs.LastOrg(ctx, d.Email); err == nil {
+		p.Orgs, p.LastID = lastFirst(p.Orgs, last), last
+	}
+	if err := h.state.startDiscovery(ctx, p); err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/orgs")
+}
+
+// rememberOrg records the org an email entered, for ordering the chooser next time. Failing to
+// record it costs only that ordering, so it is logged and not shown.
+func (h *Auth) rememberOrg(r *http.Request, email, orgID string) {
+	if err := h.lastOrgs.SetLastOrg(r.Context(), email, orgID, h.now()); err != nil {
+		h.re.log.Warn("remember last org failed", "org", orgID, "err", err)
+	}
+}
+
+// parseEmail normalises an address and says in plain words what is wrong with it, if anything.
+func parseEmail(raw string) (email, problem string) {
+	s := strings.TrimSpace(raw)
+	switch {
+	case s == "":
+		return "", "Enter your email address."
+	case len(s) > 254:
+		return "", "That email address is too long (254 characters at most)."
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return "", "Enter an email address like name@company.com."
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || len(local) > 64 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, "[") {
+		return "", "Enter an email address like name@company.com."
+	}
+	return strings.ToLower(s), "" // Stytch compares addresses case-insensitively
+}
+
+// clientIP is the connecting address (the app trusts no forwarding headers).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func ceilSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
+}

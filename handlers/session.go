@@ -1,0 +1,142 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+)
+
+// The scs session (SQLite-backed; the browser holds only its random cookie) carries:
+const (
+	keyEmail   = "email"   // the address last typed, kept so nobody retypes it
+	keyPending = "pending" // a discovery in progress: the IST and the orgs it offers
+	keyMember  = "member"  // the signed-in Stytch session and what the dashboard shows
+)
+
+// istLifetime is how long Stytch keeps an intermediate session token.
+const istLifetime = 10 * time.Minute
+
+// Pending is a discovery in progress, held server-side until the person picks or creates an org.
+type Pending struct {
+	IST       string    `json:"ist"`
+	Email     string    `json:"email"`
+	Orgs      []Org     `json:"orgs"`
+	LastID    string    `json:"last_id,omitempty"` // the org this email entered last, listed first
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Offered returns the organization with this ID if Stytch offered it for this IST.
+func (p Pending) Offered(orgID string) (Org, bool) {
+	i := slices.IndexFunc(p.Orgs, func(o Org) bool { return o.ID == orgID })
+	if orgID == "" || i < 0 {
+		return Org{}, false
+	}
+	return p.Orgs[i], true
+}
+
+// Member is a signed-in person: their Stytch session plus the cached dashboard details, so a
+// page view inside the JWT's life needs no call to Stytch.
+type Member struct {
+	Token     string    `json:"token"`
+	JWT       string    `json:"jwt"`
+	MemberID  string    `json:"member_id"`
+	Email     string    `json:"email"`
+	Org       Org       `json:"org"`
+	Roles     []string  `json:"roles"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Others    []Org     `json:"others"` // orgs this member can switch to
+}
+
+// IsAdmin reports whether the member holds Stytch's admin role in this org.
+func (m Member) IsAdmin() bool { return slices.Contains(m.Roles, "stytch_admin") }
+
+// Switchable returns the org with this ID if the member may switch to it.
+func (m Member) Switchable(orgID string) (Org, bool) {
+	i := slices.IndexFunc(m.Others, func(o Org) bool { return o.ID == orgID })
+	if orgID == "" || i < 0 {
+		return Org{}, false
+	}
+	return m.Others[i], true
+}
+
+// memberFrom builds the signed-in state from a fresh Stytch session; others are the orgs the
+// same email can enter (only memberships: joining by domain needs a discovery IST).
+func memberFrom(s Session, email string, others []Org) Member {
+	if s.Email == "" {
+		s.Email = email
+	}
+	m := Member{Token: s.Token, JWT: s.JWT, MemberID: s.MemberID, Email: s.Email, Org: s.Org, Roles: s.Roles, ExpiresAt: s.ExpiresAt}
+	for _, o := range others {
+		if o.ID != s.Org.ID && o.Membership != EligibleByDomain && !slices.ContainsFunc(m.Others, func(x Org) bool { return x.ID == o.ID }) {
+			m.Others = append(m.Others, o)
+		}
+	}
+	return m
+}
+
+// sessionState reads and writes the typed values above.
+type sessionState struct{ sm *scs.SessionManager }
+
+func (s sessionState) get(ctx context.Context, key string, v any) bool {
+	b := s.sm.GetBytes(ctx, key)
+	return len(b) > 0 && json.Unmarshal(b, v) == nil
+}
+
+func (s sessionState) put(ctx context.Context, key string, v any) {
+	b, _ := json.Marshal(v) // plain structs of strings and times: cannot fail
+	s.sm.Put(ctx, key, b)
+}
+
+func (s sessionState) pending(ctx context.Context) (Pending, bool) {
+	var p Pending
+	return p, s.get(ctx, keyPending, &p) && p.IST != ""
+}
+
+func (s sessionState) member(ctx context.Context) (Member, bool) {
+	var m Member
+	return m, s.get(ctx, keyMember, &m) && m.JWT != ""
+}
+
+// startDiscovery keeps a fresh discovery server-side. A new sign-in replaces any earlier one,
+// under a new session token.
+func (s sessionState) startDiscovery(ctx context.Context, p Pending) error {
+	if err := s.sm.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sm.Remove(ctx, keyMember)
+	s.sm.Put(ctx, keyEmail, p.Email)
+	s.put(ctx, keyPending, p)
+	return nil
+}
+
+// signIn stores a signed-in member under a new session token, forgets the IST, and ends the
+// local session no later than the Stytch session.
+func (s sessionState) signIn(ctx context.Context, m Member) error {
+	if err := s.sm.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sm.Remove(ctx, keyPending)
+	s.sm.Put(ctx, keyEmail, m.Email)
+	s.put(ctx, keyMember, m)
+	if !m.ExpiresAt.IsZero() && m.ExpiresAt.Before(s.sm.Deadline(ctx)) {
+		s.sm.SetDeadline(ctx, m.ExpiresAt)
+	}
+	return nil
+}
+
+func (s sessionState) email(ctx context.Context) string { return s.sm.GetString(ctx, keyEmail) }
+
+// lastFirst moves the org with this ID to the front, keeping the others in Stytch's order.
+func lastFirst(orgs []Org, lastID string) []Org {
+	i := slices.IndexFunc(orgs, func(o Org) bool { return o.ID == lastID })
+	if i <= 0 {
+		return orgs
+	}
+	out := make([]Org, 0, len(orgs))
+	out = append(out, orgs[i])
+	out = append(out, orgs[:i]...)
+	return append(out, orgs[i+1:]...)
+}

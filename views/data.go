@@ -1,0 +1,80 @@
+// Package views holds the templ components and the small structs they render. Components are
+// pure: no database, SDK, environment or globals; everything arrives as arguments.
+package views
+
+import "time"
+
+// LayoutData is what every full page needs: its title and the content-hashed asset URLs.
+type LayoutData struct {
+	Title string
+	CSS   string // e.g. /assets/app.3f2a1c9b.css
+	JS    string // e.g. /assets/htmx-2.0.11.min.5d1e2f3a.js
+}
+
+// Notice is a one-line message shown above a form (what happened, what to do next).
+type Notice struct {
+	Kind string // "info" or "error"
+	Text string
+}
+
+// LoginData renders the email form.
+type LoginData struct {
+	Email  string
+	Error  string // problem with the email field
+	Notice Notice
+}
+
+// CheckEmailData renders "check your inbox".
+type CheckEmailData struct {
+	Email         string
+	ResendIn      int // seconds until another link may be sent; 0 = now
+	Notice        Notice
+	MailboxURL    string // the embedded emulator's inbox (local development only), or ""
+}
+
+// ContinueData renders the scanner-safe landing page of a magic link.
+type ContinueData struct {
+	TokenType string
+	Token     string
+}
+
+// OrgChoice is one organization in the chooser or the dashboard's switcher.
+type OrgChoice struct {
+	ID      string
+	Name    string
+	LogoURL string
+	Reason  string // plain words: why this org is listed
+	Group   string // "member", "invited", "domain"
+	Last    bool   // the org this email entered last
+}
+
+// ChooserData renders the organization chooser.
+type ChooserData struct {
+	Email       string
+	MinutesLeft int
+	ExpiresAt   time.Time
+	Query       string      // the filter box's text
+	Searchable  bool        // show the filter box (more than a handful of orgs)
+	Total       int         // orgs offered in all, before filtering
+	Orgs        []OrgChoice // after filtering, last used first
+	Create      CreateOrgData
+}
+
+// CreateOrgData renders the "create a new organization" form.
+type CreateOrgData struct {
+	Name   string
+	Slug   string
+	Errors map[string]string // by field name: organization_name, organization_slug
+}
+
+// DashboardData renders the signed-in home.
+type DashboardData struct {
+	Email     string
+	OrgName   string
+	OrgLogo   string
+	OrgSlug   string
+	Role      string // "Admin" or "Member"
+	ExpiresAt time.Time
+	Others    []OrgChoice // orgs this member can switch to
+	Notice    Notice
+}

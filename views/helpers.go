@@ -1,0 +1,103 @@
+package views
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// initial is the first letter of a name, upper-cased, for avatars without a logo.
+func initial(name string) string {
+	for _, r := range strings.TrimSpace(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return string(unicode.ToUpper(r))
+		}
+	}
+	if r, _ := utf8.DecodeRuneInString(name); r != utf8.RuneError {
+		return string(r)
+	}
+	return "?"
+}
+
+// ErrorTitle is the page title for an error status.
+func ErrorTitle(status int) string { return errorHeading(status) }
+
+func errorHeading(status int) string {
+	switch {
+	case status == 429:
+		return "Please wait a moment"
+	case status == 503:
+		return "We can't reach a service we depend on"
+	case status >= 500:
+		return "Something went wrong"
+	default:
+		return "We couldn't do that"
+	}
+}
+
+// minutes says "1 minute" or "N minutes".
+func minutes(n int) string {
+	if n == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", n)
+}
+
+// seconds says "1 second" or "N seconds".
+func seconds(n int) string {
+	if n == 1 {
+		return "1 second"
+	}
+	return fmt.Sprintf("%d seconds", n)
+}
+
+// stamp formats a time for a <time> element's text and its datetime attribute.
+func stamp(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 MST") }
+func iso(t time.Time) string   { return t.UTC().Format(time.RFC3339) }
+
+// describedBy names the error element of a field when it has one.
+func describedBy(id, msg string) string {
+	if msg == "" {
+		return ""
+	}
+	return id
+}
+
+// orgGroup is a titled run of organizations in the chooser.
+type orgGroup struct {
+	Key, Title string
+	Orgs       []OrgChoice
+}
+
+// groupOrgs groups organizations by why they are offered, keeping their order within a group
+// (so the last-used org stays first) and the groups in a fixed order.
+func groupOrgs(orgs []OrgChoice) []orgGroup {
+	groups := []orgGroup{
+		{Key: "member", Title: "Your organizations"},
+		{Key: "invited", Title: "Invitations"},
+		{Key: "domain", Title: "You can join with your email domain"},
+	}
+	for _, o := range orgs {
+		for i := range groups {
+			if groups[i].Key == o.Group {
+				groups[i].Orgs = append(groups[i].Orgs, o)
+			}
+		}
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.Orgs) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func countMatches(n, total int) string {
+	if n == 1 {
+		return fmt.Sprintf("1 of %d organizations matches.", total)
+	}
+	return fmt.Sprintf("%d of %d organizations match.", n, total)
+}
