@@ -26,10 +26,10 @@ type LoginData struct {
 
 // CheckEmailData renders "check your inbox".
 type CheckEmailData struct {
-	Email         string
-	ResendIn      int // seconds until another link may be sent; 0 = now
-	Notice        Notice
-	MailboxURL    string // the embedded emulator's inbox (local development only), or ""
+	Email      string
+	ResendIn   int // seconds until another link may be sent; 0 = now
+	Notice     Notice
+	MailboxURL string // the embedded emulator's inbox (local development only), or ""
 }
 
 // ContinueData renders the scanner-safe landing page of a magic link.
