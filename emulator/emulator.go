@@ -101,7 +101,7 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	e := &Emulator{cfg: cfg, log: log, db: db, calls: map[string]int{}}
 	e.limiter = newRateLimiter(cfg.EmailRateBurst, cfg.EmailRateInterval, cfg.DisableEmailRateLimit)
-	e.keys, err = loadOrCreateKey(context.Background(), db, e.now())
+	e.keys, err = loadOrCreateKey(context.Background(), db)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -30,7 +30,7 @@ type signingKey struct {
 	priv *rsa.PrivateKey
 }
 
-func loadOrCreateKey(ctx context.Context, db *sql.DB, _ time.Time) (*signingKey, error) {
+func loadOrCreateKey(ctx context.Context, db *sql.DB) (*signingKey, error) {
 	pemText, ok, err := getKV(ctx, db, "jwt_private_key")
 	if err != nil {
 		return nil, err
