@@ -36,6 +36,7 @@ fuzz:
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzParseEmail -fuzztime 30s
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzLinkParams -fuzztime 30s
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzCreateOrgForm -fuzztime 30s
+	$(GO) test ./handlers -run '^$$' -fuzz FuzzSlugify -fuzztime 30s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./handlers

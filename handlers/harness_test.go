@@ -43,13 +43,14 @@ func (c *clock) Now() time.Time {
 
 // env is the app wired as in production: real SDK → emulator over HTTP, SQLite on disk.
 type env struct {
-	t     *testing.T
-	emu   *emulator.Emulator
-	api   *b2bstytchapi.API // the same SDK the app uses, for seeding (invites, org settings)
-	store *store.Store
-	app   *httptest.Server
-	clock *clock
-	deps  handlers.Deps
+	t      *testing.T
+	emu    *emulator.Emulator
+	emuSrv *httptest.Server
+	api    *b2bstytchapi.API // the same SDK the app uses, for seeding (invites, org settings)
+	store  *store.Store
+	app    *httptest.Server
+	clock  *clock
+	deps   handlers.Deps
 }
 
 type envOption func(*handlers.Deps)
@@ -82,7 +83,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, emu: emu, api: api, store: st, clock: ck}
+	e := &env{t: t, emu: emu, emuSrv: emuSrv, api: api, store: st, clock: ck}
 	app := httptest.NewUnstartedServer(nil)
 	e.deps = handlers.Deps{
 		Log:        slog.New(slog.DiscardHandler),
@@ -104,6 +105,12 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Cleanup(app.Close)
 	e.app = app
 	return e
+}
+
+// rewire changes the app's dependencies (before the journey starts).
+func (e *env) rewire(change func(*handlers.Deps)) {
+	change(&e.deps)
+	e.app.Config.Handler = handlers.Routes(e.deps)
 }
 
 // advance moves both clocks (the app's and the emulator's) forward.

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -51,26 +50,49 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 		logh = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(logh)
-
-	st, err := store.Open(ctx, cfg.DatabasePath)
+	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	sessionStore := st.NewSessionStore(5 * time.Minute)
-	defer sessionStore.StopCleanup()
-
-	sm := scs.New()
-	sm.Store = sessionStore
-	sm.Lifetime = sessionLifetime
-	sm.Cookie.Name = "orgpick_session"
-	sm.Cookie.HttpOnly = true
-	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Path = "/"
-	if cfg.SecureCookies() {
-		sm.Cookie.Name = "__Host-orgpick_session" // Secure, Path=/, no Domain: pinned to this origin
-		sm.Cookie.Secure = true
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	log.Info("orgpick listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String())
+	return serve(ctx, a.Handler, ln, log)
+}
+
+// app is the wired application: its handler and what must be closed after serving.
+type app struct {
+	Handler http.Handler
+	closers []func()
+}
+
+// Close releases everything newApp opened, last opened first.
+func (a *app) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// newApp opens the store, the session manager and the Stytch client (starting the embedded
+// emulator when no credentials are configured) and builds the handler.
+func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err error) {
+	a := &app{}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	st, err := store.Open(ctx, cfg.DatabasePath)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func() { st.Close() })
+	sessionStore := st.NewSessionStore(5 * time.Minute) // expired sessions are deleted every 5 minutes
+	a.closers = append(a.closers, sessionStore.StopCleanup)
+	sm := newSessionManager(cfg, sessionStore)
 
 	projectID, secret := cfg.Credentials()
 	stytchURL := cfg.StytchURL
@@ -78,28 +100,28 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	if cfg.Embedded() {
 		emu, url, stopEmu, err := startEmulator(cfg, log)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer stopEmu()
+		a.closers = append(a.closers, stopEmu)
 		stytchURL, dev = url, emu.Dev()
 		log.Info("using the embedded Stytch emulator (no STYTCH_PROJECT_ID set)", "api", url, "mailbox", cfg.BaseURL.String()+"/dev/mailbox")
 	}
-	initCtx, cancel := context.WithTimeout(ctx, stytchTimeout)
-	defer cancel()
-	opts := []b2bstytchapi.Option{b2bstytchapi.WithInitializationContext(initCtx), b2bstytchapi.WithHTTPClient(&http.Client{Timeout: stytchTimeout})}
+	// The SDK fetches the JWKS now (bounded by the client timeout) and keeps refreshing it in
+	// the background for as long as ctx lives.
+	opts := []b2bstytchapi.Option{b2bstytchapi.WithInitializationContext(ctx), b2bstytchapi.WithHTTPClient(&http.Client{Timeout: stytchTimeout})}
 	if stytchURL != "" {
 		opts = append(opts, b2bstytchapi.WithBaseURI(stytchURL))
 	}
 	api, err := b2bstytchapi.NewClient(projectID, secret, opts...)
 	if err != nil {
-		return fmt.Errorf("stytch client: %w", err)
+		return nil, fmt.Errorf("stytch client: %w", err)
 	}
 
 	static, err := assets.New()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	handler := handlers.Routes(handlers.Deps{
+	a.Handler = handlers.Routes(handlers.Deps{
 		Log:      log,
 		Sessions: sm,
 		Stytch:   handlers.NewStytchClient(api, stytchTimeout, sessionLifetime),
@@ -108,20 +130,38 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 		BaseURL:  cfg.BaseURL.String(),
 		Dev:      dev,
 	})
+	return a, nil
+}
+
+// newSessionManager configures the scs cookie: HttpOnly, SameSite=Lax, and Secure with the
+// __Host- prefix when the app is served over https.
+func newSessionManager(cfg Config, store scs.Store) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = store
+	sm.Lifetime = sessionLifetime
+	sm.Cookie.Name = "orgpick_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = true
+	if cfg.SecureCookies() {
+		sm.Cookie.Name = "__Host-orgpick_session" // Secure, Path=/, no Domain: pinned to this origin
+		sm.Cookie.Secure = true
+	}
+	return sm
+}
+
+// serve runs the server on ln until ctx is cancelled, then stops accepting and drains
+// in-flight requests (up to 20 s).
+func serve(ctx context.Context, h http.Handler, ln net.Listener, log *slog.Logger) error {
 	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           handler,
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	log.Info("orgpick listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String())
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
@@ -130,9 +170,9 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining in-flight requests")
-	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancelShutdown()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
