@@ -1,0 +1,61 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoadConfig(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	t.Run("defaults", func(t *testing.T) {
+		c, err := LoadConfig(env())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != "localhost:3000" || c.BaseURL.String() != "http://localhost:3000" || c.DatabasePath != "data/app.db" || !c.Embedded() || c.SecureCookies() || c.LogFormat != "text" {
+			t.Fatalf("defaults: %+v", c)
+		}
+	})
+	t.Run("real stytch over https", func(t *testing.T) {
+		c, err := LoadConfig(env("STYTCH_PROJECT_ID", "project-live-x", "STYTCH_SECRET", "s", "BASE_URL", "https://app.example.com/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Embedded() || !c.SecureCookies() || c.BaseURL.String() != "https://app.example.com" || c.LogFormat != "json" {
+			t.Fatalf("config: %+v", c)
+		}
+		if id, secret := c.Credentials(); id != "project-live-x" || secret != "s" {
+			t.Fatal("credentials")
+		}
+	})
+	for _, c := range []struct {
+		name string
+		env  func(string) string
+		want []string
+	}{
+		{"project without secret", env("STYTCH_PROJECT_ID", "p"), []string{"STYTCH_PROJECT_ID and STYTCH_SECRET"}},
+		{"secret without project", env("STYTCH_SECRET", "s"), []string{"STYTCH_PROJECT_ID and STYTCH_SECRET"}},
+		{"bad base url", env("BASE_URL", "localhost:3000"), []string{"BASE_URL"}},
+		{"base url with path", env("BASE_URL", "https://x.test/app"), []string{"BASE_URL must be an origin"}},
+		{"stytch url without credentials", env("STYTCH_BASE_URL", "http://127.0.0.1:4010"), []string{"STYTCH_BASE_URL needs"}},
+		{"every problem at once", env("STYTCH_SECRET", "s", "BASE_URL", "ftp://x", "LOG_FORMAT", "xml"), []string{"STYTCH_PROJECT_ID", "BASE_URL", "LOG_FORMAT"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadConfig(c.env)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
