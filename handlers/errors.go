@@ -64,6 +64,14 @@ func describe(err error) failure {
 		f.status, f.msg = http.StatusForbidden, "You can't enter that organization with this email address. Please choose one from the list."
 	case errors.Is(err, ErrNotAdmin):
 		f.status, f.msg, f.next, f.nextLabel = http.StatusForbidden, "Only an admin of this organization can do that. Ask an admin for help.", "/dashboard", "Back to the dashboard"
+	case errors.Is(err, ErrMemberNotFound):
+		f.status, f.msg, f.next, f.nextLabel = http.StatusNotFound, "We couldn't find that person in this organization. They may have been removed already.", "/members", "Back to members"
+	case errors.Is(err, ErrMemberActive), errors.Is(err, ErrRevokeActive):
+		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "That person has already joined this organization, so there's no invitation to resend or revoke.", "/members", "Back to members"
+	case errors.Is(err, ErrRevokeSelf):
+		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "That's your own membership: there's no invitation of yours to resend or revoke.", "/members", "Back to members"
+	case errors.Is(err, ErrInviteDomain), errors.Is(err, ErrInvitesOff):
+		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "This organization's settings no longer allow an invitation to that address.", "/members", "Back to members"
 	case errors.Is(err, ErrMFARequired):
 		f.status, f.msg = http.StatusForbidden, "This organization requires an extra sign-in step (such as SSO or a second factor) that this app doesn't support yet. Ask its admin, or choose another organization."
 	case errors.Is(err, ErrEmailInvalid):

@@ -66,6 +66,9 @@ func (h *Orgs) ChooserPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Orgs) renderChooser(w http.ResponseWriter, r *http.Request, status int, p Pending, q string, create views.CreateOrgData) {
+	if len(p.Orgs) < searchableAt {
+		q = "" // no filter box, so no invisible filter from a hand-typed ?q= either
+	}
 	d := views.ChooserData{
 		Email:       p.Email,
 		ExpiresAt:   p.ExpiresAt,

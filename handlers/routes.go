@@ -1,5 +1,5 @@
 // Package handlers is everything HTTP: routes, middleware, rendering, error mapping, and one
-// handler type per concern (Auth, Orgs, Dashboard).
+// handler type per concern (Auth, Orgs, Dashboard, Admin).
 package handlers
 
 import (
@@ -52,16 +52,21 @@ func Routes(d Deps) http.Handler {
 	d.Sessions.ErrorFunc = re.fail
 	state := sessionState{sm: d.Sessions}
 	g := &guard{re: re, state: state, stytch: d.Stytch, now: d.Now}
+	linkURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
 	auth := &Auth{
 		re: re, state: state, stytch: d.Stytch, lastOrgs: d.Store,
 		byEmail: NewLimiter(d.Now, d.EmailRules...), byIP: NewLimiter(d.Now, d.IPRules...),
-		redirectTo: strings.TrimRight(d.BaseURL, "/") + "/authenticate", now: d.Now,
+		redirectTo: linkURL, now: d.Now,
 	}
 	if d.Dev != nil {
 		auth.mailboxURL = "/dev/mailbox"
 	}
 	orgs := &Orgs{re: re, state: state, stytch: d.Stytch, guard: g, lastOrgs: d.Store, now: d.Now}
 	dash := &Dashboard{re: re, state: state, stytch: d.Stytch, guard: g}
+	admin := &Admin{
+		re: re, stytch: d.Stytch, guard: g, redirectTo: linkURL,
+		byRecipient: NewLimiter(d.Now, d.EmailRules...), bySender: NewLimiter(d.Now, d.IPRules...),
+	}
 
 	app := http.NewServeMux()
 	app.HandleFunc("GET /{$}", auth.LoginPage)
@@ -75,6 +80,12 @@ func Routes(d Deps) http.Handler {
 	app.HandleFunc("POST /orgs/switch", orgs.SwitchSubmit)
 	app.HandleFunc("GET /dashboard", dash.DashboardPage)
 	app.HandleFunc("POST /logout", dash.LogoutSubmit)
+	app.HandleFunc("GET /members", admin.MembersPage)
+	app.HandleFunc("POST /members/invite", admin.InviteSubmit)
+	app.HandleFunc("POST /members/resend", admin.ResendSubmit)
+	app.HandleFunc("POST /members/revoke", admin.RevokeSubmit)
+	app.HandleFunc("GET /settings", admin.SettingsPage)
+	app.HandleFunc("POST /settings", admin.SettingsSubmit)
 	app.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { re.fail(w, r, ErrNotFound) })
 
 	// Static files, health and dev routes need no session: they skip the session store.

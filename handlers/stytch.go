@@ -14,9 +14,12 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks"
 	magiclinksdiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/discovery"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
 	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
 	orgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
+	"github.com/stytchauth/stytch-go/v16/stytch/methodoptions"
 	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
 )
 
@@ -70,6 +73,15 @@ type Stytch interface {
 	ListOrgs(ctx context.Context, sessionToken string) ([]Org, error)
 	ExchangeSession(ctx context.Context, sessionToken, orgID string) (Session, error)
 	Revoke(ctx context.Context, sessionToken string) error
+
+	// Organization admin (admin.go). sessionToken is the acting member's: Stytch runs each call
+	// with that member's permissions (RBAC), on top of the app's own IsAdmin check.
+	Members(ctx context.Context, sessionToken, orgID string) (members []OrgMember, total int, err error)
+	FindMember(ctx context.Context, sessionToken, orgID, memberID string) (OrgMember, error)
+	Invite(ctx context.Context, sessionToken, orgID, invitedBy, email, redirectURL string) error
+	DeleteMember(ctx context.Context, sessionToken, orgID, memberID string) error
+	OrgSettings(ctx context.Context, orgID string) (OrgSettings, error)
+	UpdateOrgSettings(ctx context.Context, sessionToken, orgID string, s OrgSettings) (OrgSettings, error)
 }
 
 // Errors the app maps to messages (renderError); each wraps the Stytch error for the logs.
@@ -88,6 +100,17 @@ var (
 	ErrStytchDown     = errors.New("stytch unreachable or failing")
 	ErrMFARequired    = errors.New("organization requires another factor")
 	ErrStytchRejected = errors.New("stytch rejected the request")
+)
+
+// Errors of the organization admin calls.
+var (
+	ErrMemberNotFound   = errors.New("member not found in this organization")
+	ErrMemberActive     = errors.New("member already active")
+	ErrInvitesOff       = errors.New("organization does not allow email invites")
+	ErrInviteDomain     = errors.New("email domain not allowed for invites")
+	ErrDomainTooCommon  = errors.New("allowed domain is a common consumer domain")
+	ErrDomainInvalid    = errors.New("allowed domain is malformed")
+	ErrSettingsConflict = errors.New("organization settings combination refused")
 )
 
 // StytchClient is the Stytch interface on the real SDK (stytch-go v16).
@@ -318,8 +341,24 @@ func mapErr(op string, err error) error {
 	case "too_many_requests":
 		kind = ErrRateLimited
 	case "invalid_intermediate_session_token_for_organization", "email_jit_provisioning_not_allowed",
-		"invalid_email_for_jit_provisioning", "member_not_found", "insufficient_factors_for_session_exchange":
+		"invalid_email_for_jit_provisioning", "insufficient_factors_for_session_exchange":
 		kind = ErrNotEligible
+	case "member_not_found": // exchanging into an org without a membership, or an admin call on a removed member
+		kind = fmt.Errorf("%w (%w)", ErrNotEligible, ErrMemberNotFound)
+	case "session_authorization_error", "session_authorization_tenancy_error":
+		kind = ErrNotAdmin
+	case "member_already_active":
+		kind = ErrMemberActive
+	case "email_invites_not_allowed":
+		kind = ErrInvitesOff
+	case "invalid_email_for_invites":
+		kind = ErrInviteDomain
+	case "organization_settings_domain_too_common":
+		kind = ErrDomainTooCommon
+	case "organization_settings_invalid_domain", "invalid_email_allowed_domains":
+		kind = ErrDomainInvalid
+	case "invalid_organization_auth_factor_setting":
+		kind = ErrSettingsConflict
 	default:
 		switch {
 		case se.StatusCode == 429:
@@ -331,4 +370,152 @@ func mapErr(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %w: %w", op, kind, se)
+}
+
+// OrgMember is a member of an organization as the admin pages show it.
+type OrgMember struct {
+	ID     string
+	Email  string
+	Name   string
+	Status string // "active", "invited" or "pending" (deleted members are never listed)
+	Admin  bool   // holds stytch_admin
+}
+
+// OrgSettings are the organization settings this app lets admins change (and show).
+type OrgSettings struct {
+	AllowedDomains []string // email_allowed_domains
+	JITByDomain    bool     // email_jit_provisioning: true = RESTRICTED, false = NOT_ALLOWED
+	EmailInvites   string   // email_invites (read only here): ALL_ALLOWED, RESTRICTED or NOT_ALLOWED
+}
+
+// maxMembersListed bounds one member search (Stytch's maximum page size).
+const maxMembersListed = 1000
+
+// asMember runs a call with the member's permissions (X-Stytch-Member-Session).
+func asMember(sessionToken string) methodoptions.Authorization {
+	return methodoptions.Authorization{SessionToken: sessionToken}
+}
+
+// needSession refuses an admin call without a member session: without the header, Stytch would
+// run it with the project's full rights instead of the member's.
+func needSession(op, sessionToken string) error {
+	if sessionToken == "" {
+		return fmt.Errorf("%s: no member session token: %w", op, ErrSessionEnded)
+	}
+	return nil
+}
+
+// Members implements Stytch: the organization's members (not deleted ones), up to
+// maxMembersListed, and how many there are in all.
+func (c *StytchClient) Members(ctx context.Context, sessionToken, orgID string) ([]OrgMember, int, error) {
+	if err := needSession("search members", sessionToken); err != nil {
+		return nil, 0, err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Organizations.Members.Search(ctx, &members.SearchParams{
+		OrganizationIds: []string{orgID}, Limit: maxMembersListed,
+	}, &members.SearchRequestOptions{Authorization: asMember(sessionToken)})
+	if err != nil {
+		return nil, 0, mapErr("search members", err)
+	}
+	out := make([]OrgMember, 0, len(resp.Members))
+	for _, m := range resp.Members {
+		if m.OrganizationID == orgID {
+			out = append(out, orgMember(m))
+		}
+	}
+	return out, max(len(out), int(resp.ResultsMetadata.Total)), nil
+}
+
+// FindMember implements Stytch: one member of the organization, or ErrMemberNotFound.
+func (c *StytchClient) FindMember(ctx context.Context, sessionToken, orgID, memberID string) (OrgMember, error) {
+	if err := needSession("find member", sessionToken); err != nil {
+		return OrgMember{}, err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Organizations.Members.Search(ctx, &members.SearchParams{
+		OrganizationIds: []string{orgID}, Limit: 1,
+		Query: &orgs.SearchQuery{Operator: orgs.SearchQueryOperatorAND, Operands: []map[string]any{
+			{"filter_name": "member_ids", "filter_value": []string{memberID}},
+		}},
+	}, &members.SearchRequestOptions{Authorization: asMember(sessionToken)})
+	if err != nil {
+		return OrgMember{}, mapErr("find member", err)
+	}
+	for _, m := range resp.Members {
+		if m.MemberID == memberID && m.OrganizationID == orgID {
+			return orgMember(m), nil
+		}
+	}
+	return OrgMember{}, fmt.Errorf("find member: %w", ErrMemberNotFound)
+}
+
+// Invite implements Stytch: email an invitation (a multi_tenant_magic_links link to redirectURL,
+// valid a week). Inviting an invited member again sends a fresh link.
+func (c *StytchClient) Invite(ctx context.Context, sessionToken, orgID, invitedBy, emailAddress, redirectURL string) error {
+	if err := needSession("invite member", sessionToken); err != nil {
+		return err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	_, err := c.api.MagicLinks.Email.Invite(ctx, &email.InviteParams{
+		OrganizationID: orgID, EmailAddress: emailAddress, InviteRedirectURL: redirectURL, InvitedByMemberID: invitedBy,
+	}, &email.InviteRequestOptions{Authorization: asMember(sessionToken)})
+	return mapErr("invite member", err)
+}
+
+// DeleteMember implements Stytch: the member is deleted (for an invited member: the invitation
+// is revoked and its link stops working).
+func (c *StytchClient) DeleteMember(ctx context.Context, sessionToken, orgID, memberID string) error {
+	if err := needSession("delete member", sessionToken); err != nil {
+		return err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	_, err := c.api.Organizations.Members.Delete(ctx, &members.DeleteParams{OrganizationID: orgID, MemberID: memberID},
+		&members.DeleteRequestOptions{Authorization: asMember(sessionToken)})
+	return mapErr("delete member", err)
+}
+
+// OrgSettings implements Stytch. (Organizations.Get takes no member session in stytch-go v16:
+// the caller checks the admin role itself.)
+func (c *StytchClient) OrgSettings(ctx context.Context, orgID string) (OrgSettings, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Organizations.Get(ctx, &orgs.GetParams{OrganizationID: orgID})
+	if err != nil {
+		return OrgSettings{}, mapErr("get organization", err)
+	}
+	return orgSettings(resp.Organization), nil
+}
+
+// UpdateOrgSettings implements Stytch. The SDK omits empty lists, so an empty AllowedDomains
+// leaves the organization's domains unchanged: callers must not promise to clear them.
+func (c *StytchClient) UpdateOrgSettings(ctx context.Context, sessionToken, orgID string, s OrgSettings) (OrgSettings, error) {
+	if err := needSession("update organization", sessionToken); err != nil {
+		return OrgSettings{}, err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	jit := "NOT_ALLOWED"
+	if s.JITByDomain {
+		jit = "RESTRICTED"
+	}
+	resp, err := c.api.Organizations.Update(ctx, &orgs.UpdateParams{
+		OrganizationID: orgID, EmailAllowedDomains: s.AllowedDomains, EmailJITProvisioning: jit,
+	}, &orgs.UpdateRequestOptions{Authorization: asMember(sessionToken)})
+	if err != nil {
+		return OrgSettings{}, mapErr("update organization", err)
+	}
+	return orgSettings(resp.Organization), nil
+}
+
+func orgMember(m orgs.Member) OrgMember {
+	return OrgMember{ID: m.MemberID, Email: m.EmailAddress, Name: m.Name, Status: m.Status, Admin: m.IsAdmin}
+}
+
+func orgSettings(o orgs.Organization) OrgSettings {
+	return OrgSettings{AllowedDomains: o.EmailAllowedDomains, JITByDomain: o.EmailJITProvisioning == "RESTRICTED", EmailInvites: o.EmailInvites}
 }

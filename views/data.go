@@ -78,3 +78,41 @@ type DashboardData struct {
 	Others    []OrgChoice // orgs this member can switch to
 	Notice    Notice
 }
+
+// MembersData renders the member list of the current organization (GET /members).
+type MembersData struct {
+	OrgName string
+	Admin   bool        // the viewer may invite, resend and revoke
+	Members []MemberRow // active first, then invited and pending; by email within each
+	Total   int         // members in all, when Stytch has more than are listed
+	Invite  InviteData
+	Notice  Notice
+}
+
+// MemberRow is one member in the list.
+type MemberRow struct {
+	ID     string
+	Email  string
+	Name   string
+	Status string // "active", "invited" or "pending"
+	Role   string // "Admin" or "Member"
+	You    bool   // the viewer
+}
+
+// InviteData renders the invite form; POST /members/invite re-renders it (422) on a bad address.
+type InviteData struct {
+	Email string
+	Error string
+}
+
+// SettingsData renders the organization's join settings (GET /settings).
+type SettingsData struct {
+	OrgName      string
+	Domains      string            // allowed email domains, one a line (as typed, on a 422)
+	JIT          bool              // people at those domains may join without an invite
+	HasDomains   bool              // the organization already has allowed domains (the list can't be emptied)
+	MaxDomains   int               // how many domains the form accepts
+	EmailInvites string            // who may be invited, in plain words
+	Errors       map[string]string // by field name: email_allowed_domains, email_jit_provisioning
+	Notice       Notice
+}
