@@ -17,7 +17,7 @@ import (
 	"strings"
 )
 
-//go:embed *.js *.css
+//go:embed *.js *.css *.svg
 var files embed.FS
 
 type asset struct {

@@ -110,6 +110,7 @@ func (re *responder) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if isFragment(r) {
 		w.Header().Set("HX-Retarget", "#flash")
 		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("HX-Reselect", "#error-message") // the requester may have hx-select'ed something else
 	}
 	re.render(w, r, f.status, "", func(l views.LayoutData) templ.Component {
 		l.Title = views.ErrorTitle(f.status)

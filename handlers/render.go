@@ -13,11 +13,11 @@ import (
 // responder owns how every response is written: full page or htmx fragment, redirects, errors.
 type responder struct {
 	log     *slog.Logger
-	css, js string // content-hashed asset URLs for the layout
+	css, js, icon string // content-hashed asset URLs for the layout
 }
 
 func (re *responder) layout(title string) views.LayoutData {
-	return views.LayoutData{Title: title, CSS: re.css, JS: re.js}
+	return views.LayoutData{Title: title, CSS: re.css, JS: re.js, Icon: re.icon}
 }
 
 // isFragment: htmx wants only the swapped region (not boost, not a history restore).

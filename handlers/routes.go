@@ -48,7 +48,7 @@ func Routes(d Deps) http.Handler {
 	if d.IPRules == nil {
 		d.IPRules = DefaultIPRules
 	}
-	re := &responder{log: d.Log, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js")}
+	re := &responder{log: d.Log, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), icon: d.Assets.URL("favicon.svg")}
 	d.Sessions.ErrorFunc = re.fail
 	state := sessionState{sm: d.Sessions}
 	g := &guard{re: re, state: state, stytch: d.Stytch, now: d.Now}

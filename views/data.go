@@ -9,6 +9,7 @@ type LayoutData struct {
 	Title string
 	CSS   string // e.g. /assets/app.3f2a1c9b.css
 	JS    string // e.g. /assets/htmx-2.0.11.min.5d1e2f3a.js
+	Icon  string // e.g. /assets/favicon.0a1b2c3d.svg
 }
 
 // Notice is a one-line message shown above a form (what happened, what to do next).
