@@ -1,0 +1,176 @@
+package views_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
+
+	"github.com/orgpick/orgpick/views"
+)
+
+func render(t *testing.T, c templ.Component) (*goquery.Document, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := c.Render(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(html))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, html
+}
+
+func text(d *goquery.Document, testid string) string {
+	return strings.Join(strings.Fields(d.Find(`[data-testid="` + testid + `"]`).First().Text()), " ")
+}
+
+var layout = views.LayoutData{Title: "T", CSS: "/assets/app.1.css", JS: "/assets/htmx.1.js", Icon: "/assets/favicon.1.svg"}
+
+func TestLayoutIsCSPFriendly(t *testing.T) {
+	doc, html := render(t, views.LoginPage(layout, views.LoginData{}))
+	if doc.Find("script:not([src])").Length() > 0 || strings.Contains(html, "<style") || strings.Contains(html, " style=") {
+		t.Fatal("inline script or style in the layout")
+	}
+	cfg := doc.Find(`meta[name="htmx-config"]`).AttrOr("content", "")
+	for _, want := range []string{`"allowEval":false`, `"includeIndicatorStyles":false`, `"historyCacheSize":0`, `"code":"422","swap":true`} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("htmx-config lacks %s: %s", want, cfg)
+		}
+	}
+	if doc.Find("main#main").Length() != 1 || doc.Find("#flash[role=alert]").Length() != 1 {
+		t.Fatal("layout needs #main and an alert #flash")
+	}
+	if doc.Find("html").AttrOr("lang", "") != "en" || doc.Find("title").Text() != "T · orgpick" {
+		t.Fatal("lang and title")
+	}
+}
+
+func TestLoginFragment(t *testing.T) {
+	t.Run("error next to the field", func(t *testing.T) {
+		doc, html := render(t, views.LoginFragment(views.LoginData{Email: "bad<x>", Error: "Enter an email address like name@company.com."}))
+		in := doc.Find("#email")
+		if in.AttrOr("aria-invalid", "") != "true" || in.AttrOr("aria-describedby", "") != "email-error" || in.AttrOr("value", "") != "bad<x>" {
+			t.Fatalf("input attributes: %s", html)
+		}
+		if text(doc, "email-error") == "" || strings.Contains(html, "bad<x>") {
+			t.Fatal("error shown and value escaped")
+		}
+		if f := doc.Find(`[data-testid="login-form"]`); f.AttrOr("method", "") != "post" || f.AttrOr("action", "") != "/login" || f.AttrOr("hx-post", "") != "/login" {
+			t.Fatal("the form must work with and without htmx")
+		}
+	})
+	t.Run("clean", func(t *testing.T) {
+		doc, _ := render(t, views.LoginFragment(views.LoginData{Notice: views.Notice{Kind: "info", Text: "You're signed out."}}))
+		if _, invalid := doc.Find("#email").Attr("aria-invalid"); invalid || doc.Find(`[data-testid="email-error"]`).Length() != 0 {
+			t.Fatal("no error state expected")
+		}
+		if text(doc, "notice") != "You're signed out." {
+			t.Fatal("notice")
+		}
+	})
+}
+
+func TestCheckEmailFragment(t *testing.T) {
+	doc, _ := render(t, views.CheckEmailFragment(views.CheckEmailData{Email: "ada@acme.test", ResendIn: 25, MailboxURL: "/dev/mailbox?to=ada%40acme.test"}))
+	if text(doc, "sent-to") != "ada@acme.test" || !strings.Contains(text(doc, "resend-cooldown"), "25 seconds") {
+		t.Fatal("address and cooldown")
+	}
+	if doc.Find(`[data-testid="resend-form"] input[name=email]`).AttrOr("value", "") != "ada@acme.test" {
+		t.Fatal("resend posts the same address")
+	}
+	if doc.Find(`[data-testid="use-another-email"]`).AttrOr("href", "") != "/" || doc.Find(`[data-testid="mailbox-link"]`).Length() != 1 {
+		t.Fatal("links")
+	}
+	doc, _ = render(t, views.CheckEmailFragment(views.CheckEmailData{Email: "a@b.test"}))
+	if doc.Find(`[data-testid="mailbox-link"], [data-testid="resend-cooldown"]`).Length() != 0 {
+		t.Fatal("no mailbox link with real Stytch, no cooldown when none")
+	}
+}
+
+func TestChooserFragment(t *testing.T) {
+	d := views.ChooserData{
+		Email: "ada@acme.test", MinutesLeft: 9, ExpiresAt: time.Now().Add(9 * time.Minute), Total: 3,
+		Orgs: []views.OrgChoice{
+			{ID: "o2", Name: "Beta", Reason: "You're a member", Group: "member", Last: true},
+			{ID: "o3", Name: "Gamma", Reason: "You can join because your email is at acme.test", Group: "domain"},
+			{ID: "o1", Name: "alpha", Reason: "You've been invited", Group: "invited", LogoURL: "https://cdn.example/a.png"},
+		},
+	}
+	doc, _ := render(t, views.ChooserFragment(d))
+	var order []string
+	doc.Find(`[data-testid="org"]`).Each(func(_ int, s *goquery.Selection) { order = append(order, s.AttrOr("data-org-id", "")) })
+	if strings.Join(order, ",") != "o2,o1,o3" {
+		t.Fatalf("grouped order %v: members, then invitations, then by domain", order)
+	}
+	if doc.Find(`[data-testid="org-last"]`).Length() != 1 || !strings.Contains(text(doc, "choice-expiry"), "9 minutes") {
+		t.Fatal("last used marker and expiry")
+	}
+	row := doc.Find(`[data-org-id="o1"] form`)
+	if row.AttrOr("method", "") != "post" || row.AttrOr("action", "") != "/orgs/select" || row.Find(`input[name=organization_id]`).AttrOr("value", "") != "o1" {
+		t.Fatal("each org is a real form")
+	}
+	if doc.Find(`[data-org-id="o1"] img`).AttrOr("src", "") != "https://cdn.example/a.png" || strings.TrimSpace(doc.Find(`[data-org-id="o2"] .avatar`).Text()) != "B" {
+		t.Fatal("logo or initial")
+	}
+	if doc.Find(`[data-testid="org-filter"]`).Length() != 0 {
+		t.Fatal("no filter box for a handful of orgs")
+	}
+
+	d.Searchable, d.Query, d.Orgs = true, "zzz", nil
+	doc, _ = render(t, views.ChooserFragment(d))
+	if doc.Find(`[data-testid="org-filter"]`).AttrOr("method", "") != "get" || !strings.Contains(text(doc, "no-matches"), "zzz") {
+		t.Fatal("filter form (plain GET) and the no-match message")
+	}
+
+	doc, _ = render(t, views.ChooserFragment(views.ChooserData{Email: "new@x.test", MinutesLeft: 10}))
+	if doc.Find(`[data-testid="no-orgs"]`).Length() != 1 || doc.Find(`[data-testid="create-org"]`).Length() != 1 {
+		t.Fatal("a new email sees the create form")
+	}
+}
+
+func TestCreateOrgFragment(t *testing.T) {
+	doc, _ := render(t, views.CreateOrgFragment(views.CreateOrgData{Name: "Acme", Slug: "!", Errors: map[string]string{"organization_slug": "Use letters."}}))
+	if doc.Find("#organization_slug").AttrOr("aria-invalid", "") != "true" || text(doc, "organization_slug-error") != "Use letters." {
+		t.Fatal("slug error next to the field")
+	}
+	if _, bad := doc.Find("#organization_name").Attr("aria-invalid"); bad || doc.Find("#organization_name").AttrOr("value", "") != "Acme" {
+		t.Fatal("the valid field is kept and not marked")
+	}
+}
+
+func TestDashboardFragment(t *testing.T) {
+	exp := time.Date(2030, 1, 2, 3, 4, 0, 0, time.UTC)
+	doc, _ := render(t, views.DashboardFragment(views.DashboardData{
+		Email: "ada@acme.test", OrgName: "Acme", Role: "Admin", ExpiresAt: exp,
+		Others: []views.OrgChoice{{ID: "o9", Name: "Other", Reason: "You're a member", Group: "member"}},
+	}))
+	if text(doc, "dashboard-org") != "Acme" || text(doc, "dashboard-email") != "ada@acme.test" || text(doc, "dashboard-role") != "Admin" {
+		t.Fatal("facts")
+	}
+	if doc.Find(`[data-testid="dashboard-expiry"] time`).AttrOr("datetime", "") != "2030-01-02T03:04:00Z" {
+		t.Fatal("expiry as a machine-readable time")
+	}
+	if doc.Find(`[data-testid="switcher"] form[action="/orgs/switch"]`).Length() != 1 {
+		t.Fatal("switcher posts to /orgs/switch")
+	}
+	if f := doc.Find(`[data-testid="logout-form"]`); f.AttrOr("method", "") != "post" || f.AttrOr("action", "") != "/logout" {
+		t.Fatal("logout is a POST form")
+	}
+}
+
+func TestErrorPage(t *testing.T) {
+	doc, html := render(t, views.ErrorPage(layout, 429, "Please wait 20 seconds.", "/", "Back to sign in"))
+	if text(doc, "error-message") != "Please wait 20 seconds." || doc.Find(`[data-testid="error-next"]`).AttrOr("href", "") != "/" {
+		t.Fatal(html)
+	}
+	if !strings.Contains(doc.Find("h1").Text(), "wait") {
+		t.Fatal("heading fits the status")
+	}
+}
