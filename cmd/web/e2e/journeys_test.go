@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// A new email signs up, creates an organization, sees its dashboard, logs out, and the
+// dashboard then refuses the browser (also through the back button).
+func TestJourneyNewUserSignsUpAndLogsOut(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		link := b.signIn("ada@acme.test")
+		if !b.has("no-orgs") || !b.has("create-org") {
+			t.Fatalf("e2e [%s]: a new email should see 'no organizations yet' and the create form", b.who())
+		}
+		b.createOrg("Acme Rockets")
+		wantText(t, b, "dashboard-email", "ada@acme.test")
+		wantText(t, b, "dashboard-role", "Admin")
+		if b.has("switcher") {
+			t.Errorf("e2e [%s]: one organization, yet a switcher", b.who())
+		}
+		b.checkNoToken(link)
+
+		b.logout()
+		b.open("/dashboard")
+		b.waitFor("login-form")
+		b.wantPath("/")
+		if b.has("dashboard") {
+			t.Fatalf("e2e [%s]: the dashboard still shows after logout", b.who())
+		}
+		b.checkNoToken(link)
+		b.walkBack([]string{link}, "dashboard")
+	})
+}
+
+// A returning email with two organizations sees both and picks the second.
+func TestJourneyReturningUserPicksSecondOrg(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		b.srv.seedOrg("grace@navy.test", "Navy One", "navy-one")
+		b.srv.seedOrg("grace@navy.test", "Navy Two", "navy-two")
+
+		link := b.signIn("grace@navy.test")
+		ids, names := b.orgRows("chooser")
+		if len(ids) != 2 || !slices.Contains(names, "Navy One") || !slices.Contains(names, "Navy Two") {
+			t.Fatalf("e2e [%s]: chooser offers %v, want Navy One and Navy Two", b.who(), names)
+		}
+		if !b.has("org-group-member") {
+			t.Errorf("e2e [%s]: memberships should be grouped as such", b.who())
+		}
+		b.pickOrg(ids[1])
+		wantText(t, b, "dashboard-org", names[1])
+		wantText(t, b, "dashboard-email", "grace@navy.test")
+		if _, others := b.orgRows("switcher"); !slices.Equal(others, names[:1]) {
+			t.Errorf("e2e [%s]: switcher offers %v, want %v", b.who(), others, names[:1])
+		}
+		b.checkNoToken(link)
+		b.walkBack([]string{link})
+	})
+}
+
+// An admin invites someone from the members page; the invitee opens the invitation from the
+// inbox, continues, and lands in the org as a member.
+func TestJourneyInvitedUserAccepts(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		admin := b.admin()
+		admin.signIn("boss@corp.test")
+		admin.createOrg("Corp")
+		admin.invite("new@corp.test")
+
+		link := b.openNewestMail("new@corp.test", false)
+		spent := b.spent()
+		b.pressContinue("dashboard")
+		b.wantPath("/dashboard")
+		if got := b.spent(); got != spent+1 {
+			t.Errorf("e2e [%s]: Continue authenticated %d links, want 1", b.who(), got-spent)
+		}
+		wantText(t, b, "dashboard-org", "Corp")
+		wantText(t, b, "dashboard-email", "new@corp.test")
+		wantText(t, b, "dashboard-role", "Member")
+		b.checkNoToken(link)
+		b.logout()
+		b.walkBack([]string{link}, "dashboard")
+	})
+}
+
+// An admin allows an email domain in the settings; a colleague at that domain is offered the
+// org by domain and joins it.
+func TestJourneyEmailDomainJoins(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		admin := b.admin()
+		admin.signIn("boss@initech.test")
+		admin.createOrg("Initech")
+		admin.allowDomain("initech.test")
+
+		link := b.signIn("peter@initech.test")
+		if !b.has("org-group-domain") {
+			t.Fatalf("e2e [%s]: Initech should be offered under the email-domain group", b.who())
+		}
+		if got := b.text("org-reason"); !strings.Contains(got, "initech.test") {
+			t.Errorf("e2e [%s]: reason %q should name the domain", b.who(), got)
+		}
+		ids, names := b.orgRows("chooser")
+		if !slices.Equal(names, []string{"Initech"}) {
+			t.Fatalf("e2e [%s]: chooser offers %v, want [Initech]", b.who(), names)
+		}
+		b.pickOrg(ids[0])
+		wantText(t, b, "dashboard-org", "Initech")
+		wantText(t, b, "dashboard-email", "peter@initech.test")
+		wantText(t, b, "dashboard-role", "Member")
+		b.checkNoToken(link)
+		b.walkBack([]string{link})
+	})
+}
+
+// A member of two orgs enters one and switches to the other from the dashboard.
+func TestJourneyOrgSwitch(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		alpha := b.srv.seedOrg("lin@switch.test", "Switch Alpha", "switch-alpha")
+		beta := b.srv.seedOrg("lin@switch.test", "Switch Beta", "switch-beta")
+
+		link := b.signIn("lin@switch.test")
+		b.pickOrg(alpha)
+		wantText(t, b, "dashboard-org", "Switch Alpha")
+		if ids, _ := b.orgRows("switcher"); !slices.Equal(ids, []string{beta}) {
+			t.Fatalf("e2e [%s]: switcher offers %v, want [%s]", b.who(), ids, beta)
+		}
+		b.toDashboard("switch organization", func() {
+			b.click("Switch to Switch Beta", chromedp.CSS(`[data-testid="switcher"] [data-org-id="`+beta+`"] button[type="submit"]`))
+			b.waitText("dashboard-org", "Switch Beta")
+		})
+		wantText(t, b, "dashboard-org", "Switch Beta")
+		if ids, _ := b.orgRows("switcher"); !slices.Equal(ids, []string{alpha}) {
+			t.Errorf("e2e [%s]: after the switch the switcher offers %v, want [%s]", b.who(), ids, alpha)
+		}
+		b.checkNoToken(link)
+		b.walkBack([]string{link})
+	})
+}
+
+// A link opened after its 60 minutes says so, and offers a new one with the email kept.
+func TestJourneyExpiredLink(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		b.requestLink("old@late.test")
+		b.srv.advanceClock(61 * time.Minute)
+		link := b.openNewestMail("old@late.test", true)
+		b.expectHTTPError("/authenticate", 400)
+		b.pressContinue("error-page")
+		if got := b.text("error-message"); !strings.Contains(got, "expired") {
+			t.Errorf("e2e [%s]: error message %q should say the link expired", b.who(), got)
+		}
+		wantText(t, b, "error-next", "Get a new link")
+		b.click("Get a new link", tid("error-next"))
+		b.waitFor("login-form")
+		b.wantPath("/")
+		if got := eval[string](b, `document.querySelector("#email").value`); got != "old@late.test" {
+			t.Errorf("e2e [%s]: email field holds %q, want the address kept", b.who(), got)
+		}
+		b.checkNoToken(link)
+		b.walkBack([]string{link})
+	})
+}
+
+// A choice left open past the IST's 10 minutes sends the person back to the email form, which
+// says why and keeps the address.
+func TestJourneyExpiredChoice(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		orgID := b.srv.seedOrg("slow@late.test", "Slow Co", "slow-co")
+		link := b.signIn("slow@late.test")
+		b.srv.advanceClock(11 * time.Minute)
+		b.click("Continue to Slow Co", chromedp.CSS(`[data-testid="org"][data-org-id="`+orgID+`"] button[type="submit"]`))
+		b.waitFor("login-form")
+		b.settle()
+		b.wantPath("/")
+		if got := b.location().Query().Get("notice"); got != "choice-expired" {
+			t.Errorf("e2e [%s]: address bar %s, want ?notice=choice-expired", b.who(), b.location())
+		}
+		if got := b.text("notice"); !strings.Contains(got, "expired") || !strings.Contains(got, "new link") {
+			t.Errorf("e2e [%s]: notice %q should say the sign-in expired and how to get a new link", b.who(), got)
+		}
+		if got := eval[string](b, `document.querySelector("#email").value`); got != "slow@late.test" {
+			t.Errorf("e2e [%s]: email field holds %q, want the address kept", b.who(), got)
+		}
+		if b.has("dashboard") {
+			t.Errorf("e2e [%s]: an expired choice reached the dashboard", b.who())
+		}
+		b.checkNoToken(link)
+		b.walkBack([]string{link}, "dashboard")
+	})
+}
+
+// The server is killed (SIGKILL) between the link's Continue and the pick, and started again
+// on the same database: the IST survived in SQLite, so the pick still works.
+func TestJourneyServerRestartBeforePick(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		orgID := b.srv.seedOrg("kim@restart.test", "Restart Co", "restart-co")
+		link := b.signIn("kim@restart.test")
+		b.srv.restart()
+		b.pickOrg(orgID)
+		wantText(t, b, "dashboard-org", "Restart Co")
+		wantText(t, b, "dashboard-email", "kim@restart.test")
+		b.checkNoToken(link)
+		b.walkBack([]string{link})
+	})
+}
+
+// The issue asks for no token in the final URL or the history. The journeys above allow one
+// history entry, the magic link the person opened (GET /authenticate?…&token=…, which only
+// shows the Continue button); this test allows none.
+func TestNoTokenInHistory(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		orgID := b.srv.seedOrg("max@history.test", "History Co", "history-co")
+		b.signIn("max@history.test")
+		b.pickOrg(orgID)
+		b.checkNoToken() // no exception
+		if t.Failed() {
+			t.Log("e2e: the entry of the opened magic link keeps its token. One way out: GET /authenticate " +
+				"with a token keeps it server-side and answers 303 to /authenticate, which renders Continue.")
+		}
+	})
+}
+
+func wantText(t *testing.T, b *browser, testid, want string) {
+	t.Helper()
+	if got := b.text(testid); got != want {
+		t.Errorf("e2e [%s]: %s = %q, want %q", b.who(), testid, got, want)
+	}
+}

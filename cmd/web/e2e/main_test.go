@@ -1,0 +1,122 @@
+// Package e2e drives the real orgpick binary with Debian's Chromium through the Chrome DevTools
+// Protocol: every journey runs twice, as TestJourneyX/js-on (htmx) and TestJourneyX/js-off
+// (script execution disabled: plain forms and full page loads).
+//
+// The server binary is built once per package run (with -race when the tests have it;
+// $E2E_SERVER_BIN names a prebuilt one instead). Each run starts it on a free loopback port with
+// a temporary SQLite file and the embedded Stytch emulator, and a Chromium with a fresh profile.
+// People act through the browser: the email form, the emulator's inbox at /dev/mailbox, the
+// Continue button, the chooser, the admin pages. Organizations that must exist before a journey
+// starts for an email that then signs in again are made through the Stytch SDK on the emulator,
+// because the app allows one link per address every 30 s.
+//
+// Every run also checks: no console error or exception, no request leaving 127.0.0.1, htmx
+// really on or off, no token in the address bar or the tab's history (but for the opened link,
+// see TestNoTokenInHistory), and that the back button never spends a link again.
+//
+// It needs a Chromium: $CHROMIUM_PATH, /usr/bin/chromium, or chromium on PATH. Without one the
+// tests skip, except with CI=true, where a missing browser fails them. -short skips them too.
+// On failure, a screenshot, the page HTML, the browser's requests and console, and the server's
+// and Chromium's output go into a folder under $E2E_ARTIFACTS (default: the temporary
+// directory's orgpick-e2e-artifacts); the test prints which.
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// build holds the server binary, built once for the whole package.
+var build struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+	out  []byte
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if build.dir != "" {
+		os.RemoveAll(build.dir)
+	}
+	os.Exit(code)
+}
+
+// requireBrowser returns the Chromium to drive, or skips (fails with CI=true) when there is none.
+func requireBrowser(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("e2e: skipped with -short (it starts Chromium and the server)")
+	}
+	path, ok := findChromium()
+	if !ok {
+		msg := "e2e: chromium not found ($CHROMIUM_PATH, /usr/bin/chromium, chromium on PATH); install it with apt-get install chromium"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg + " (CI=true: a missing browser is a failure)")
+		}
+		t.Skip(msg)
+	}
+	return path
+}
+
+func findChromium() (string, bool) {
+	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, true
+		}
+		return "", false // asked for a specific browser: don't silently use another
+	}
+	if fi, err := os.Stat("/usr/bin/chromium"); err == nil && !fi.IsDir() {
+		return "/usr/bin/chromium", true
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p, true
+	}
+	return "", false
+}
+
+// goTool is the go command of the toolchain that built this test, else the one on PATH.
+func goTool() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); runtime.GOROOT() != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "go"
+}
+
+// serverBinary builds github.com/orgpick/orgpick/cmd/web once (with -race when the tests
+// have it) and returns its path. $E2E_SERVER_BIN replaces it with a prebuilt binary.
+func serverBinary(t *testing.T) string {
+	t.Helper()
+	build.once.Do(func() {
+		build.dir, build.err = os.MkdirTemp("", "orgpick-e2e-bin-")
+		if build.err != nil {
+			return
+		}
+		build.bin = filepath.Join(build.dir, "orgpick")
+		args := []string{"build", "-o", build.bin}
+		if raceEnabled {
+			args = append(args, "-race") // data races in the server fail the journey that found them
+		}
+		cmd := exec.Command(goTool(), append(args, "github.com/orgpick/orgpick/cmd/web")...)
+		build.out, build.err = cmd.CombinedOutput()
+	})
+	if build.err != nil {
+		t.Fatalf("e2e: build the server: %v\n%s", build.err, build.out)
+	}
+	return build.bin
+}
+
+// artifactsRoot is where failing journeys leave a screenshot, the page HTML and the server log.
+func artifactsRoot() string {
+	if d := os.Getenv("E2E_ARTIFACTS"); d != "" {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "orgpick-e2e-artifacts")
+}
