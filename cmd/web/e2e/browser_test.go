@@ -367,7 +367,7 @@ func (b *browser) checkAlways() {
 	}
 }
 
-// saveArtifactsIfFailed saves a screenshot (of the viewport), the page HTML, the history, the
+// saveArtifactsIfFailed saves a full-page screenshot, the page HTML, the history, the
 // requests, what the page logged, and the server's and Chromium's output into a folder it prints.
 func (b *browser) saveArtifactsIfFailed() {
 	t := b.t
@@ -383,7 +383,7 @@ func (b *browser) saveArtifactsIfFailed() {
 	// Each piece gets its own deadline, and the HTML comes from a DevTools evaluation: after a
 	// back/forward-cache restore, DOM queries can wait for a document that never "loads".
 	shot := func(ctx context.Context) error {
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 		if err == nil {
 			err = os.WriteFile(filepath.Join(dir, "screenshot.png"), png, 0o644)
 		}
