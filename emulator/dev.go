@@ -26,7 +26,7 @@ var mailboxTmpl = template.Must(template.New("mailbox").Funcs(template.FuncMap{
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Stytch emulator mailbox</title>
+<title>Stytch emulator mailbox</title><link rel="icon" href="data:,">
 </head>
 <body>
 <main>

@@ -27,6 +27,8 @@ type Auth struct {
 	redirectTo string // BASE_URL/authenticate: where magic links land
 	mailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	now        func() time.Time
+	// secureCookies: the link cookie is Secure with the __Host- prefix (https BASE_URL).
+	secureCookies bool
 }
 
 // notices are the fixed messages a redirect may ask the email form to show (?notice=…).
@@ -120,16 +122,65 @@ func linkParams(tokenType, token string) error {
 // ErrUnsupportedLink is a link of a kind this app doesn't handle (SSO, OAuth, passwords).
 var ErrUnsupportedLink = errors.New("unsupported magic link type")
 
-// AuthenticatePage handles GET /authenticate?stytch_token_type=…&token=…. It never spends the
-// token (email scanners open links): it shows a button that POSTs it.
+// AuthenticatePage handles GET /authenticate?stytch_token_type=…&token=…, where magic links
+// land. It never spends the token (email scanners open links), and it changes nothing
+// server-side: it moves the token into a short-lived HttpOnly cookie and answers 303 to the
+// bare /authenticate, so the token leaves the address bar and the history. That page shows a
+// button that POSTs the token. Without a link it sends the person where they belong.
 func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := views.ContinueData{TokenType: q.Get("stytch_token_type"), Token: q.Get("token")}
-	if err := linkParams(d.TokenType, d.Token); err != nil {
-		h.re.fail(w, r, err)
+	if q.Has("token") || q.Has("stytch_token_type") {
+		d := views.ContinueData{TokenType: q.Get("stytch_token_type"), Token: q.Get("token")}
+		if err := linkParams(d.TokenType, d.Token); err != nil {
+			h.re.fail(w, r, err)
+			return
+		}
+		h.setLinkCookie(w, d.TokenType+":"+d.Token, linkCookieLife)
+		http.Redirect(w, r, "/authenticate", http.StatusSeeOther)
+		return
+	}
+	d, ok := h.linkFromCookie(r)
+	if !ok {
+		switch _, pending := h.state.pending(r.Context()); {
+		case pending:
+			redirect(w, r, "/orgs")
+		default:
+			redirect(w, r, "/") // the email form, or the dashboard for the signed-in
+		}
 		return
 	}
 	h.re.render(w, r, http.StatusOK, "Continue signing in", func(l views.LayoutData) templ.Component { return views.ContinuePage(l, d) }, views.ContinueFragment(d))
+}
+
+// linkCookieLife bounds how long an opened link waits for its Continue button.
+const linkCookieLife = 15 * time.Minute
+
+func (h *Auth) linkCookieName() string {
+	if h.secureCookies {
+		return "__Host-orgpick_link"
+	}
+	return "orgpick_link"
+}
+
+// setLinkCookie stores (or, with maxAge < 0, deletes) the opened link.
+func (h *Auth) setLinkCookie(w http.ResponseWriter, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{
+		Name: h.linkCookieName(), Value: value, Path: "/", MaxAge: int(maxAge / time.Second),
+		HttpOnly: true, Secure: h.secureCookies, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// linkFromCookie reads and re-validates the opened link.
+func (h *Auth) linkFromCookie(r *http.Request) (views.ContinueData, bool) {
+	c, err := r.Cookie(h.linkCookieName())
+	if err != nil {
+		return views.ContinueData{}, false
+	}
+	typ, token, _ := strings.Cut(c.Value, ":")
+	if linkParams(typ, token) != nil {
+		return views.ContinueData{}, false
+	}
+	return views.ContinueData{TokenType: typ, Token: token}, true
 }
 
 // AuthenticateSubmit handles POST /authenticate: it spends the token, keeps the IST and the
@@ -145,6 +196,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
+	h.setLinkCookie(w, "", -1) // the link is spent now, whatever Stytch answers
 	ctx := r.Context()
 	if tokenType == tokenMultiTenant { // an invitation or organization login: straight into that org
 		s, err := h.stytch.AuthenticateMagicLink(ctx, token)

@@ -216,12 +216,28 @@ func (b *browser) discover(email string) response {
 func (b *browser) followLink(link *url.URL, want string) response {
 	t := b.e.t
 	t.Helper()
-	r := b.get(link.RequestURI(), false)
-	wantStatus(t, r, http.StatusOK)
-	q := link.Query()
-	r = b.post("/authenticate", url.Values{"stytch_token_type": {q.Get("stytch_token_type")}, "token": {q.Get("token")}}, false)
+	r := b.open(link)
+	form := r.doc(t).Find(`[data-testid="continue-form"]`)
+	r = b.post("/authenticate", url.Values{
+		"stytch_token_type": {form.Find(`input[name="stytch_token_type"]`).AttrOr("value", "")},
+		"token":             {form.Find(`input[name="token"]`).AttrOr("value", "")},
+	}, false)
 	wantRedirect(t, r, want)
 	return b.get(want, false)
+}
+
+// open opens a magic link as a browser does: the token moves into a cookie, the 303 leads to
+// the bare /authenticate, which shows the Continue button (nothing is spent).
+func (b *browser) open(link *url.URL) response {
+	t := b.e.t
+	t.Helper()
+	wantRedirect(t, b.get(link.RequestURI(), false), "/authenticate")
+	r := b.get("/authenticate", false)
+	wantStatus(t, r, http.StatusOK)
+	if !r.has(t, "continue-form") {
+		t.Fatalf("no Continue button:\n%s", r.body)
+	}
+	return r
 }
 
 // createOrg creates an org from the chooser and lands on the dashboard.

@@ -12,7 +12,7 @@ import (
 
 // responder owns how every response is written: full page or htmx fragment, redirects, errors.
 type responder struct {
-	log     *slog.Logger
+	log           *slog.Logger
 	css, js, icon string // content-hashed asset URLs for the layout
 }
 

@@ -56,7 +56,7 @@ func Routes(d Deps) http.Handler {
 	auth := &Auth{
 		re: re, state: state, stytch: d.Stytch, lastOrgs: d.Store,
 		byEmail: NewLimiter(d.Now, d.EmailRules...), byIP: NewLimiter(d.Now, d.IPRules...),
-		redirectTo: linkURL, now: d.Now,
+		redirectTo: linkURL, now: d.Now, secureCookies: strings.HasPrefix(d.BaseURL, "https://"),
 	}
 	if d.Dev != nil {
 		auth.mailboxURL = "/dev/mailbox"
@@ -91,6 +91,7 @@ func Routes(d Deps) http.Handler {
 	// Static files, health and dev routes need no session: they skip the session store.
 	root := http.NewServeMux()
 	root.Handle("GET /assets/", d.Assets)
+	root.Handle("GET /favicon.ico", http.RedirectHandler(d.Assets.URL("favicon.svg"), http.StatusMovedPermanently))
 	root.HandleFunc("GET /healthz", health(d.Store, d.Log))
 	if d.Dev != nil {
 		root.Handle("/dev/", d.Dev)

@@ -138,7 +138,7 @@ func TestHostileInput(t *testing.T) {
 		})
 	}
 	t.Run("GET with hostile link params", func(t *testing.T) {
-		for _, q := range []string{"", "?stytch_token_type=oauth&token=abc", "?stytch_token_type=discovery&token=%00%01", "?stytch_token_type=discovery&token=" + strings.Repeat("x", 9000)} {
+		for _, q := range []string{"?token=", "?stytch_token_type=oauth&token=abc", "?stytch_token_type=discovery&token=%00%01", "?stytch_token_type=discovery&token=" + strings.Repeat("x", 9000)} {
 			r := e.browser().get("/authenticate"+q, false)
 			wantStatus(t, r, http.StatusBadRequest)
 		}
@@ -576,4 +576,49 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
+}
+
+// Opening a magic link changes nothing server-side and moves the token out of the URL: the
+// history keeps only the bare /authenticate, and coming back to it later spends nothing.
+func TestLinkLandingKeepsTokenOutOfURLAndState(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	wantRedirect(t, b.post("/login", url.Values{"email": {"landing@sec.test"}}, false), "/check-email")
+	link := e.latestLink("landing@sec.test")
+	var sessionsBefore int
+	e.store.DB.QueryRow("SELECT count(*) FROM sessions").Scan(&sessionsBefore)
+
+	fresh := e.browser() // e.g. an email scanner, or the person on another device
+	r := fresh.get(link.RequestURI(), false)
+	wantRedirect(t, r, "/authenticate")
+	var linkCookie *http.Cookie
+	for _, c := range r.Cookies() {
+		switch c.Name {
+		case "orgpick_link":
+			linkCookie = c
+		case "session":
+			t.Fatal("opening a link must not create a session")
+		}
+	}
+	if linkCookie == nil || !linkCookie.HttpOnly || linkCookie.SameSite != http.SameSiteLaxMode || linkCookie.MaxAge <= 0 || linkCookie.MaxAge > 900 {
+		t.Fatalf("link cookie: %+v", linkCookie)
+	}
+	var sessionsAfter int
+	e.store.DB.QueryRow("SELECT count(*) FROM sessions").Scan(&sessionsAfter)
+	if sessionsAfter != sessionsBefore || e.emu.Calls()["POST /v1/b2b/magic_links/discovery/authenticate"] != 0 {
+		t.Fatal("GET /authenticate changed state")
+	}
+	if strings.Contains(fresh.get("/authenticate", false).body, "<form") == false {
+		t.Fatal("the bare /authenticate shows the Continue form")
+	}
+
+	chooser := fresh.followLink(link, "/orgs")
+	wantStatus(t, chooser, http.StatusOK)
+	// Back to /authenticate after Continue: the link cookie is gone, nothing is spent again.
+	wantRedirect(t, fresh.get("/authenticate", false), "/orgs")
+	if n := e.emu.Calls()["POST /v1/b2b/magic_links/discovery/authenticate"]; n != 1 {
+		t.Fatalf("link authenticated %d times", n)
+	}
+	// Without a link or a sign-in in progress, the bare page leads to the email form.
+	wantRedirect(t, e.browser().get("/authenticate", false), "/")
 }

@@ -331,8 +331,8 @@ func ContinuePage(l LayoutData, d ContinueData) templ.Component {
 	})
 }
 
-// ContinueFragment is the "Continue signing in" form: a plain POST, so the token leaves the
-// address bar and history with the 303 that follows.
+// ContinueFragment is the "Continue signing in" form: a plain POST of the opened link's token
+// (the page's own URL carries none).
 func ContinueFragment(d ContinueData) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
