@@ -22,6 +22,7 @@ type Auth struct {
 	state      sessionState
 	stytch     Stytch
 	lastOrgs   LastOrgs
+	signer     *signer
 	byEmail    *Limiter
 	byIP       *Limiter
 	redirectTo string // BASE_URL/authenticate: where magic links land
@@ -208,12 +209,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			h.re.log.Warn("list organizations failed", "org", s.Org.ID, "err", err) // the switcher can wait
 		}
-		if err := h.state.signIn(ctx, memberFrom(s, "", others)); err != nil {
-			h.re.fail(w, r, err)
-			return
-		}
-		h.rememberOrg(r, s.Email, s.Org.ID)
-		redirect(w, r, "/dashboard")
+		h.signer.signedIn(w, r, memberFrom(s, "", others))
 		return
 	}
 	d, err := h.stytch.AuthenticateDiscoveryLink(ctx, token)
@@ -230,14 +226,6 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/orgs")
-}
-
-// rememberOrg records the org an email entered, for ordering the chooser next time. Failing to
-// record it costs only that ordering, so it is logged and not shown.
-func (h *Auth) rememberOrg(r *http.Request, email, orgID string) {
-	if err := h.lastOrgs.SetLastOrg(r.Context(), email, orgID, h.now()); err != nil {
-		h.re.log.Warn("remember last org failed", "org", orgID, "err", err)
-	}
 }
 
 // parseEmail normalises an address and says in plain words what is wrong with it, if anything.

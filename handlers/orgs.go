@@ -15,12 +15,12 @@ import (
 
 // Orgs serves the organization chooser (IST held server-side) and the dashboard's org switch.
 type Orgs struct {
-	re       *responder
-	state    sessionState
-	stytch   Stytch
-	guard    *guard
-	lastOrgs LastOrgs
-	now      func() time.Time
+	re     *responder
+	state  sessionState
+	stytch Stytch
+	guard  *guard
+	signer *signer
+	now    func() time.Time
 }
 
 // searchableAt is how many orgs it takes for the chooser to show its filter box.
@@ -112,7 +112,7 @@ func (h *Orgs) SelectSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
-	h.signedIn(w, r, memberFrom(s, p.Email, p.Orgs))
+	h.signer.signedIn(w, r, memberFrom(s, p.Email, p.Orgs))
 }
 
 // CreateSubmit handles POST /orgs/create: create an organization with the IST and enter it.
@@ -156,7 +156,7 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.invalidCreate(w, r, p, f)
 		return
 	}
-	h.signedIn(w, r, memberFrom(s, p.Email, p.Orgs))
+	h.signer.signedIn(w, r, memberFrom(s, p.Email, p.Orgs))
 }
 
 // invalidCreate re-renders the create form (htmx) or the whole chooser (no JS) with 422.
@@ -192,19 +192,7 @@ func (h *Orgs) SwitchSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
-	h.signedIn(w, r, memberFrom(s, m.Email, append(m.Others, m.Org)))
-}
-
-// signedIn stores the new member session, remembers the org for next time, and goes to the dashboard.
-func (h *Orgs) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
-	if err := h.state.signIn(r.Context(), m); err != nil {
-		h.re.fail(w, r, err)
-		return
-	}
-	if err := h.lastOrgs.SetLastOrg(r.Context(), m.Email, m.Org.ID, h.now()); err != nil {
-		h.re.log.Warn("remember last org failed", "org", m.Org.ID, "err", err)
-	}
-	redirect(w, r, "/dashboard")
+	h.signer.signedIn(w, r, memberFrom(s, m.Email, append(m.Others, m.Org)))
 }
 
 // choice is how an org appears in the chooser and switcher.

@@ -53,15 +53,16 @@ func Routes(d Deps) http.Handler {
 	state := sessionState{sm: d.Sessions}
 	g := &guard{re: re, state: state, stytch: d.Stytch, now: d.Now}
 	linkURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
+	sign := &signer{re: re, state: state, lastOrgs: d.Store, now: d.Now}
 	auth := &Auth{
-		re: re, state: state, stytch: d.Stytch, lastOrgs: d.Store,
+		re: re, state: state, stytch: d.Stytch, lastOrgs: d.Store, signer: sign,
 		byEmail: NewLimiter(d.Now, d.EmailRules...), byIP: NewLimiter(d.Now, d.IPRules...),
 		redirectTo: linkURL, now: d.Now, secureCookies: strings.HasPrefix(d.BaseURL, "https://"),
 	}
 	if d.Dev != nil {
 		auth.mailboxURL = "/dev/mailbox"
 	}
-	orgs := &Orgs{re: re, state: state, stytch: d.Stytch, guard: g, lastOrgs: d.Store, now: d.Now}
+	orgs := &Orgs{re: re, state: state, stytch: d.Stytch, guard: g, signer: sign, now: d.Now}
 	dash := &Dashboard{re: re, state: state, stytch: d.Stytch, guard: g}
 	admin := &Admin{
 		re: re, stytch: d.Stytch, guard: g, redirectTo: linkURL,

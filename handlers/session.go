@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"time"
 
@@ -128,6 +129,27 @@ func (s sessionState) signIn(ctx context.Context, m Member) error {
 }
 
 func (s sessionState) email(ctx context.Context) string { return s.sm.GetString(ctx, keyEmail) }
+
+// signer finishes every sign-in the same way: the member stored under a renewed session token,
+// the org remembered so the chooser lists it first next time, then the dashboard.
+type signer struct {
+	re       *responder
+	state    sessionState
+	lastOrgs LastOrgs
+	now      func() time.Time
+}
+
+func (s *signer) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
+	if err := s.state.signIn(r.Context(), m); err != nil {
+		s.re.fail(w, r, err)
+		return
+	}
+	// Failing to remember costs only the chooser's ordering: logged, not shown.
+	if err := s.lastOrgs.SetLastOrg(r.Context(), m.Email, m.Org.ID, s.now()); err != nil {
+		s.re.log.Warn("remember last org failed", "org", m.Org.ID, "err", err)
+	}
+	redirect(w, r, "/dashboard")
+}
 
 // lastFirst moves the org with this ID to the front, keeping the others in Stytch's order.
 func lastFirst(orgs []Org, lastID string) []Org {
