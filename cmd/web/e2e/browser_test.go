@@ -37,7 +37,8 @@ type browser struct {
 	rec  *recorder
 	out  *syncBuffer // Chromium's stdout and stderr
 
-	jsChecked bool // checkJavaScriptState ran
+	jsChecked bool     // checkJavaScriptState ran
+	refused   []string // paths whose error page walkBack accepts: refusals the journey asked for
 }
 
 // newBrowser starts Chromium for one person in a journey run. Cleanup runs the always-on
@@ -77,7 +78,7 @@ func newBrowser(t *testing.T, srv *server, js bool, name string) *browser {
 		chromedp.CombinedOutput(chromeOut),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	rec := &recorder{inflight: map[network.RequestID]string{}, needHTMX: js}
+	rec := &recorder{inflight: map[network.RequestID]string{}, index: map[network.RequestID]int{}, needHTMX: js}
 	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.on))
 	b := &browser{t: t, name: name, js: js, srv: srv, ctx: ctx, rec: rec, out: chromeOut}
 	t.Cleanup(func() {
@@ -419,7 +420,7 @@ func (b *browser) saveArtifactsIfFailed() {
 	b.rec.mu.Lock()
 	fmt.Fprintf(&info, "\nrequests:\n")
 	for _, r := range b.rec.requests {
-		fmt.Fprintf(&info, "  %s %s htmx=%v\n", r.method, r.url, r.htmx)
+		fmt.Fprintf(&info, "  %s %s htmx=%v status=%d\n", r.method, r.url, r.htmx, r.status)
 	}
 	fmt.Fprintf(&info, "\nconsole, navigations and notes:\n")
 	for _, c := range b.rec.console {
@@ -442,12 +443,15 @@ type recorder struct {
 	docLoads int                 // main-frame document loads (not history.pushState)
 	lastNav  page.NavigationType // how the last one came: a load, or a back/forward-cache restore
 	inflight map[network.RequestID]string
+	index    map[network.RequestID]int // request ID → its latest entry in requests (a redirect adds one)
 	needHTMX bool
 }
 
 type request struct {
 	method, url string
 	htmx        bool
+	typ         network.ResourceType
+	status      int64 // 0 until the response arrives
 }
 
 type expectedError struct {
@@ -464,13 +468,23 @@ func (r *recorder) on(ev any) {
 		case network.ResourceTypeDocument, network.ResourceTypeXHR, network.ResourceTypeFetch:
 			r.inflight[ev.RequestID] = ev.Request.Method + " " + ev.Request.URL
 		}
-		req := request{method: ev.Request.Method, url: ev.Request.URL}
+		req := request{method: ev.Request.Method, url: ev.Request.URL, typ: ev.Type}
 		for k, v := range ev.Request.Headers {
 			if strings.EqualFold(k, "HX-Request") && fmt.Sprint(v) == "true" {
 				req.htmx = true
 			}
 		}
+		if ev.RedirectResponse != nil { // the same request ID again: the previous hop got this answer
+			if i, ok := r.index[ev.RequestID]; ok {
+				r.requests[i].status = ev.RedirectResponse.Status
+			}
+		}
+		r.index[ev.RequestID] = len(r.requests)
 		r.requests = append(r.requests, req)
+	case *network.EventResponseReceived:
+		if i, ok := r.index[ev.RequestID]; ok && ev.Response != nil {
+			r.requests[i].status = ev.Response.Status
+		}
 	case *network.EventLoadingFinished:
 		delete(r.inflight, ev.RequestID)
 	case *network.EventLoadingFailed:
@@ -561,4 +575,25 @@ func (r *recorder) inFlight() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.inflight)
+}
+
+// documentStatus is the HTTP status of the last document (page) request with this method and
+// path, as the browser received it; 0 if there was none or no answer yet.
+func (r *recorder) documentStatus(method, path string) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, req := range slices.Backward(r.requests) {
+		u, err := url.Parse(req.url)
+		if err == nil && req.typ == network.ResourceTypeDocument && req.method == method && u.Path == path {
+			return req.status
+		}
+	}
+	return 0
+}
+
+// sent reports whether the tab sent a request that matches.
+func (r *recorder) sent(match func(request) bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.ContainsFunc(r.requests, match)
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -84,6 +86,165 @@ func TestJourneyInvitedUserAccepts(t *testing.T) {
 		b.checkNoToken(link)
 		b.logout()
 		b.walkBack([]string{link}, "dashboard")
+
+		// The admin sees the invitee as an active member now.
+		admin.open("/members")
+		admin.waitFor("members")
+		if got := admin.memberStatus("new@corp.test"); got != "active" {
+			t.Errorf("e2e [%s]: after accepting, new@corp.test has status %q on /members, want active", admin.who(), got)
+		}
+	})
+}
+
+// One email belongs to 200 organizations. The chooser shows all of them with a filter box;
+// the person types one organization's name, sees only it (with JavaScript, htmx's active
+// search replaces just the list and puts ?q= in the address bar; without, the form is sent
+// with GET), picks it, and lands on its dashboard.
+func TestJourneyChooserSearch200(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		const email, total = "many@fleet.test", 200
+		var names, slugs []string
+		for i := 1; i <= total; i++ {
+			names, slugs = append(names, fmt.Sprintf("Tenant %03d", i)), append(slugs, fmt.Sprintf("tenant-%03d", i))
+		}
+		start := time.Now()
+		ids := b.srv.seedMemberships(email, names, slugs)
+		t.Logf("e2e [%s]: seeded %d organizations for %s in %s", b.who(), total, email, time.Since(start).Round(time.Millisecond))
+
+		link := b.signIn(email)
+		if !b.has("org-filter") {
+			t.Fatalf("e2e [%s]: %d organizations, but no filter box", b.who(), total)
+		}
+		if got, _ := b.orgRows("chooser"); len(got) != total {
+			t.Fatalf("e2e [%s]: the chooser lists %d organizations, want %d", b.who(), len(got), total)
+		}
+		if b.has("match-count") {
+			t.Errorf("e2e [%s]: a match count before any filter: %q", b.who(), b.text("match-count"))
+		}
+
+		b.filterOrgs("tenant 137", fmt.Sprintf("1 of %d organizations matches.", total)) // typed in lower case
+		got, gotNames := b.orgRows("chooser")
+		if !slices.Equal(got, []string{ids[136]}) || !slices.Equal(gotNames, []string{"Tenant 137"}) {
+			t.Fatalf("e2e [%s]: after filtering, the chooser offers %v %v, want only Tenant 137 (%s)", b.who(), gotNames, got, ids[136])
+		}
+		b.pickOrg(ids[136])
+		wantText(t, b, "dashboard-org", "Tenant 137")
+		wantText(t, b, "dashboard-email", email)
+		wantText(t, b, "dashboard-role", "Member")
+		if others, _ := b.orgRows("switcher"); len(others) != total-1 {
+			t.Errorf("e2e [%s]: the switcher offers %d organizations, want %d", b.who(), len(others), total-1)
+		}
+		b.checkNoToken(link)
+		b.walkBack([]string{link})
+	})
+}
+
+// A plain member of an organization (invited by its admin) is shown no admin controls, and the
+// server refuses the admin pages and same-origin POSTs to the admin actions from the member's
+// own signed-in browser, with 403 and nothing changed. With JavaScript the POSTs are fetch()
+// calls from the page; without, a form put into the page through DevTools and clicked.
+func TestJourneyNonAdminRefused(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		const org, member, intruder = "Umbrella", "clerk@umbrella.test", "intruder@umbrella.test"
+		const notAdmin = "Only an admin of this organization can do that. Ask an admin for help."
+		admin := b.admin()
+		admin.signIn("chief@umbrella.test")
+		admin.createOrg(org)
+		admin.invite(member)
+
+		link := b.openNewestMail(member, false)
+		b.pressContinue("dashboard")
+		wantText(t, b, "dashboard-org", org)
+		wantText(t, b, "dashboard-email", member)
+		wantText(t, b, "dashboard-role", "Member")
+		if b.has("settings-link") {
+			t.Errorf("e2e [%s]: a member's dashboard links to the settings", b.who())
+		}
+
+		b.click("Members", tid("members-link"))
+		b.waitFor("members")
+		b.wantPath("/members")
+		if got := b.memberStatus(member); got != "active" {
+			t.Errorf("e2e [%s]: the member sees themself as %q, want active", b.who(), got)
+		}
+		for _, testid := range []string{"invite-form", "member-resend", "member-revoke"} {
+			if b.has(testid) {
+				t.Errorf("e2e [%s]: a member's /members shows %s", b.who(), testid)
+			}
+		}
+		if !b.has("invite-admins-only") {
+			t.Errorf("e2e [%s]: /members should tell a member that only admins can invite", b.who())
+		}
+
+		b.refused = append(b.refused, "/settings", "/members/invite")
+		b.expectHTTPError("/settings", 403)
+		b.open("/settings")
+		b.waitFor("error-page")
+		if got := b.rec.documentStatus("GET", "/settings"); got != 403 {
+			t.Errorf("e2e [%s]: GET /settings as a member: status %d, want 403", b.who(), got)
+		}
+		wantText(t, b, "error-message", notAdmin)
+		wantText(t, b, "error-next", "Back to the dashboard")
+		if b.has("settings-form") {
+			t.Errorf("e2e [%s]: the 403 page shows the settings form", b.who())
+		}
+
+		// Forged same-origin POSTs to the admin actions, from the member's own page.
+		b.open("/members")
+		b.waitFor("members")
+		before := b.srv.calls()
+		b.expectHTTPError("/members/invite", 403) // and /settings, above
+		forged := []struct {
+			path string
+			form url.Values
+		}{
+			{"/members/invite", url.Values{"email": {intruder}}},
+			{"/settings", url.Values{"email_allowed_domains": {"umbrella.test"}, "email_jit_provisioning": {"on"}}},
+		}
+		for _, f := range forged {
+			if b.js {
+				status, body := b.fetchPost(f.path, f.form)
+				if status != 403 || !strings.Contains(body, notAdmin) {
+					t.Errorf("e2e [%s]: fetch POST %s as a member: status %d, want 403 with %q in:\n%s", b.who(), f.path, status, notAdmin, body)
+				}
+				continue
+			}
+			if status := b.submitForgedForm(f.path, f.form); status != 403 {
+				t.Errorf("e2e [%s]: forged form POST %s as a member: status %d, want 403", b.who(), f.path, status)
+			}
+			b.waitFor("error-page")
+			wantText(t, b, "error-message", notAdmin)
+		}
+
+		// Nothing happened: no invitation asked of Stytch or mailed, no setting changed.
+		after := b.srv.calls()
+		for _, call := range []string{callInvite, callUpdateOrg} {
+			if after[call] != before[call] {
+				t.Errorf("e2e [%s]: the refused POSTs still reached Stytch: %s %d → %d", b.who(), call, before[call], after[call])
+			}
+		}
+		if msgs := b.srv.mailbox(intruder); len(msgs) != 0 {
+			t.Errorf("e2e [%s]: %d mails went to %s after the refused invitation", b.who(), len(msgs), intruder)
+		}
+		admin.open("/members")
+		admin.waitFor("members")
+		if got := admin.memberStatus(intruder); got != "" {
+			t.Errorf("e2e [%s]: %s is listed as %s after the refused invitation", admin.who(), intruder, got)
+		}
+		admin.open("/settings")
+		admin.waitFor("settings-form")
+		if got := eval[string](admin, `document.querySelector("#email_allowed_domains").value.trim()`); got != "" {
+			t.Errorf("e2e [%s]: allowed domains after the refused POST: %q, want none", admin.who(), got)
+		}
+		if eval[bool](admin, `document.querySelector("#email_jit_provisioning").checked`) {
+			t.Errorf("e2e [%s]: join by domain is on after the refused POST", admin.who())
+		}
+
+		b.open("/dashboard")
+		b.waitFor("dashboard")
+		b.checkNoToken(link)
+		b.logout()
+		b.walkBack([]string{link}, "dashboard", "members")
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,8 +22,11 @@ import (
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
 	discoveryorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks"
 	mldiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/discovery"
+	mlemail "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
 	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
+	"github.com/stytchauth/stytch-go/v16/stytch/methodoptions"
 )
 
 // The embedded emulator's fixed credentials (cmd/web/config.go: emulatorProjectID, emulatorSecret).
@@ -196,6 +201,8 @@ func (s *server) calls() map[string]int {
 
 const callDiscoveryAuthenticate = "POST /v1/b2b/magic_links/discovery/authenticate"
 const callMagicLinkAuthenticate = "POST /v1/b2b/magic_links/authenticate"
+const callInvite = "POST /v1/b2b/magic_links/email/invite"
+const callUpdateOrg = "PUT /v1/b2b/organizations/{organization_id}"
 
 // advanceClock moves the emulator's clock (not the app's) forward.
 func (s *server) advanceClock(d time.Duration) {
@@ -247,15 +254,17 @@ func (s *server) seedOrg(email, name, slug string) string {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	return s.createOrgAs(ctx, email, name, slug).Organization.OrganizationID
+}
+
+// createOrgAs is seedOrg's work; the answer carries the new admin's member ID and session.
+func (s *server) createOrgAs(ctx context.Context, email, name, slug string) *discoveryorgs.CreateResponse {
+	s.t.Helper()
 	api := s.stytch()
 	if _, err := api.MagicLinks.Email.Discovery.Send(ctx, &emaildiscovery.SendParams{EmailAddress: email, DiscoveryRedirectURL: s.URL + "/authenticate"}); err != nil {
 		s.t.Fatalf("e2e: seed %s: send: %v", name, err)
 	}
-	link, err := url.Parse(s.latestLink(email))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	auth, err := api.MagicLinks.Discovery.Authenticate(ctx, &mldiscovery.AuthenticateParams{DiscoveryMagicLinksToken: link.Query().Get("token")})
+	auth, err := api.MagicLinks.Discovery.Authenticate(ctx, &mldiscovery.AuthenticateParams{DiscoveryMagicLinksToken: linkToken(s.t, s.latestLink(email))})
 	if err != nil {
 		s.t.Fatalf("e2e: seed %s: authenticate: %v", name, err)
 	}
@@ -263,7 +272,77 @@ func (s *server) seedOrg(email, name, slug string) string {
 	if err != nil {
 		s.t.Fatalf("e2e: seed %s: create: %v", name, err)
 	}
-	return org.Organization.OrganizationID
+	return org
+}
+
+// seedMemberships makes email an active member of one new organization per name (with the
+// slug at the same index), as it happens without this app: each organization is created by its
+// own admin (owner-<slug>@<email's domain>, discovery link → IST → create), who invites email
+// (magic_links/email/invite with the admin's session); email opens every invitation
+// (magic_links/authenticate), which makes it an active member. It returns the organization IDs
+// in the order of names.
+//
+// Not seedOrg per name: the emulator's discovery authenticate reads every organization and each
+// of the email's memberships, so n creates by one email cost O(n²), with a reply growing to n
+// organizations: 10 s for 200 with -race, against 3.5 s this way.
+//
+// The emulator lets one address receive a burst of 5 emails, then one a second on its own
+// clock, and every invitation is an email to the same address. So after every 5 the emulator's
+// clock moves on by 5 s (POST /dev/clock), as if the seeding had waited; it ends with the
+// address's allowance full again, for the sign-in that follows. The emulator's clock then runs
+// about n seconds ahead of the app's: session JWTs it signs are "not yet valid" for the SDK's
+// local check, so the app asks the emulator instead, which accepts them (see emulator/README.md,
+// "Not covered").
+func (s *server) seedMemberships(email string, names, slugs []string) []string {
+	s.t.Helper()
+	if len(names) != len(slugs) {
+		s.t.Fatalf("e2e: seedMemberships: %d names, %d slugs", len(names), len(slugs))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	api := s.stytch()
+	domain := email[strings.LastIndex(email, "@")+1:]
+	ids := make([]string, 0, len(names))
+	const burst = 5 // the emulator's default per-address email burst
+	for first := 0; first < len(names); first += burst {
+		n := min(burst, len(names)-first)
+		batch := map[string]bool{}
+		for i := first; i < first+n; i++ {
+			org := s.createOrgAs(ctx, "owner-"+slugs[i]+"@"+domain, names[i], slugs[i])
+			id := org.Organization.OrganizationID
+			_, err := api.MagicLinks.Email.Invite(ctx,
+				&mlemail.InviteParams{OrganizationID: id, EmailAddress: email, InviteRedirectURL: s.URL + "/authenticate", InvitedByMemberID: org.Member.MemberID},
+				&mlemail.InviteRequestOptions{Authorization: methodoptions.Authorization{SessionToken: org.SessionToken}})
+			if err != nil {
+				s.t.Fatalf("e2e: seed %s: invite %s: %v", names[i], email, err)
+			}
+			ids, batch[id] = append(ids, id), true
+		}
+		msgs := s.mailbox(email)
+		if len(msgs) < n {
+			s.t.Fatalf("e2e: seed: %d invitations to %s, but %d mails", n, email, len(msgs))
+		}
+		for _, m := range msgs[:n] { // newest first: this batch's invitations
+			if m.Kind != "invite" || !batch[m.OrganizationID] {
+				s.t.Fatalf("e2e: seed: expected an invitation to one of %v, got a %s mail for %q", slices.Collect(maps.Keys(batch)), m.Kind, m.OrganizationID)
+			}
+			if _, err := api.MagicLinks.Authenticate(ctx, &magiclinks.AuthenticateParams{MagicLinksToken: linkToken(s.t, m.Link)}); err != nil {
+				s.t.Fatalf("e2e: seed: %s accepts the invitation to %s: %v", email, m.OrganizationID, err)
+			}
+		}
+		s.advanceClock(burst * time.Second)
+	}
+	return ids
+}
+
+// linkToken is the token parameter of a magic link.
+func linkToken(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil || u.Query().Get("token") == "" {
+		t.Fatalf("e2e: no token in the link %q (%v)", link, err)
+	}
+	return u.Query().Get("token")
 }
 
 // envWithout drops the variables whose "NAME=" starts with any of the prefixes.

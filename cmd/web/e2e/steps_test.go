@@ -2,10 +2,16 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"html"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/chromedp"
 )
 
@@ -64,13 +70,142 @@ func (b *browser) invite(email string) {
 	b.waitFor("notice")
 	b.settle()
 	b.wantPath("/members")
+	if got := b.memberStatus(email); got != "invited" {
+		b.t.Errorf("e2e [%s]: %s has status %q after the invitation, want invited", b.who(), email, got)
+	}
+}
+
+// memberStatus is the status of this email's row on the members page (data-status: active,
+// invited, pending), checked against the text the row shows; "" when it has no row.
+func (b *browser) memberStatus(email string) string {
+	b.t.Helper()
 	row := `[data-testid="member-row"][data-email="` + email + `"]`
-	if b.count(row) != 1 {
-		b.t.Fatalf("e2e [%s]: %s is not listed after the invitation", b.who(), email)
+	switch n := b.count(row); n {
+	case 0:
+		return ""
+	case 1:
+	default:
+		b.t.Fatalf("e2e [%s]: %d rows for %s on the members page", b.who(), n, email)
 	}
-	if got := eval[string](b, `document.querySelector('`+row+`').dataset.status`); got != "invited" {
-		b.t.Errorf("e2e [%s]: %s has status %q, want invited", b.who(), email, got)
+	status := eval[string](b, `document.querySelector('`+row+`').dataset.status`)
+	shown := eval[string](b, `document.querySelector('`+row+` [data-testid="member-status"]').textContent.trim()`)
+	if !strings.EqualFold(shown, status) {
+		b.t.Errorf("e2e [%s]: %s's row shows %q, but its status is %q", b.who(), email, shown, status)
 	}
+	return status
+}
+
+// filterOrgs types into the chooser's filter box and waits for the list to show wantCount
+// (the match count's text). With JavaScript, htmx's active search must replace only #org-list
+// (and the count in #org-status), in the same document, and push /orgs?q=…; without, the
+// person presses Filter and the browser loads /orgs?q=….
+func (b *browser) filterOrgs(q, wantCount string) {
+	b.t.Helper()
+	loads := b.rec.documentLoads()
+	// Expando properties on elements survive only as long as the elements do.
+	const mark = `window.__e2eSameDocument = "yes";
+		for (const id of ["chooser", "org-filter", "org-q", "org-status", "org-list", "create-org"]) document.getElementById(id).__e2eBefore = true`
+	if b.js {
+		b.do("mark the chooser", chromedp.EvaluateAsDevTools[chromedp.Void](mark))
+		b.typeInto("#org-q", q)
+	} else {
+		b.typeInto("#org-q", q)
+		b.click("Filter", `#org-filter button[type="submit"]`)
+	}
+	b.waitText("match-count", wantCount)
+	b.settle()
+	b.wantPath("/orgs")
+	if got := b.location().Query().Get("q"); got != q {
+		b.t.Errorf("e2e [%s]: address bar %s, want ?q=%s", b.who(), b.location(), q)
+	}
+	if got := eval[string](b, `document.querySelector("#org-q").value`); got != q {
+		b.t.Errorf("e2e [%s]: the filter box holds %q after filtering, want %q", b.who(), got, q)
+	}
+	after := b.rec.documentLoads()
+	if !b.js {
+		if after == loads {
+			b.t.Errorf("e2e [js-off]: filter: no document load, yet JavaScript is off")
+		}
+		return
+	}
+	type kept struct {
+		Same                                                string
+		Chooser, Filter, Box, Status, OldList, List, Create bool
+		Focus                                               string
+	}
+	k := eval[kept](b, `(() => { const kept = id => document.getElementById(id)?.__e2eBefore === true;
+		return {Same: String(window.__e2eSameDocument), Chooser: kept("chooser"), Filter: kept("org-filter"), Box: kept("org-q"),
+			Status: kept("org-status"), OldList: kept("org-list"), List: document.getElementById("org-list") !== null,
+			Create: kept("create-org"), Focus: document.activeElement?.id ?? ""} })()`)
+	if k.Same != "yes" || after != loads {
+		b.t.Errorf("e2e [js-on]: filter: a full page load (document loads %d → %d, marker %q); want an htmx swap", loads, after, k.Same)
+	}
+	if !k.Chooser || !k.Filter || !k.Box || !k.Status || !k.Create {
+		b.t.Errorf("e2e [js-on]: filter replaced more than #org-list: kept chooser=%v org-filter=%v org-q=%v org-status=%v create-org=%v", k.Chooser, k.Filter, k.Box, k.Status, k.Create)
+	}
+	if k.OldList || !k.List {
+		b.t.Errorf("e2e [js-on]: filter did not replace #org-list (old list kept: %v, a list present: %v)", k.OldList, k.List)
+	}
+	if k.Focus != "org-q" {
+		b.t.Errorf("e2e [js-on]: after filtering the focus is on %q, want it still in the filter box", k.Focus)
+	}
+	if !b.rec.sent(func(r request) bool {
+		u, err := url.Parse(r.url)
+		return err == nil && r.htmx && r.method == "GET" && u.Path == "/orgs" && u.Query().Get("q") == q
+	}) {
+		b.t.Errorf("e2e [js-on]: no htmx GET /orgs?q=%s was sent", q)
+	}
+}
+
+// fetchPost sends a same-origin form POST from the page with fetch, as a script on the page
+// could (the session cookie goes with it), and returns the status and the body's text. It needs
+// the page's JavaScript on.
+func (b *browser) fetchPost(path string, form url.Values) (int, string) {
+	b.t.Helper()
+	type answer struct {
+		Status int
+		Body   string
+	}
+	expr := fmt.Sprintf(`fetch(%q, {method: "POST", credentials: "same-origin", body: new URLSearchParams(%q)}).then(async r => ({Status: r.status, Body: await r.text()}))`, path, form.Encode())
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	a, err := chromedp.Run(ctx, chromedp.EvaluateAsDevTools[answer](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("e2e [%s]: fetch POST %s: %v", b.who(), path, err)
+	}
+	return a.Status, a.Body
+}
+
+// submitForgedForm puts a plain form (method post, action path, the fields as hidden inputs)
+// into the current page through DevTools' DOM domain (as a person could in the Elements panel;
+// no script runs, so it works with JavaScript off), clicks its button, and waits for the answer
+// page. It returns the status the browser got for the POST.
+func (b *browser) submitForgedForm(path string, form url.Values) int64 {
+	b.t.Helper()
+	var h strings.Builder
+	fmt.Fprintf(&h, `<div id="flash"><form id="forged" method="post" action="%s">`, html.EscapeString(path))
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		for _, v := range form[k] {
+			fmt.Fprintf(&h, `<input type="hidden" name="%s" value="%s">`, html.EscapeString(k), html.EscapeString(v))
+		}
+	}
+	h.WriteString(`<button type="submit">Send</button></form></div>`)
+	b.call("put a forged form into the page", func(ctx context.Context) error {
+		nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("#flash")))
+		if err != nil {
+			return err
+		}
+		_, err = chromedp.Call(ctx, dom.SetOuterHTML, dom.SetOuterHTMLParams{NodeID: nodes[0].NodeID, OuterHTML: h.String()})
+		return err
+	})
+	loads := b.rec.documentLoads()
+	b.click("the forged form's button", `#forged button[type="submit"]`)
+	deadline := time.Now().Add(stepTimeout)
+	for b.rec.documentLoads() == loads && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.settle()
+	return b.rec.documentStatus("POST", path)
 }
 
 // allowDomain lets people at this email domain join without an invitation, as an admin.
@@ -283,7 +418,7 @@ func (b *browser) checkAfterBack(loc *url.URL, spent int, forbidden []string) {
 	if got := b.spent(); got != spent {
 		b.t.Fatalf("e2e [%s]: back to %s authenticated a magic link again (%d → %d)", b.who(), loc, spent, got)
 	}
-	if b.has("error-page") {
+	if b.has("error-page") && !slices.Contains(b.refused, loc.Path) {
 		b.t.Fatalf("e2e [%s]: back to %s shows an error page: %q", b.who(), loc, b.text("error-message"))
 	}
 	for _, f := range forbidden {
