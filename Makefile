@@ -22,12 +22,14 @@ vet:
 	$(GO) vet ./...
 
 # test: generated templ code must be committed and in sync, vet clean, then every test with
-# the race detector (fuzz seed corpora run as ordinary tests).
+# the race detector (fuzz seed corpora run as ordinary tests), then the browser suite verbosely so
+# each journey shows its JS-on and JS-off runs (it says so when it skips for lack of Chromium).
 test:
 	$(GO) tool templ generate
 	git diff --exit-code -- '*_templ.go' || (echo "generated templ code is stale: run 'make generate' and commit" >&2; exit 1)
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 8m ./...
+	$(GO) test -race -count=1 -timeout 8m $$($(GO) list ./... | grep -v '/cmd/web/e2e$$')
+	$(GO) test -race -count=1 -timeout 8m -v ./cmd/web/e2e/
 
 check: test
 
@@ -38,5 +40,8 @@ fuzz:
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzCreateOrgForm -fuzztime 30s
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzSlugify -fuzztime 30s
 
+# bench: the Stytch call budget test, the handler benchmarks (allocations, Stytch calls per op),
+# then a load run of the real binary (cmd/loadgen: req/s, latency, calls, RSS). See docs/benchmarks.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./handlers
+	$(GO) test -count=1 -run '^TestStytchCallBudget$$' -bench . -benchmem ./handlers
+	$(GO) run ./cmd/loadgen -go $(GO)
