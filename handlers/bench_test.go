@@ -205,6 +205,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	b.Cleanup(func() { st.Close() })
 	sm := scs.New()
 	sm.Store = st.NewSessionStore(0)
+	sm.Codec = store.SessionCodec{} // as cmd/web
 	sm.Lifetime = 24 * time.Hour
 	sm.Cookie.Name = "orgpick_session"
 	static, err := assets.New()

@@ -53,7 +53,7 @@ func (g *guard) member(w http.ResponseWriter, r *http.Request) (Member, bool) {
 			s.Token = m.Token
 		}
 		m = memberFrom(s, m.Email, others)
-		g.state.put(ctx, keyMember, m)
+		g.state.putMember(ctx, m)
 	}
 	return m, true
 }

@@ -78,6 +78,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	sessions := st.NewSessionStore(0)
 	sm := scs.New()
 	sm.Store = sessions
+	sm.Codec = store.SessionCodec{} // as cmd/web
 	sm.Lifetime = 24 * time.Hour
 	static, err := assets.New()
 	if err != nil {

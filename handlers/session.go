@@ -15,6 +15,7 @@ const (
 	keyEmail   = "email"   // the address last typed, kept so nobody retypes it
 	keyPending = "pending" // a discovery in progress: the IST and the orgs it offers
 	keyMember  = "member"  // the signed-in Stytch session and what the dashboard shows
+	keyJWT     = "jwt"     // the member's session JWT, apart: a page view needn't scan it as JSON
 )
 
 // istLifetime is how long Stytch keeps an intermediate session token.
@@ -42,7 +43,7 @@ func (p Pending) Offered(orgID string) (Org, bool) {
 // page view inside the JWT's life needs no call to Stytch.
 type Member struct {
 	Token     string    `json:"token"`
-	JWT       string    `json:"jwt"`
+	JWT       string    `json:"-"` // stored apart, under keyJWT
 	MemberID  string    `json:"member_id"`
 	Email     string    `json:"email"`
 	Org       Org       `json:"org"`
@@ -98,7 +99,18 @@ func (s sessionState) pending(ctx context.Context) (Pending, bool) {
 
 func (s sessionState) member(ctx context.Context) (Member, bool) {
 	var m Member
-	return m, s.get(ctx, keyMember, &m) && m.JWT != ""
+	if !s.get(ctx, keyMember, &m) {
+		return Member{}, false
+	}
+	m.JWT = s.sm.GetString(ctx, keyJWT)
+	return m, m.JWT != ""
+}
+
+// putMember stores the signed-in member: the JWT (about a kilobyte) under keyJWT, the rest as JSON.
+func (s sessionState) putMember(ctx context.Context, m Member) {
+	s.sm.Put(ctx, keyJWT, m.JWT)
+	m.JWT = ""
+	s.put(ctx, keyMember, m)
 }
 
 // startDiscovery keeps a fresh discovery server-side. A new sign-in replaces any earlier one,
@@ -108,6 +120,7 @@ func (s sessionState) startDiscovery(ctx context.Context, p Pending) error {
 		return err
 	}
 	s.sm.Remove(ctx, keyMember)
+	s.sm.Remove(ctx, keyJWT)
 	s.sm.Put(ctx, keyEmail, p.Email)
 	s.put(ctx, keyPending, p)
 	return nil
@@ -121,7 +134,7 @@ func (s sessionState) signIn(ctx context.Context, m Member) error {
 	}
 	s.sm.Remove(ctx, keyPending)
 	s.sm.Put(ctx, keyEmail, m.Email)
-	s.put(ctx, keyMember, m)
+	s.putMember(ctx, m)
 	if !m.ExpiresAt.IsZero() && m.ExpiresAt.Before(s.sm.Deadline(ctx)) {
 		s.sm.SetDeadline(ctx, m.ExpiresAt)
 	}

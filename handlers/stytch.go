@@ -119,6 +119,7 @@ type StytchClient struct {
 	timeout     time.Duration // deadline for every call
 	maxTokenAge time.Duration // how long a session JWT is trusted without asking Stytch
 	duration    int32         // session_duration_minutes for new sessions
+	verified    verifiedJWTs  // JWTs already verified locally, until they are too old
 }
 
 // NewStytchClient wraps an SDK client. timeout bounds each call; sessions last duration.
@@ -204,6 +205,9 @@ func (c *StytchClient) AuthenticateMagicLink(ctx context.Context, token string) 
 
 // AuthenticateSession implements Stytch.
 func (c *StytchClient) AuthenticateSession(ctx context.Context, jwt string) (Session, bool, error) {
+	if s, ok := c.verified.get(jwt, time.Now()); ok {
+		return s, false, nil
+	}
 	ctx, cancel := c.ctx(ctx)
 	defer cancel()
 	resp, err := c.api.Sessions.AuthenticateJWT(ctx, &sessions.AuthenticateJWTParams{
@@ -214,6 +218,7 @@ func (c *StytchClient) AuthenticateSession(ctx context.Context, jwt string) (Ses
 	}
 	if resp.SessionJWT == "" { // verified locally: only the member session is known
 		s := session("", jwt, &resp.MemberSession, nil, nil)
+		c.verified.put(jwt, s, c.maxTokenAge, time.Now())
 		return s, false, nil
 	}
 	return session(resp.SessionToken, resp.SessionJWT, &resp.MemberSession, &resp.Member, &resp.Organization), true, nil

@@ -28,7 +28,7 @@ func render(t *testing.T, c templ.Component) (*goquery.Document, string) {
 }
 
 func text(d *goquery.Document, testid string) string {
-	return strings.Join(strings.Fields(d.Find(`[data-testid="` + testid + `"]`).First().Text()), " ")
+	return strings.Join(strings.Fields(d.Find(`[data-testid="`+testid+`"]`).First().Text()), " ")
 }
 
 var layout = views.LayoutData{Title: "T", CSS: "/assets/app.1.css", JS: "/assets/htmx.1.js", Icon: "/assets/favicon.1.svg"}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -41,6 +42,11 @@ func main() {
 // run wires config → logger → store → sessions → Stytch client → handlers → server, and
 // serves until ctx is cancelled, then drains in-flight requests.
 func run(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	if getenv("GOGC") == "" {
+		// The live heap is ~5 MB, so the default (GC at 2× live) collects ~200 times a second
+		// under load; 5× live costs ~10 MB more RSS and a fifth of a page view's CPU less.
+		debug.SetGCPercent(400)
+	}
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return err
@@ -135,9 +141,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 
 // newSessionManager configures the scs cookie: HttpOnly, SameSite=Lax, and Secure with the
 // __Host- prefix when the app is served over https.
-func newSessionManager(cfg Config, store scs.Store) *scs.SessionManager {
+func newSessionManager(cfg Config, sessions scs.Store) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = store
+	sm.Store = sessions
+	sm.Codec = store.SessionCodec{} // decodes without gob's per-request type tables; reads gob sessions too
 	sm.Lifetime = sessionLifetime
 	sm.Cookie.Name = "orgpick_session"
 	sm.Cookie.HttpOnly = true
