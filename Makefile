@@ -39,6 +39,8 @@ fuzz:
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzLinkParams -fuzztime 30s
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzCreateOrgForm -fuzztime 30s
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzSlugify -fuzztime 30s
+	$(GO) test ./handlers -run '^$$' -fuzz FuzzParseDomains -fuzztime 30s
+	$(GO) test ./store -run '^$$' -fuzz FuzzSessionCodec -fuzztime 30s
 
 # bench: the Stytch call budget test, the handler benchmarks (allocations, Stytch calls per op),
 # then a load run of the real binary (cmd/loadgen: req/s, latency, calls, RSS). See docs/benchmarks.md.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -105,6 +106,31 @@ func FuzzSlugify(f *testing.F) {
 		}
 		if strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-") || strings.Contains(s, "--") {
 			t.Fatalf("slugify(%q) = %q", name, s)
+		}
+	})
+}
+
+func FuzzParseDomains(f *testing.F) {
+	for _, s := range []string{"acme.com", "Acme.COM, @acme.io\nacme.com", "gmail.com", "https://acme.com/x", "", " , ;", "xn--bcher-kva.example", strings.Repeat("a.", 200) + "com", "a.b.c.d.e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		domains, problem := parseDomains(raw)
+		if problem != "" {
+			if domains != nil {
+				t.Fatalf("parseDomains(%q) returned domains with a problem", raw)
+			}
+			return
+		}
+		if len(domains) > maxAllowedDomains {
+			t.Fatalf("%d domains accepted", len(domains))
+		}
+		seen := map[string]bool{}
+		for _, d := range domains {
+			if !validDomain(d) || d != strings.ToLower(d) || seen[d] || slices.Contains(commonDomains, d) {
+				t.Fatalf("parseDomains(%q) accepted %q", raw, d)
+			}
+			seen[d] = true
 		}
 	})
 }
