@@ -1,28 +1,17 @@
 package handlers_test
 
 import (
-	"io"
-	"log/slog"
 	"maps"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
-	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 
-	"github.com/orgpick/orgpick/assets"
 	"github.com/orgpick/orgpick/emulator"
-	"github.com/orgpick/orgpick/handlers"
-	"github.com/orgpick/orgpick/store"
 )
 
 // The emulator's route patterns for the calls the app makes (emulator.Calls keys).
@@ -175,100 +164,32 @@ func memberOf(t *testing.T, e *env, orgID, email string) string {
 	return resp.Member.MemberID
 }
 
-// benchEnv is the app wired as in cmd/web (real SDK → emulator over HTTP, SQLite on disk) for
-// benchmarks, which newEnv can't serve (it takes a *testing.T). Requests are served in-process
-// through the handler, so the figures are the app's own cost without the network.
+// benchEnv is the test env (newEnv: real SDK → emulator over HTTP, SQLite on disk, wired as in
+// cmd/web). Benchmarks serve requests in-process through its handler, so the figures are the
+// app's own cost without the network.
 type benchEnv struct {
-	emu     *emulator.Emulator
+	*env
 	handler http.Handler
-	app     *httptest.Server
-	static  *assets.Assets
 }
 
 func newBenchEnv(b *testing.B) *benchEnv {
 	b.Helper()
-	emu, err := emulator.New(emulator.Config{ProjectID: testProject, Secret: testSecret, DisableEmailRateLimit: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { emu.Close() })
-	emuSrv := httptest.NewServer(emu.API())
-	b.Cleanup(emuSrv.Close)
-	api, err := b2bstytchapi.NewClient(testProject, testSecret, b2bstytchapi.WithBaseURI(emuSrv.URL))
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(b.Context(), filepath.Join(b.TempDir(), "app.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	sm := scs.New()
-	sm.Store = st.NewSessionStore(0)
-	sm.Codec = store.SessionCodec{} // as cmd/web
-	sm.Lifetime = 24 * time.Hour
-	sm.Cookie.Name = "orgpick_session"
-	static, err := assets.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	app := httptest.NewUnstartedServer(nil)
-	handler := handlers.Routes(handlers.Deps{
-		Log:        slog.New(slog.DiscardHandler),
-		Sessions:   sm,
-		Stytch:     handlers.NewStytchClient(api, 5*time.Second, 24*time.Hour),
-		Store:      st,
-		Assets:     static,
-		BaseURL:    "http://" + app.Listener.Addr().String(),
-		Dev:        emu.Dev(),
-		EmailRules: []handlers.Rule{},
-		IPRules:    []handlers.Rule{},
-	})
-	app.Config.Handler = handler
-	app.Start()
-	b.Cleanup(app.Close)
-	return &benchEnv{emu: emu, handler: handler, app: app, static: static}
+	e := newEnv(b)
+	return &benchEnv{env: e, handler: e.app.Config.Handler}
 }
-
-var orgIDAttr = regexp.MustCompile(`data-org-id="([^"]+)"`)
 
 // discover signs an email in up to the chooser over real HTTP and returns the session cookie.
 // With create set it goes on to create an org, so the cookie is a signed-in member's.
 func (be *benchEnv) discover(b *testing.B, email string, create bool) *http.Cookie {
 	b.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	post := func(path string, form url.Values, want string) {
-		req, _ := http.NewRequest(http.MethodPost, be.app.URL+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-		resp, err := c.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
-			b.Fatalf("POST %s: %d %q, want 303 %q", path, resp.StatusCode, resp.Header.Get("Location"), want)
-		}
-	}
-	post("/login", url.Values{"email": {email}}, "/check-email")
-	msgs, err := be.emu.Mailbox(b.Context(), email)
-	if err != nil || len(msgs) == 0 {
-		b.Fatalf("no mail for %s (err %v)", email, err)
-	}
-	link, err := url.Parse(msgs[0].Link)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := link.Query()
-	post("/authenticate", url.Values{"stytch_token_type": {q.Get("stytch_token_type")}, "token": {q.Get("token")}}, "/orgs")
+	br := be.browser()
+	br.discover(email)
 	if create {
-		post("/orgs/create", url.Values{"organization_name": {"Bench " + email}}, "/dashboard")
+		br.createOrg("Bench " + email)
 	}
 	u, _ := url.Parse(be.app.URL)
-	for _, ck := range jar.Cookies(u) {
-		if ck.Name == "orgpick_session" {
+	for _, ck := range br.client.Jar.Cookies(u) {
+		if ck.Name == "session" {
 			return ck
 		}
 	}
@@ -393,7 +314,7 @@ func BenchmarkAsset(b *testing.B) {
 	be := newBenchEnv(b)
 	for _, name := range []string{"app.css", "htmx-2.0.11.min.js"} {
 		b.Run(name, func(b *testing.B) {
-			req := newRequest(be.static.URL(name), nil)
+			req := newRequest(be.deps.Assets.URL(name), nil)
 			req.Header.Set("Accept-Encoding", "gzip, deflate, br")
 			be.bench(b, req, http.StatusOK)
 		})

@@ -43,7 +43,7 @@ func (c *clock) Now() time.Time {
 
 // env is the app wired as in production: real SDK → emulator over HTTP, SQLite on disk.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	emu    *emulator.Emulator
 	emuSrv *httptest.Server
 	api    *b2bstytchapi.API // the same SDK the app uses, for seeding (invites, org settings)
@@ -56,7 +56,7 @@ type env struct {
 type envOption func(*handlers.Deps)
 
 // newEnv starts the emulator and the app. Options can replace Deps fields (e.g. Stytch, limits).
-func newEnv(t *testing.T, opts ...envOption) *env {
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	ck := &clock{}
 	emu, err := emulator.New(emulator.Config{ProjectID: testProject, Secret: testSecret, Now: time.Now, DisableEmailRateLimit: true})
@@ -139,7 +139,7 @@ type response struct {
 	body string
 }
 
-func (r response) doc(t *testing.T) *goquery.Document {
+func (r response) doc(t testing.TB) *goquery.Document {
 	t.Helper()
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.body))
 	if err != nil {
@@ -149,12 +149,12 @@ func (r response) doc(t *testing.T) *goquery.Document {
 }
 
 // testid returns the trimmed text of the element with this data-testid.
-func (r response) testid(t *testing.T, id string) string {
+func (r response) testid(t testing.TB, id string) string {
 	t.Helper()
 	return strings.Join(strings.Fields(r.doc(t).Find(`[data-testid="`+id+`"]`).First().Text()), " ")
 }
 
-func (r response) has(t *testing.T, id string) bool {
+func (r response) has(t testing.TB, id string) bool {
 	t.Helper()
 	return r.doc(t).Find(`[data-testid="`+id+`"]`).Length() > 0
 }
@@ -258,7 +258,7 @@ func (b *browser) logout() {
 }
 
 // orgIDs lists the organization IDs offered on a chooser or switcher, in page order.
-func orgIDs(t *testing.T, r response) []string {
+func orgIDs(t testing.TB, r response) []string {
 	t.Helper()
 	var ids []string
 	r.doc(t).Find(`[data-testid="org"]`).Each(func(_ int, s *goquery.Selection) {
@@ -267,14 +267,14 @@ func orgIDs(t *testing.T, r response) []string {
 	return ids
 }
 
-func wantStatus(t *testing.T, r response, status int) {
+func wantStatus(t testing.TB, r response, status int) {
 	t.Helper()
 	if r.StatusCode != status {
 		t.Fatalf("%s %s: status %d, want %d\n%.2000s", r.Request.Method, r.Request.URL.Path, r.StatusCode, status, r.body)
 	}
 }
 
-func wantRedirect(t *testing.T, r response, location string) {
+func wantRedirect(t testing.TB, r response, location string) {
 	t.Helper()
 	wantStatus(t, r, http.StatusSeeOther)
 	if got := r.Header.Get("Location"); got != location {
@@ -283,7 +283,7 @@ func wantRedirect(t *testing.T, r response, location string) {
 }
 
 // wantHXLocation checks an htmx POST's answer: 204, HX-Location to path, no HTML.
-func wantHXLocation(t *testing.T, r response, path string) {
+func wantHXLocation(t testing.TB, r response, path string) {
 	t.Helper()
 	wantStatus(t, r, http.StatusNoContent)
 	if got := r.Header.Get("HX-Location"); !strings.Contains(got, `"path":"`+path+`"`) {
@@ -291,7 +291,7 @@ func wantHXLocation(t *testing.T, r response, path string) {
 	}
 }
 
-func wantFragment(t *testing.T, r response, testid string) {
+func wantFragment(t testing.TB, r response, testid string) {
 	t.Helper()
 	if strings.Contains(strings.ToLower(r.body), "<html") {
 		t.Fatalf("htmx response is a full page:\n%.1000s", r.body)
