@@ -318,7 +318,9 @@ func mapErr(op string, err error) error {
 	var se stytcherror.Error
 	if !errors.As(err, &se) {
 		var ne net.Error
-		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) || strings.Contains(err.Error(), "error sending http request") || strings.Contains(err.Error(), "error decoding http request") {
+		// Transport failures (*url.Error is a net.Error) and, from a proxy in front of Stytch,
+		// error bodies that aren't Stytch's JSON: the SDK wraps no type for the latter.
+		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) || strings.Contains(err.Error(), "error decoding http request") {
 			return fmt.Errorf("%s: %w: %w", op, ErrStytchDown, err)
 		}
 		return fmt.Errorf("%s: %w", op, err)
