@@ -21,6 +21,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 
 	"github.com/orgpick/orgpick/handlers"
+	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
 )
 
@@ -118,7 +119,7 @@ func TestAdminInvitesAndInviteeJoins(t *testing.T) {
 				t.Fatalf("mailbox %+v", msgs)
 			}
 			link := e.latestLink("hank@globex.test")
-			if got := link.Scheme + "://" + link.Host + link.Path; got != e.deps.BaseURL+"/authenticate" {
+			if got := link.Scheme + "://" + link.Host + link.Path; got != e.Deps.BaseURL+"/authenticate" {
 				t.Fatalf("invite link lands on %q, want BASE_URL/authenticate", got)
 			}
 			if tt := link.Query().Get("stytch_token_type"); tt != "multi_tenant_magic_links" {
@@ -497,21 +498,21 @@ func TestStytchEnforcesRolesWithMemberSession(t *testing.T) {
 	_, orgID := e.newAdmin("boss@rbac.test", "Rbac")
 	_, otherID := e.newAdmin("boss@other-rbac.test", "Other Rbac")
 	ctx := t.Context()
-	st := handlers.NewStytchClient(e.api, 5*time.Second, time.Hour)
+	st := stytchb2b.New(e.api, 5*time.Second, time.Hour)
 
 	// A member's session, straight through the SDK: invited, then the link spent.
-	if _, err := e.api.MagicLinks.Email.Invite(ctx, &email.InviteParams{OrganizationID: orgID, EmailAddress: "m@rbac.test", InviteRedirectURL: e.deps.BaseURL + "/authenticate"}); err != nil {
+	if _, err := e.api.MagicLinks.Email.Invite(ctx, &email.InviteParams{OrganizationID: orgID, EmailAddress: "m@rbac.test", InviteRedirectURL: e.Deps.BaseURL + "/authenticate"}); err != nil {
 		t.Fatal(err)
 	}
 	memberTok := e.sessionFromLink(e.latestLink("m@rbac.test"))
-	if _, err := e.api.MagicLinks.Email.Invite(ctx, &email.InviteParams{OrganizationID: orgID, EmailAddress: "p@rbac.test", InviteRedirectURL: e.deps.BaseURL + "/authenticate"}); err != nil {
+	if _, err := e.api.MagicLinks.Email.Invite(ctx, &email.InviteParams{OrganizationID: orgID, EmailAddress: "p@rbac.test", InviteRedirectURL: e.Deps.BaseURL + "/authenticate"}); err != nil {
 		t.Fatal(err)
 	}
 	pending, _, err := st.Members(ctx, memberTok, orgID)
 	if err != nil {
 		t.Fatalf("a member may list its own org: %v", err)
 	}
-	i := slices.IndexFunc(pending, func(m handlers.OrgMember) bool { return m.Email == "p@rbac.test" })
+	i := slices.IndexFunc(pending, func(m stytchb2b.OrgMember) bool { return m.Email == "p@rbac.test" })
 	if i < 0 {
 		t.Fatal("invited member not listed")
 	}
@@ -519,33 +520,33 @@ func TestStytchEnforcesRolesWithMemberSession(t *testing.T) {
 
 	for name, call := range map[string]func(tok string) error{
 		"invite": func(tok string) error {
-			return st.Invite(ctx, tok, orgID, "", "new@rbac.test", e.deps.BaseURL+"/authenticate")
+			return st.Invite(ctx, tok, orgID, "", "new@rbac.test", e.Deps.BaseURL+"/authenticate")
 		},
 		"delete": func(tok string) error { return st.DeleteMember(ctx, tok, orgID, pid) },
 		"update": func(tok string) error {
-			_, err := st.UpdateOrgSettings(ctx, tok, orgID, handlers.OrgSettings{AllowedDomains: []string{"rbac.test"}, JITByDomain: true})
+			_, err := st.UpdateOrgSettings(ctx, tok, orgID, stytchb2b.OrgSettings{AllowedDomains: []string{"rbac.test"}, JITByDomain: true})
 			return err
 		},
 	} {
-		if err := call(memberTok); !errors.Is(err, handlers.ErrNotAdmin) {
-			t.Errorf("%s with a member's session: %v, want ErrNotAdmin", name, err)
+		if err := call(memberTok); !errors.Is(err, stytchb2b.ErrForbidden) {
+			t.Errorf("%s with a member's session: %v, want ErrForbidden", name, err)
 		}
 	}
 	// Without a member session the SDK would send no RBAC header at all: refused before Stytch.
 	before := e.emu.Calls()[callInvite]
-	if err := st.Invite(ctx, "", orgID, "", "new@rbac.test", e.deps.BaseURL+"/authenticate"); !errors.Is(err, handlers.ErrSessionEnded) {
+	if err := st.Invite(ctx, "", orgID, "", "new@rbac.test", e.Deps.BaseURL+"/authenticate"); !errors.Is(err, stytchb2b.ErrSessionEnded) {
 		t.Errorf("invite without a session: %v, want ErrSessionEnded", err)
 	}
 	if e.emu.Calls()[callInvite] != before {
 		t.Error("an invite without a member session reached Stytch")
 	}
-	if _, _, err := st.Members(ctx, memberTok, otherID); !errors.Is(err, handlers.ErrNotAdmin) {
-		t.Errorf("listing another org's members: %v, want ErrNotAdmin", err)
+	if _, _, err := st.Members(ctx, memberTok, otherID); !errors.Is(err, stytchb2b.ErrForbidden) {
+		t.Errorf("listing another org's members: %v, want ErrForbidden", err)
 	}
 	if _, err := st.FindMember(ctx, memberTok, orgID, pid); err != nil {
 		t.Errorf("a member may look up its own org's members: %v", err)
 	}
-	if _, err := st.FindMember(ctx, memberTok, orgID, "member-test-00000000-0000-4000-8000-000000000000"); !errors.Is(err, handlers.ErrMemberNotFound) {
+	if _, err := st.FindMember(ctx, memberTok, orgID, "member-test-00000000-0000-4000-8000-000000000000"); !errors.Is(err, stytchb2b.ErrMemberNotFound) {
 		t.Errorf("unknown member: %v", err)
 	}
 }
@@ -603,7 +604,7 @@ func TestAdminCrossSiteRefused(t *testing.T) {
 	admin, _ := e.newAdmin("boss@csrf-admin.test", "Csrf Admin")
 	before := e.emu.Calls()
 	for _, path := range []string{"/members/invite", "/members/resend", "/members/revoke", "/settings"} {
-		req, _ := http.NewRequest(http.MethodPost, e.app.URL+path, strings.NewReader("email=evil%40evil.test&email_allowed_domains=evil.test&email_jit_provisioning=on"))
+		req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader("email=evil%40evil.test&email_allowed_domains=evil.test&email_jit_provisioning=on"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		r := admin.do(req)
@@ -635,7 +636,7 @@ func TestAdminPagesNeedSignIn(t *testing.T) {
 func (e *env) seedOrgs(addr, prefix string, n int) {
 	e.t.Helper()
 	ctx := e.t.Context()
-	redirectURL := e.deps.BaseURL + "/authenticate"
+	redirectURL := e.Deps.BaseURL + "/authenticate"
 	for i := 1; i <= n; i++ {
 		creator := fmt.Sprintf("creator-%s-%03d@seed.test", strings.ToLower(prefix), i)
 		if _, err := e.api.MagicLinks.Email.Discovery.Send(ctx, &emaildiscovery.SendParams{EmailAddress: creator, DiscoveryRedirectURL: redirectURL}); err != nil {

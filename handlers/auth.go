@@ -1,26 +1,30 @@
 package handlers
 
 import (
+	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"net/mail"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
-	"github.com/a-h/templ"
-
+	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
 )
+
+// LinkSender is what Auth needs of the Stytch adapter.
+type LinkSender interface {
+	SendDiscoveryEmail(ctx context.Context, email, redirectURL string) error
+	AuthenticateDiscoveryLink(ctx context.Context, token string) (stytchb2b.Discovery, error)
+	AuthenticateMagicLink(ctx context.Context, token string) (stytchb2b.Session, error)
+	ListOrgs(ctx context.Context, sessionToken string) ([]stytchb2b.Org, error)
+}
 
 // Auth serves the email form, "check your inbox" and the magic-link landing.
 type Auth struct {
 	re         *responder
 	state      sessionState
-	stytch     Stytch
+	stytch     LinkSender
 	lastOrgs   LastOrgs
 	signer     *signer
 	byEmail    *Limiter
@@ -32,25 +36,17 @@ type Auth struct {
 	secureCookies bool
 }
 
-// notices are the fixed messages a redirect may ask the email form to show (?notice=…).
-var notices = map[string]views.Notice{
-	"signed-out":     {Kind: "info", Text: "You're signed out."},
-	"choice-expired": {Kind: "error", Text: "Your sign-in expired before you chose an organization (it lasts 10 minutes). We kept your email: send yourself a new link."},
-	"session-ended":  {Kind: "error", Text: "Your session has ended. Please sign in again."},
-}
-
 // LoginPage handles GET /: the email form. Signed-in people go to the dashboard.
 func (h *Auth) LoginPage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.state.member(r.Context()); ok {
 		redirect(w, r, "/dashboard")
 		return
 	}
-	d := views.LoginData{Email: h.state.email(r.Context()), Notice: notices[r.URL.Query().Get("notice")]}
-	h.renderLogin(w, r, http.StatusOK, d)
+	h.renderLogin(w, r, http.StatusOK, views.LoginData{Email: h.state.email(r.Context()), Notice: notice(r)})
 }
 
 func (h *Auth) renderLogin(w http.ResponseWriter, r *http.Request, status int, d views.LoginData) {
-	h.re.render(w, r, status, "Sign in", func(l views.LayoutData) templ.Component { return views.LoginPage(l, d) }, views.LoginFragment(d))
+	h.re.render(w, r, status, "Sign in", views.LoginFragment(d))
 }
 
 // LoginSubmit handles POST /login (also the resend button): it sends a discovery magic link.
@@ -65,7 +61,7 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: raw, Error: problem})
 		return
 	}
-	h.state.sm.Put(r.Context(), keyEmail, email) // remembered even if sending fails
+	h.state.setEmail(r.Context(), email) // remembered even if sending fails
 	if wait, ok := h.byIP.Allow(clientIP(r)); !ok {
 		h.re.fail(w, r, WaitError{wait})
 		return
@@ -76,9 +72,9 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.stytch.SendDiscoveryEmail(r.Context(), email, h.redirectTo); err != nil {
 		h.byEmail.Undo(email) // nothing was sent: don't make them wait to retry
-		if errors.Is(err, ErrEmailInvalid) {
+		if errors.Is(err, stytchb2b.ErrEmailInvalid) {
 			h.re.log.Info("email refused by stytch", "err", err)
-			h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: "We can't send email to this address. Please check it, or use another one."})
+			h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: msgEmailRefused})
 			return
 		}
 		h.re.fail(w, r, err)
@@ -98,30 +94,8 @@ func (h *Auth) CheckEmailPage(w http.ResponseWriter, r *http.Request) {
 	if h.mailboxURL != "" {
 		d.MailboxURL = h.mailboxURL + "?to=" + url.QueryEscape(email)
 	}
-	h.re.render(w, r, http.StatusOK, "Check your inbox", func(l views.LayoutData) templ.Component { return views.CheckEmailPage(l, d) }, views.CheckEmailFragment(d))
+	h.re.render(w, r, http.StatusOK, "Check your inbox", views.CheckEmailFragment(d))
 }
-
-// Magic-link token types this app accepts, and what a token looks like (URL-safe base64).
-const (
-	tokenDiscovery   = "discovery"
-	tokenMultiTenant = "multi_tenant_magic_links"
-)
-
-var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_\-]{16,200}={0,2}$`)
-
-// linkParams validates a magic link's token type and token.
-func linkParams(tokenType, token string) error {
-	if tokenType != tokenDiscovery && tokenType != tokenMultiTenant {
-		return fmt.Errorf("%w: unsupported token type", ErrUnsupportedLink)
-	}
-	if !tokenPattern.MatchString(token) {
-		return fmt.Errorf("%w: malformed token", ErrLinkNotFound)
-	}
-	return nil
-}
-
-// ErrUnsupportedLink is a link of a kind this app doesn't handle (SSO, OAuth, passwords).
-var ErrUnsupportedLink = errors.New("unsupported magic link type")
 
 // AuthenticatePage handles GET /authenticate?stytch_token_type=…&token=…, where magic links
 // land. It never spends the token (email scanners open links), and it changes nothing
@@ -142,15 +116,14 @@ func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 	}
 	d, ok := h.linkFromCookie(r)
 	if !ok {
-		switch _, pending := h.state.pending(r.Context()); {
-		case pending:
+		if _, pending := h.state.pending(r.Context()); pending {
 			redirect(w, r, "/orgs")
-		default:
+		} else {
 			redirect(w, r, "/") // the email form, or the dashboard for the signed-in
 		}
 		return
 	}
-	h.re.render(w, r, http.StatusOK, "Continue signing in", func(l views.LayoutData) templ.Component { return views.ContinuePage(l, d) }, views.ContinueFragment(d))
+	h.re.render(w, r, http.StatusOK, "Continue signing in", views.ContinueFragment(d))
 }
 
 // linkCookieLife bounds how long an opened link waits for its Continue button.
@@ -187,16 +160,15 @@ func (h *Auth) linkFromCookie(r *http.Request) (views.ContinueData, bool) {
 // AuthenticateSubmit handles POST /authenticate: it spends the token, keeps the IST and the
 // discovered orgs server-side, and sends the browser on with 303 so no token stays in the URL.
 func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
-	tokenType, err1 := formValue(r, "stytch_token_type")
-	token, err2 := formValue(r, "token")
-	if err := errors.Join(err1, err2); err != nil {
+	v, err := formValues(r, "stytch_token_type", "token")
+	if err == nil {
+		err = linkParams(v[0], v[1])
+	}
+	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
-	if err := linkParams(tokenType, token); err != nil {
-		h.re.fail(w, r, err)
-		return
-	}
+	tokenType, token := v[0], v[1]
 	h.setLinkCookie(w, "", -1) // the link is spent now, whatever Stytch answers
 	ctx := r.Context()
 	if tokenType == tokenMultiTenant { // an invitation or organization login: straight into that org
@@ -217,7 +189,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
-	p := Pending{IST: d.IST, Email: d.Email, Orgs: d.Orgs, ExpiresAt: h.now().Add(istLifetime)}
+	p := Pending{Discovery: d, ExpiresAt: h.now().Add(istLifetime)}
 	if last, err := h.lastOrgs.LastOrg(ctx, d.Email); err == nil {
 		p.Orgs, p.LastID = lastFirst(p.Orgs, last), last
 	}
@@ -226,40 +198,4 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/orgs")
-}
-
-// parseEmail normalises an address and says in plain words what is wrong with it, if anything.
-func parseEmail(raw string) (email, problem string) {
-	s := strings.TrimSpace(raw)
-	switch {
-	case s == "":
-		return "", "Enter your email address."
-	case len(s) > 254:
-		return "", "That email address is too long (254 characters at most)."
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return "", "Enter an email address like name@company.com."
-	}
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || len(local) > 64 || !strings.Contains(domain, ".") || strings.HasPrefix(domain, "[") {
-		return "", "Enter an email address like name@company.com."
-	}
-	return strings.ToLower(s), "" // Stytch compares addresses case-insensitively
-}
-
-// clientIP is the connecting address (the app trusts no forwarding headers).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-func ceilSeconds(d time.Duration) int {
-	if d <= 0 {
-		return 0
-	}
-	return int((d + time.Second - 1) / time.Second)
 }

@@ -175,7 +175,7 @@ type benchEnv struct {
 func newBenchEnv(b *testing.B) *benchEnv {
 	b.Helper()
 	e := newEnv(b)
-	return &benchEnv{env: e, handler: e.app.Config.Handler}
+	return &benchEnv{env: e, handler: e.Handler()}
 }
 
 // discover signs an email in up to the chooser over real HTTP and returns the session cookie.
@@ -187,8 +187,8 @@ func (be *benchEnv) discover(b *testing.B, email string, create bool) *http.Cook
 	if create {
 		br.createOrg("Bench " + email)
 	}
-	u, _ := url.Parse(be.app.URL)
-	for _, ck := range br.client.Jar.Cookies(u) {
+	u, _ := url.Parse(be.URL)
+	for _, ck := range br.Jar.Cookies(u) {
 		if ck.Name == "session" {
 			return ck
 		}
@@ -314,7 +314,7 @@ func BenchmarkAsset(b *testing.B) {
 	be := newBenchEnv(b)
 	for _, name := range []string{"app.css", "htmx-2.0.11.min.js"} {
 		b.Run(name, func(b *testing.B) {
-			req := newRequest(be.deps.Assets.URL(name), nil)
+			req := newRequest(be.Deps.Assets.URL(name), nil)
 			req.Header.Set("Accept-Encoding", "gzip, deflate, br")
 			be.bench(b, req, http.StatusOK)
 		})

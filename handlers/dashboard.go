@@ -1,95 +1,36 @@
 package handlers
 
 import (
-	"errors"
+	"context"
 	"net/http"
-	"time"
-
-	"github.com/a-h/templ"
 
 	"github.com/orgpick/orgpick/views"
 )
 
-// guard decides whether a request comes from a signed-in member. Inside the session JWT's life
-// it costs no Stytch call; after that it asks Stytch once, refreshes the cached dashboard
-// details and stores the new JWT. A revoked or expired Stytch session signs the person out.
-type guard struct {
-	re     *responder
-	state  sessionState
-	stytch Stytch
-	now    func() time.Time
-}
-
-// member returns the signed-in member, or answers the request itself and returns false.
-func (g *guard) member(w http.ResponseWriter, r *http.Request) (Member, bool) {
-	ctx := r.Context()
-	m, ok := g.state.member(ctx)
-	if !ok {
-		redirect(w, r, "/")
-		return Member{}, false
-	}
-	if !m.ExpiresAt.IsZero() && !g.now().Before(m.ExpiresAt) {
-		g.ended(w, r, ErrSessionEnded)
-		return Member{}, false
-	}
-	s, refreshed, err := g.stytch.AuthenticateSession(ctx, m.JWT)
-	switch {
-	case errors.Is(err, ErrSessionEnded):
-		g.ended(w, r, err)
-		return Member{}, false
-	case err != nil:
-		g.re.fail(w, r, err) // e.g. Stytch unreachable: retryable, the session is kept
-		return Member{}, false
-	case s.MemberID != m.MemberID || s.Org.ID != m.Org.ID:
-		g.ended(w, r, errors.New("session JWT names another member or organization"))
-		return Member{}, false
-	case refreshed:
-		others, err := g.stytch.ListOrgs(ctx, m.Token)
-		if err != nil {
-			g.re.log.Warn("list organizations failed", "org", m.Org.ID, "err", err)
-			others = m.Others
-		}
-		if s.Token == "" {
-			s.Token = m.Token
-		}
-		m = memberFrom(s, m.Email, others)
-		g.state.putMember(ctx, m)
-	}
-	return m, true
-}
-
-// ended signs the person out locally (Stytch already forgot the session) and says why.
-func (g *guard) ended(w http.ResponseWriter, r *http.Request, why error) {
-	g.re.log.Info("session ended", "path", r.URL.Path, "err", why)
-	if err := g.state.sm.Destroy(r.Context()); err != nil {
-		g.re.fail(w, r, err)
-		return
-	}
-	redirect(w, r, "/?notice=session-ended")
+// SessionRevoker is what Dashboard needs of the Stytch adapter.
+type SessionRevoker interface {
+	Revoke(ctx context.Context, sessionToken string) error
 }
 
 // Dashboard serves the signed-in home and logout.
 type Dashboard struct {
 	re     *responder
 	state  sessionState
-	stytch Stytch
-	guard  *guard
+	stytch SessionRevoker
 }
 
-// DashboardPage handles GET /dashboard.
-func (h *Dashboard) DashboardPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := h.guard.member(w, r)
-	if !ok {
-		return
-	}
-	d := views.DashboardData{Email: m.Email, OrgName: m.Org.Name, OrgLogo: m.Org.LogoURL, OrgSlug: m.Org.Slug, Role: "Member", ExpiresAt: m.ExpiresAt}
-	if m.IsAdmin() {
-		d.Role = "Admin"
-	}
+// NewDashboard returns the dashboard handlers.
+func NewDashboard(re *responder, state sessionState, st SessionRevoker) *Dashboard {
+	return &Dashboard{re: re, state: state, stytch: st}
+}
+
+// DashboardPage handles GET /dashboard (signed in).
+func (h *Dashboard) DashboardPage(w http.ResponseWriter, r *http.Request, m Member) {
+	d := views.DashboardData{Email: m.Email, OrgName: m.Org.Name, OrgLogo: m.Org.LogoURL, Role: roleName(m.IsAdmin()), ExpiresAt: m.ExpiresAt}
 	for _, o := range m.Others {
 		d.Others = append(d.Others, choice(o))
 	}
-	h.re.render(w, r, http.StatusOK, m.Org.Name, func(l views.LayoutData) templ.Component { return views.DashboardPage(l, d) }, views.DashboardFragment(d))
+	h.re.render(w, r, http.StatusOK, m.Org.Name, views.DashboardFragment(d))
 }
 
 // LogoutSubmit handles POST /logout: revoke the Stytch session, destroy the local one.
@@ -105,5 +46,13 @@ func (h *Dashboard) LogoutSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
-	redirect(w, r, "/?notice=signed-out")
+	redirect(w, r, "/?notice="+noticeSignedOut)
+}
+
+// roleName is how a role reads on the pages.
+func roleName(admin bool) string {
+	if admin {
+		return "Admin"
+	}
+	return "Member"
 }

@@ -3,25 +3,25 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/a-h/templ"
-
 	"github.com/orgpick/orgpick/store"
+	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
 )
 
-// The app's own failures (Stytch's are in stytch.go).
+// The app's own refusals (Stytch's are stytchb2b's sentinels).
 var (
-	ErrBadRequest    = errors.New("malformed request")
-	ErrCrossOrigin   = errors.New("cross-origin request refused")
-	ErrOrgNotOffered = errors.New("organization not offered for this sign-in")
-	ErrNotAdmin      = errors.New("admin role required")
-	ErrNotFound      = errors.New("no such page")
+	ErrBadRequest      = errors.New("malformed request")
+	ErrCrossOrigin     = errors.New("cross-origin request refused")
+	ErrOrgNotOffered   = errors.New("organization not offered for this sign-in")
+	ErrNotAdmin        = errors.New("admin role required")
+	ErrNotFound        = errors.New("no such page")
+	ErrUnsupportedLink = errors.New("unsupported magic link type") // SSO, OAuth, passwords
+	ErrRevokeActive    = errors.New("refused to revoke an active member")
+	ErrRevokeSelf      = errors.New("refused to act on the caller's own membership")
 )
 
 // WaitError says a limit was hit and how long until the next try is allowed.
@@ -29,8 +29,73 @@ type WaitError struct{ Wait time.Duration }
 
 func (e WaitError) Error() string { return fmt.Sprintf("rate limited for %s", e.Wait) }
 
-// Is makes every WaitError match ErrRateLimited.
-func (e WaitError) Is(target error) bool { return target == ErrRateLimited }
+// Is makes every WaitError match stytchb2b.ErrRateLimited.
+func (e WaitError) Is(target error) bool { return target == stytchb2b.ErrRateLimited }
+
+// Sentences shared by an error page and a notice or a form field.
+const (
+	msgChoiceExpired = "Your sign-in expired before you chose an organization (it lasts 10 minutes). Enter your email to get a new link."
+	msgSessionEnded  = "Your session has ended. Please sign in again."
+	msgEmailRefused  = "We can't send email to that address. Please check it, or use another one."
+)
+
+// Notices a redirect may ask a page to show (?notice=…): fixed texts, never echoed input.
+const (
+	noticeSignedOut     = "signed-out"
+	noticeChoiceExpired = "choice-expired"
+	noticeSessionEnded  = "session-ended"
+	noticeInvited       = "invited"
+	noticeResent        = "resent"
+	noticeRevoked       = "revoked"
+	noticeSaved         = "saved"
+)
+
+var notices = map[string]views.Notice{
+	noticeSignedOut:     {Kind: "info", Text: "You're signed out."},
+	noticeChoiceExpired: {Kind: "error", Text: msgChoiceExpired},
+	noticeSessionEnded:  {Kind: "error", Text: msgSessionEnded},
+	noticeInvited:       {Kind: "info", Text: "Invitation sent. Its link signs them straight into this organization; it works once, for a week."},
+	noticeResent:        {Kind: "info", Text: "Invitation sent again."},
+	noticeRevoked:       {Kind: "info", Text: "Invitation revoked: its link no longer works."},
+	noticeSaved:         {Kind: "info", Text: "Settings saved."},
+}
+
+// notice is the message ?notice= asks for, if it is one of ours.
+func notice(r *http.Request) views.Notice { return notices[r.URL.Query().Get("notice")] }
+
+// Problems with a form field, shown next to it.
+const (
+	msgEmailEmpty      = "Enter your email address."
+	msgEmailTooLong    = "That email address is too long (254 characters at most)."
+	msgEmailMalformed  = "Enter an email address like name@company.com."
+	msgInviteeEmpty    = "Enter the email address of the person to invite."
+	msgInviteeSelf     = "That's your own address: you're already a member."
+	msgInviteeActive   = "That person is already an active member of this organization."
+	msgInviteDomain    = "This organization only allows invitations to addresses at its allowed email domains."
+	msgInvitesOff      = "This organization doesn't allow email invitations."
+	msgOrgNameEmpty    = "Enter a name for your organization."
+	msgOrgNameTooLong  = "That name is too long (128 characters at most)."
+	msgOrgNameChars    = "That name contains characters we can't use."
+	msgOrgNameRefused  = "Stytch refused that name. Please choose another."
+	msgSlugRule        = "Use 2 to 128 letters, digits, or - . _ ~ (at least one letter or digit)."
+	msgSlugUnderivable = "We can't make a URL name from that name. " + msgSlugRule
+	msgSlugTaken       = "That URL name is already taken. Please choose another."
+	msgDomainsKeepOne  = "The list can't be emptied here: Stytch keeps the current domains unless you replace them. Keep at least one; unticking the box below is what stops people joining by domain."
+	msgDomainsNeedOne  = "Add at least one domain, or untick the box: joining by email domain needs a domain."
+	msgDomainTooCommon = "Stytch refuses common email providers (such as gmail.com or outlook.com), because anyone can get an address there. List only your organization's own domains."
+	msgDomainInvalid   = "Stytch says one of these isn't a valid domain. Use names like example.com."
+	msgJITNeeded       = "Stytch needs at least one way for people to join this organization (invitations, SSO or email domain), so this one can't be turned off while the others are."
+	fmtDomainMalformed = "“%s” isn't a domain name. Use names like example.com, without https://, @ or a path."
+	fmtDomainCommon    = "%s is a common email provider: anyone can get an address there, so Stytch doesn't allow it. List only your organization's own domains."
+	fmtDomainsTooMany  = "That's more than %d domains, the most this form accepts."
+	fmtWait            = "Too many attempts. Please wait %s and try again."
+	msgDefaultFailure  = "Something went wrong on our side. Please try again."
+	msgBackToSignIn    = "Back to sign in"
+	msgGetNewLink      = "Get a new link"
+	msgBackToDashboard = "Back to the dashboard"
+	msgBackToMembers   = "Back to members"
+	msgTryAgain        = "Try again"
+)
 
 // failure is what a person sees for an error: status, a sentence saying what happened and what
 // to do, and a link to the next step on the full page.
@@ -42,44 +107,44 @@ type failure struct {
 
 // describe maps an error to what the person sees. It is the one place errors become words.
 func describe(err error) failure {
-	f := failure{http.StatusInternalServerError, "Something went wrong on our side. Please try again.", "/", "Back to sign in"}
+	f := failure{http.StatusInternalServerError, msgDefaultFailure, "/", msgBackToSignIn}
 	var wait WaitError
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &wait):
-		f.status, f.msg = http.StatusTooManyRequests, fmt.Sprintf("Too many attempts. Please wait %s and try again.", humanSeconds(wait.Wait))
-	case errors.Is(err, ErrRateLimited):
+		f.status, f.msg = http.StatusTooManyRequests, fmt.Sprintf(fmtWait, humanSeconds(wait.Wait))
+	case errors.Is(err, stytchb2b.ErrRateLimited):
 		f.status, f.msg = http.StatusTooManyRequests, "Too many attempts right now. Please wait a minute and try again."
 	case errors.Is(err, ErrUnsupportedLink):
 		f.status, f.msg = http.StatusBadRequest, "This kind of sign-in link isn't supported here. Enter your email to get a sign-in link that is."
-	case errors.Is(err, ErrLinkExpired), errors.Is(err, ErrLinkNotFound):
-		f.status, f.msg, f.nextLabel = http.StatusBadRequest, "This sign-in link has expired or was already used. Links work once, for 60 minutes. Enter your email to get a new one.", "Get a new link"
-	case errors.Is(err, ErrChoiceExpired):
-		f.status, f.msg, f.nextLabel = http.StatusGone, "Your sign-in expired before you chose an organization (it lasts 10 minutes). Enter your email to get a new link.", "Get a new link"
-	case errors.Is(err, ErrSessionEnded):
-		f.status, f.msg = http.StatusUnauthorized, "Your session has ended. Please sign in again."
-	case errors.Is(err, ErrOrgNotFound):
+	case errors.Is(err, stytchb2b.ErrLinkExpired), errors.Is(err, stytchb2b.ErrLinkNotFound):
+		f.status, f.msg, f.nextLabel = http.StatusBadRequest, "This sign-in link has expired or was already used. Links work once, for 60 minutes. Enter your email to get a new one.", msgGetNewLink
+	case errors.Is(err, stytchb2b.ErrChoiceExpired):
+		f.status, f.msg, f.nextLabel = http.StatusGone, msgChoiceExpired, msgGetNewLink
+	case errors.Is(err, stytchb2b.ErrSessionEnded):
+		f.status, f.msg = http.StatusUnauthorized, msgSessionEnded
+	case errors.Is(err, stytchb2b.ErrOrgNotFound):
 		f.status, f.msg = http.StatusNotFound, "That organization no longer exists. Please choose another one."
-	case errors.Is(err, ErrOrgNotOffered), errors.Is(err, ErrNotEligible):
+	case errors.Is(err, ErrOrgNotOffered), errors.Is(err, stytchb2b.ErrNotEligible):
 		f.status, f.msg = http.StatusForbidden, "You can't enter that organization with this email address. Please choose one from the list."
-	case errors.Is(err, ErrNotAdmin):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusForbidden, "Only an admin of this organization can do that. Ask an admin for help.", "/dashboard", "Back to the dashboard"
-	case errors.Is(err, ErrMemberNotFound):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusNotFound, "We couldn't find that person in this organization. They may have been removed already.", "/members", "Back to members"
-	case errors.Is(err, ErrMemberActive), errors.Is(err, ErrRevokeActive):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "That person has already joined this organization, so there's no invitation to resend or revoke.", "/members", "Back to members"
+	case errors.Is(err, ErrNotAdmin), errors.Is(err, stytchb2b.ErrForbidden):
+		f.status, f.msg, f.next, f.nextLabel = http.StatusForbidden, "Only an admin of this organization can do that. Ask an admin for help.", "/dashboard", msgBackToDashboard
+	case errors.Is(err, stytchb2b.ErrMemberNotFound):
+		f.status, f.msg, f.next, f.nextLabel = http.StatusNotFound, "We couldn't find that person in this organization. They may have been removed already.", "/members", msgBackToMembers
+	case errors.Is(err, stytchb2b.ErrMemberActive), errors.Is(err, ErrRevokeActive):
+		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "That person has already joined this organization, so there's no invitation to resend or revoke.", "/members", msgBackToMembers
 	case errors.Is(err, ErrRevokeSelf):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "That's your own membership: there's no invitation of yours to resend or revoke.", "/members", "Back to members"
-	case errors.Is(err, ErrInviteDomain), errors.Is(err, ErrInvitesOff):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "This organization's settings no longer allow an invitation to that address.", "/members", "Back to members"
-	case errors.Is(err, ErrMFARequired):
+		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "That's your own membership: there's no invitation of yours to resend or revoke.", "/members", msgBackToMembers
+	case errors.Is(err, stytchb2b.ErrInviteDomain), errors.Is(err, stytchb2b.ErrInvitesOff):
+		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "This organization's settings no longer allow an invitation to that address.", "/members", msgBackToMembers
+	case errors.Is(err, stytchb2b.ErrMFARequired):
 		f.status, f.msg = http.StatusForbidden, "This organization requires an extra sign-in step (such as SSO or a second factor) that this app doesn't support yet. Ask its admin, or choose another organization."
-	case errors.Is(err, ErrEmailInvalid):
-		f.status, f.msg = http.StatusBadRequest, "We can't send email to that address. Please check it, or use another one."
-	case errors.Is(err, ErrStytchDown):
-		f.status, f.msg, f.nextLabel = http.StatusServiceUnavailable, "We can't reach our sign-in service right now. Nothing you entered was lost: please try again in a moment.", "Try again"
+	case errors.Is(err, stytchb2b.ErrEmailInvalid):
+		f.status, f.msg = http.StatusBadRequest, msgEmailRefused
+	case errors.Is(err, stytchb2b.ErrStytchDown):
+		f.status, f.msg, f.nextLabel = http.StatusServiceUnavailable, "We can't reach our sign-in service right now. Nothing you entered was lost: please try again in a moment.", msgTryAgain
 	case errors.Is(err, store.ErrUnavailable):
-		f.status, f.msg, f.nextLabel = http.StatusServiceUnavailable, "Our database is busy or unavailable right now. Nothing was lost: please try again in a moment.", "Try again"
+		f.status, f.msg, f.nextLabel = http.StatusServiceUnavailable, "Our database is busy or unavailable right now. Nothing was lost: please try again in a moment.", msgTryAgain
 	case errors.Is(err, ErrCrossOrigin):
 		f.status, f.msg = http.StatusForbidden, "This form was sent from another site, so we ignored it. If you meant to do this, use the form on this site."
 	case errors.As(err, &tooBig):
@@ -88,38 +153,57 @@ func describe(err error) failure {
 		f.status, f.msg = http.StatusBadRequest, "That request was incomplete or malformed. Please go back and try again."
 	case errors.Is(err, ErrNotFound):
 		f.status, f.msg = http.StatusNotFound, "There's no page at this address."
-	case errors.Is(err, ErrStytchRejected):
+	case errors.Is(err, stytchb2b.ErrStytchRejected):
 		f.status, f.msg = http.StatusBadRequest, "Our sign-in service refused that request. Please start again."
 	}
 	return f
 }
 
-// fail is the one place an error becomes a response: it logs once and renders the failure,
-// as a page or, for htmx, as a message retargeted into #flash.
-func (re *responder) fail(w http.ResponseWriter, r *http.Request, err error) {
-	f := describe(err)
-	level := slog.LevelWarn
-	if f.status >= 500 {
-		level = slog.LevelError
+// inviteProblem words the refusals of an invitation that concern the address typed, shown
+// next to the field ("" for the others).
+func inviteProblem(err error) string {
+	switch {
+	case errors.Is(err, stytchb2b.ErrMemberActive):
+		return msgInviteeActive
+	case errors.Is(err, stytchb2b.ErrEmailInvalid):
+		return msgEmailRefused
+	case errors.Is(err, stytchb2b.ErrInviteDomain):
+		return msgInviteDomain
+	case errors.Is(err, stytchb2b.ErrInvitesOff):
+		return msgInvitesOff
 	}
-	re.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "status", f.status, "err", err)
-	var wait WaitError
-	if errors.As(err, &wait) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Wait.Seconds()))))
-	}
-	if isFragment(r) {
-		w.Header().Set("HX-Retarget", "#flash")
-		w.Header().Set("HX-Reswap", "innerHTML")
-		w.Header().Set("HX-Reselect", "#error-message") // the requester may have hx-select'ed something else
-	}
-	re.render(w, r, f.status, "", func(l views.LayoutData) templ.Component {
-		l.Title = views.ErrorTitle(f.status)
-		return views.ErrorPage(l, f.status, f.msg, f.next, f.nextLabel)
-	}, views.ErrorFragment(f.msg))
+	return ""
 }
 
+// createOrgProblem words Stytch's refusals of a new organization, by field (nil for the others).
+func createOrgProblem(err error) map[string]string {
+	switch {
+	case errors.Is(err, stytchb2b.ErrSlugTaken):
+		return map[string]string{"organization_slug": msgSlugTaken}
+	case errors.Is(err, stytchb2b.ErrSlugInvalid):
+		return map[string]string{"organization_slug": msgSlugRule}
+	case errors.Is(err, stytchb2b.ErrNameInvalid):
+		return map[string]string{"organization_name": msgOrgNameRefused}
+	}
+	return nil
+}
+
+// settingsProblem words Stytch's refusals of organization settings, by field (nil for the others).
+func settingsProblem(err error) map[string]string {
+	switch {
+	case errors.Is(err, stytchb2b.ErrDomainTooCommon):
+		return map[string]string{"email_allowed_domains": msgDomainTooCommon}
+	case errors.Is(err, stytchb2b.ErrDomainInvalid):
+		return map[string]string{"email_allowed_domains": msgDomainInvalid}
+	case errors.Is(err, stytchb2b.ErrSettingsConflict):
+		return map[string]string{"email_jit_provisioning": msgJITNeeded}
+	}
+	return nil
+}
+
+// humanSeconds says a wait in words: "1 second", "N seconds", or whole minutes from 2 on.
 func humanSeconds(d time.Duration) string {
-	s := int(math.Ceil(d.Seconds()))
+	s := ceilSeconds(d)
 	if s <= 1 {
 		return "1 second"
 	}
@@ -127,4 +211,12 @@ func humanSeconds(d time.Duration) string {
 		return fmt.Sprintf("%d seconds", s)
 	}
 	return fmt.Sprintf("%d minutes", int(math.Ceil(float64(s)/60)))
+}
+
+// ceilSeconds rounds a wait up to whole seconds (0 for none).
+func ceilSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int(math.Ceil(d.Seconds()))
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/orgpick/orgpick/stytchb2b"
 )
 
 // The seeds run in every `go test`; `make fuzz` explores further.
@@ -51,7 +53,7 @@ func FuzzLinkParams(f *testing.F) {
 			}
 			return
 		}
-		if !errors.Is(err, ErrUnsupportedLink) && !errors.Is(err, ErrLinkNotFound) {
+		if !errors.Is(err, ErrUnsupportedLink) && !errors.Is(err, stytchb2b.ErrLinkNotFound) {
 			t.Fatalf("unexpected error kind %v", err)
 		}
 		if describe(err).status != http.StatusBadRequest {

@@ -122,7 +122,7 @@ func TestJourneyInvitedUserJoins(t *testing.T) {
 	admin.createOrg("Corp")
 	orgID := e.orgIDBySlug("corp")
 
-	if _, err := e.api.MagicLinks.Email.Invite(t.Context(), &email.InviteParams{OrganizationID: orgID, EmailAddress: "new@corp.test", InviteRedirectURL: e.deps.BaseURL + "/authenticate"}); err != nil {
+	if _, err := e.api.MagicLinks.Email.Invite(t.Context(), &email.InviteParams{OrganizationID: orgID, EmailAddress: "new@corp.test", InviteRedirectURL: e.Deps.BaseURL + "/authenticate"}); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("via discovery", func(t *testing.T) {
@@ -142,7 +142,7 @@ func TestJourneyInvitedUserJoins(t *testing.T) {
 		}
 	})
 	t.Run("via the invite link", func(t *testing.T) {
-		if _, err := e.api.MagicLinks.Email.Invite(t.Context(), &email.InviteParams{OrganizationID: orgID, EmailAddress: "second@corp.test", InviteRedirectURL: e.deps.BaseURL + "/authenticate"}); err != nil {
+		if _, err := e.api.MagicLinks.Email.Invite(t.Context(), &email.InviteParams{OrganizationID: orgID, EmailAddress: "second@corp.test", InviteRedirectURL: e.Deps.BaseURL + "/authenticate"}); err != nil {
 			t.Fatal(err)
 		}
 		b := e.browser()
@@ -262,7 +262,7 @@ func TestFormsPlainAndHTMX(t *testing.T) {
 	}
 	t.Run("cross-site POST refused", func(t *testing.T) {
 		b := e.browser()
-		req, _ := http.NewRequest(http.MethodPost, e.app.URL+"/login", strings.NewReader("email=x%40y.test"))
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/login", strings.NewReader("email=x%40y.test"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		r := b.do(req)

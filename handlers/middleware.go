@@ -1,12 +1,11 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
-	"unicode/utf8"
 )
 
 // maxBodyBytes caps every request body: our forms are a few short fields.
@@ -66,29 +65,11 @@ func (re *responder) crossOrigin(next http.Handler) http.Handler {
 	return p.Handler(next)
 }
 
-// formValue reads one field of a POSTed form (never the query string), refusing bodies that
-// don't parse, a field sent twice, and text that isn't UTF-8.
-func formValue(r *http.Request, name string) (string, error) {
-	if err := r.ParseForm(); err != nil {
-		return "", fmt.Errorf("parse form: %w", errorsJoinBad(err))
+// clientIP is the connecting address (the app trusts no forwarding headers).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
 	}
-	vals := r.PostForm[name]
-	switch {
-	case len(vals) > 1:
-		return "", fmt.Errorf("field %q sent %d times: %w", name, len(vals), ErrBadRequest)
-	case len(vals) == 0:
-		return "", nil
-	case !utf8.ValidString(vals[0]):
-		return "", fmt.Errorf("field %q is not UTF-8: %w", name, ErrBadRequest)
-	}
-	return vals[0], nil
-}
-
-// errorsJoinBad keeps a body-size error recognisable (413) and marks the rest as bad requests.
-func errorsJoinBad(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", ErrBadRequest, err)
+	return host
 }

@@ -2,22 +2,24 @@ package handlers
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/a-h/templ"
+	"github.com/alexedwards/scs/v2"
 
+	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
 )
 
-// responder owns how every response is written: full page or htmx fragment, redirects, errors.
+// responder owns how every response is written: full page or htmx fragment, redirects, invalid
+// forms and errors.
 type responder struct {
 	log           *slog.Logger
-	css, js, icon string // content-hashed asset URLs for the layout
-}
-
-func (re *responder) layout(title string) views.LayoutData {
-	return views.LayoutData{Title: title, CSS: re.css, JS: re.js, Icon: re.icon}
+	sessions      *scs.SessionManager // a session Stytch has ended is destroyed here too
+	css, js, icon string              // content-hashed asset URLs for the layout
 }
 
 // isFragment: htmx wants only the swapped region (not boost, not a history restore).
@@ -26,13 +28,15 @@ func isFragment(r *http.Request) bool {
 		r.Header.Get("HX-History-Restore-Request") != "true"
 }
 
-// render writes the full page, or for htmx the fragment (with the page title, which htmx applies).
-func (re *responder) render(w http.ResponseWriter, r *http.Request, status int, title string, page func(views.LayoutData) templ.Component, frag templ.Component) {
+// render writes frag inside the layout as a full page or, for htmx, alone (with the page
+// title, which htmx applies). Both paths render the same markup for the region.
+func (re *responder) render(w http.ResponseWriter, r *http.Request, status int, title string, frag templ.Component) {
 	w.Header().Add("Vary", "HX-Request")
 	c := frag
-	if !isFragment(r) {
-		c = page(re.layout(title))
-	} else if title != "" {
+	switch {
+	case !isFragment(r):
+		c = views.Page(views.LayoutData{Title: title, CSS: re.css, JS: re.js, Icon: re.icon}, frag)
+	case title != "":
 		c = templ.Join(views.Title(title), frag)
 	}
 	templ.Handler(c, templ.WithStatus(status), templ.WithErrorHandler(func(r *http.Request, err error) http.Handler {
@@ -41,6 +45,17 @@ func (re *responder) render(w http.ResponseWriter, r *http.Request, status int, 
 			http.Error(w, "Something went wrong. Please try again.", http.StatusInternalServerError)
 		})
 	})).ServeHTTP(w, r) // buffered: never half a page
+}
+
+// invalid answers a form that can't be accepted as sent, with 422 on both paths: htmx gets the
+// form alone (it swaps it in place); a plain POST gets the whole page again, which page renders
+// (with the status it is given).
+func (re *responder) invalid(w http.ResponseWriter, r *http.Request, form templ.Component, page func(status int)) {
+	if isFragment(r) {
+		re.render(w, r, http.StatusUnprocessableEntity, "", form)
+		return
+	}
+	page(http.StatusUnprocessableEntity)
 }
 
 // redirect ends a successful POST (Post/Redirect/Get). htmx cannot read headers on a 3xx, so it
@@ -53,4 +68,42 @@ func redirect(w http.ResponseWriter, r *http.Request, url string) {
 		return
 	}
 	http.Redirect(w, r, url, http.StatusSeeOther) // plain form: the browser GETs the page
+}
+
+// fail is the one place an error becomes a response: it logs once and renders the failure, as
+// a page or, for htmx, as a message retargeted into #flash. A session that Stytch says has
+// ended signs the person out here, whatever request found it out.
+func (re *responder) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, stytchb2b.ErrSessionEnded) {
+		re.ended(w, r, err)
+		return
+	}
+	f := describe(err)
+	level := slog.LevelWarn
+	if f.status >= 500 {
+		level = slog.LevelError
+	}
+	re.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "status", f.status, "err", err)
+	var wait WaitError
+	if errors.As(err, &wait) {
+		w.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(wait.Wait)))
+	}
+	if isFragment(r) {
+		w.Header().Set("HX-Retarget", "#flash")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("HX-Reselect", "#error-message") // the requester may have hx-select'ed something else
+		re.render(w, r, f.status, "", views.ErrorFragment(f.msg))
+		return
+	}
+	re.render(w, r, f.status, views.ErrorHeading(f.status), views.ErrorSection(f.status, f.msg, f.next, f.nextLabel))
+}
+
+// ended signs the person out locally (Stytch already forgot the session) and says why.
+func (re *responder) ended(w http.ResponseWriter, r *http.Request, why error) {
+	re.log.Info("session ended", "path", r.URL.Path, "err", why)
+	if err := re.sessions.Destroy(r.Context()); err != nil {
+		re.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/?notice="+noticeSessionEnded)
 }

@@ -22,7 +22,9 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 
 	"github.com/orgpick/orgpick/handlers"
+	"github.com/orgpick/orgpick/internal/testkit"
 	"github.com/orgpick/orgpick/store"
+	"github.com/orgpick/orgpick/stytchb2b"
 )
 
 // Every state-changing route refuses a cross-site POST with a friendly 403, before doing anything.
@@ -34,7 +36,7 @@ func TestCrossSitePostsRefused(t *testing.T) {
 	for _, site := range []string{"cross-site", "same-site"} {
 		for _, path := range routes {
 			t.Run(site+path, func(t *testing.T) {
-				req, _ := http.NewRequest(http.MethodPost, e.app.URL+path, strings.NewReader("organization_name=Evil&email=a%40b.test"))
+				req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader("organization_name=Evil&email=a%40b.test"))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				req.Header.Set("Sec-Fetch-Site", site)
 				r := b.do(req)
@@ -46,7 +48,7 @@ func TestCrossSitePostsRefused(t *testing.T) {
 		}
 	}
 	// An Origin header from elsewhere (older browsers without Sec-Fetch-Site) is refused too.
-	req, _ := http.NewRequest(http.MethodPost, e.app.URL+"/logout", nil)
+	req, _ := http.NewRequest(http.MethodPost, e.URL+"/logout", nil)
 	req.Header.Set("Origin", "https://evil.example")
 	wantStatus(t, b.do(req), http.StatusForbidden)
 	if n := e.emu.Calls()["POST /v1/b2b/discovery/organizations/create"]; n != 0 {
@@ -82,7 +84,7 @@ func TestResponseHeaders(t *testing.T) {
 		})
 	}
 	for _, path := range []string{css, js} {
-		req, _ := http.NewRequest(http.MethodGet, e.app.URL+path, nil)
+		req, _ := http.NewRequest(http.MethodGet, e.URL+path, nil)
 		req.Header.Set("Accept-Encoding", "gzip")
 		resp, err := http.DefaultTransport.RoundTrip(req)
 		if err != nil {
@@ -126,7 +128,7 @@ func TestHostileInput(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b := e.browser()
-			req, _ := http.NewRequest(http.MethodPost, e.app.URL+c.path, strings.NewReader(c.body))
+			req, _ := http.NewRequest(http.MethodPost, e.URL+c.path, strings.NewReader(c.body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			r := b.do(req)
 			wantStatus(t, r, c.status)
@@ -148,7 +150,7 @@ func TestHostileInput(t *testing.T) {
 		b := e.browser()
 		b.discover("hostile@sec.test")
 		for _, body := range []string{"", "organization_id=organization-test-forged", "organization_id=a&organization_id=b", "organization_id=%ff"} {
-			req, _ := http.NewRequest(http.MethodPost, e.app.URL+"/orgs/select", strings.NewReader(body))
+			req, _ := http.NewRequest(http.MethodPost, e.URL+"/orgs/select", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			r := b.do(req)
 			if r.StatusCode != 400 && r.StatusCode != 403 {
@@ -209,9 +211,9 @@ func TestRateLimits(t *testing.T) {
 func TestSessionTokenRenewal(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
-	u, _ := url.Parse(e.app.URL)
+	u, _ := url.Parse(e.URL)
 	cookie := func() string {
-		for _, c := range b.client.Jar.Cookies(u) {
+		for _, c := range b.Jar.Cookies(u) {
 			if c.Name == "session" {
 				return c.Value
 			}
@@ -240,11 +242,11 @@ func TestSessionTokenRenewal(t *testing.T) {
 	}
 	// Replaying a pre-switch cookie gets nothing.
 	replay := e.browser()
-	replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: before}})
+	replay.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: before}})
 	wantRedirect(t, replay.get("/dashboard", false), "/")
 	// After logout the signed-in cookie is dead too.
 	b.post("/logout", nil, false)
-	replay.client.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: switched}})
+	replay.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: switched}})
 	wantRedirect(t, replay.get("/dashboard", false), "/")
 }
 
@@ -254,7 +256,7 @@ func TestSecretsStayServerSide(t *testing.T) {
 	rec := &recordingStytch{}
 	e := newEnv(t, func(d *handlers.Deps) {
 		d.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		rec.Stytch = d.Stytch
+		rec.Client = d.Stytch.(*stytchb2b.Client)
 		d.Stytch = rec
 	})
 	var seen strings.Builder
@@ -331,7 +333,7 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 	})
 	t.Run("cookie lifetime bounded by the Stytch session", func(t *testing.T) {
 		e := newEnv(t)
-		e.rewire(func(d *handlers.Deps) { d.Stytch = handlers.NewStytchClient(e.api, 5*time.Second, time.Hour) })
+		e.rewire(func(d *handlers.Deps) { d.Stytch = stytchb2b.New(e.api, 5*time.Second, time.Hour) })
 		b := e.browser()
 		b.discover("bound@sec.test")
 		r := b.post("/orgs/create", url.Values{"organization_name": {"Bound"}}, false)
@@ -491,7 +493,7 @@ type faultProxy struct {
 func newFaultProxy(t *testing.T, e *env) *faultProxy {
 	t.Helper()
 	p := &faultProxy{}
-	target, _ := url.Parse(e.emuSrv.URL)
+	target, _ := url.Parse(e.EmuURL)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch fault(p.mode.Load()) {
@@ -522,17 +524,17 @@ func newFaultProxy(t *testing.T, e *env) *faultProxy {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	api, err := b2bstytchapi.NewClient(testProject, testSecret, b2bstytchapi.WithBaseURI(srv.URL))
+	api, err := b2bstytchapi.NewClient(testkit.AppProject, testkit.AppSecret, b2bstytchapi.WithBaseURI(srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.rewire(func(d *handlers.Deps) { d.Stytch = handlers.NewStytchClient(api, 300*time.Millisecond, 24*time.Hour) })
+	e.rewire(func(d *handlers.Deps) { d.Stytch = stytchb2b.New(api, 300*time.Millisecond, 24*time.Hour) })
 	return p
 }
 
 // recordingStytch passes every call to the real client and remembers the secrets it returns.
 type recordingStytch struct {
-	handlers.Stytch
+	*stytchb2b.Client
 	mu   sync.Mutex
 	seen []string
 }
@@ -553,20 +555,20 @@ func (r *recordingStytch) secrets() []string {
 	return append([]string(nil), r.seen...)
 }
 
-func (r *recordingStytch) AuthenticateDiscoveryLink(ctx context.Context, token string) (handlers.Discovery, error) {
-	d, err := r.Stytch.AuthenticateDiscoveryLink(ctx, token)
+func (r *recordingStytch) AuthenticateDiscoveryLink(ctx context.Context, token string) (stytchb2b.Discovery, error) {
+	d, err := r.Client.AuthenticateDiscoveryLink(ctx, token)
 	r.note(d.IST)
 	return d, err
 }
 
-func (r *recordingStytch) CreateOrg(ctx context.Context, ist, name, slug string) (handlers.Session, error) {
-	s, err := r.Stytch.CreateOrg(ctx, ist, name, slug)
+func (r *recordingStytch) CreateOrg(ctx context.Context, ist, name, slug string) (stytchb2b.Session, error) {
+	s, err := r.Client.CreateOrg(ctx, ist, name, slug)
 	r.note(s.Token, s.JWT)
 	return s, err
 }
 
-func (r *recordingStytch) ExchangeIST(ctx context.Context, ist, orgID string) (handlers.Session, error) {
-	s, err := r.Stytch.ExchangeIST(ctx, ist, orgID)
+func (r *recordingStytch) ExchangeIST(ctx context.Context, ist, orgID string) (stytchb2b.Session, error) {
+	s, err := r.Client.ExchangeIST(ctx, ist, orgID)
 	r.note(s.Token, s.JWT)
 	return s, err
 }

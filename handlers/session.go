@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+
+	"github.com/orgpick/orgpick/stytchb2b"
 )
 
-// The scs session (SQLite-backed; the browser holds only its random cookie) carries:
+// The scs session (in the app's database; the browser holds only its random cookie) carries:
 const (
 	keyEmail   = "email"   // the address last typed, kept so nobody retypes it
 	keyPending = "pending" // a discovery in progress: the IST and the orgs it offers
@@ -23,56 +25,32 @@ const istLifetime = 10 * time.Minute
 
 // Pending is a discovery in progress, held server-side until the person picks or creates an org.
 type Pending struct {
-	IST       string    `json:"ist"`
-	Email     string    `json:"email"`
-	Orgs      []Org     `json:"orgs"`
+	stytchb2b.Discovery
 	LastID    string    `json:"last_id,omitempty"` // the org this email entered last, listed first
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// Offered returns the organization with this ID if Stytch offered it for this IST.
-func (p Pending) Offered(orgID string) (Org, bool) {
-	i := slices.IndexFunc(p.Orgs, func(o Org) bool { return o.ID == orgID })
-	if orgID == "" || i < 0 {
-		return Org{}, false
-	}
-	return p.Orgs[i], true
-}
-
-// Member is a signed-in person: their Stytch session plus the cached dashboard details, so a
+// Member is a signed-in person: their Stytch session plus the orgs they can switch to, so a
 // page view inside the JWT's life needs no call to Stytch.
 type Member struct {
-	Token     string    `json:"token"`
-	JWT       string    `json:"-"` // stored apart, under keyJWT
-	MemberID  string    `json:"member_id"`
-	Email     string    `json:"email"`
-	Org       Org       `json:"org"`
-	Roles     []string  `json:"roles"`
-	ExpiresAt time.Time `json:"expires_at"`
-	Others    []Org     `json:"others"` // orgs this member can switch to
+	stytchb2b.Session
+	Others []stytchb2b.Org `json:"others"`
 }
 
-// IsAdmin reports whether the member holds Stytch's admin role in this org.
-func (m Member) IsAdmin() bool { return slices.Contains(m.Roles, "stytch_admin") }
-
 // Switchable returns the org with this ID if the member may switch to it.
-func (m Member) Switchable(orgID string) (Org, bool) {
-	i := slices.IndexFunc(m.Others, func(o Org) bool { return o.ID == orgID })
-	if orgID == "" || i < 0 {
-		return Org{}, false
-	}
-	return m.Others[i], true
+func (m Member) Switchable(orgID string) (stytchb2b.Org, bool) {
+	return stytchb2b.Find(m.Others, orgID)
 }
 
 // memberFrom builds the signed-in state from a fresh Stytch session; others are the orgs the
 // same email can enter (only memberships: joining by domain needs a discovery IST).
-func memberFrom(s Session, email string, others []Org) Member {
+func memberFrom(s stytchb2b.Session, email string, others []stytchb2b.Org) Member {
 	if s.Email == "" {
 		s.Email = email
 	}
-	m := Member{Token: s.Token, JWT: s.JWT, MemberID: s.MemberID, Email: s.Email, Org: s.Org, Roles: s.Roles, ExpiresAt: s.ExpiresAt}
+	m := Member{Session: s}
 	for _, o := range others {
-		if o.ID != s.Org.ID && o.Membership != EligibleByDomain && !slices.ContainsFunc(m.Others, func(x Org) bool { return x.ID == o.ID }) {
+		if o.ID != s.Org.ID && o.Membership != stytchb2b.EligibleByDomain && !slices.ContainsFunc(m.Others, func(x stytchb2b.Org) bool { return x.ID == o.ID }) {
 			m.Others = append(m.Others, o)
 		}
 	}
@@ -97,6 +75,8 @@ func (s sessionState) pending(ctx context.Context) (Pending, bool) {
 	return p, s.get(ctx, keyPending, &p) && p.IST != ""
 }
 
+func (s sessionState) forgetPending(ctx context.Context) { s.sm.Remove(ctx, keyPending) }
+
 func (s sessionState) member(ctx context.Context) (Member, bool) {
 	var m Member
 	if !s.get(ctx, keyMember, &m) {
@@ -106,10 +86,10 @@ func (s sessionState) member(ctx context.Context) (Member, bool) {
 	return m, m.JWT != ""
 }
 
-// putMember stores the signed-in member: the JWT (about a kilobyte) under keyJWT, the rest as JSON.
+// putMember stores the signed-in member: the JWT (about a kilobyte) under keyJWT, the rest as
+// JSON (Session leaves the JWT out).
 func (s sessionState) putMember(ctx context.Context, m Member) {
 	s.sm.Put(ctx, keyJWT, m.JWT)
-	m.JWT = ""
 	s.put(ctx, keyMember, m)
 }
 
@@ -143,6 +123,14 @@ func (s sessionState) signIn(ctx context.Context, m Member) error {
 
 func (s sessionState) email(ctx context.Context) string { return s.sm.GetString(ctx, keyEmail) }
 
+func (s sessionState) setEmail(ctx context.Context, email string) { s.sm.Put(ctx, keyEmail, email) }
+
+// LastOrgs remembers which organization each email entered last (the store implements it).
+type LastOrgs interface {
+	LastOrg(ctx context.Context, email string) (string, error)
+	SetLastOrg(ctx context.Context, email, orgID string, at time.Time) error
+}
+
 // signer finishes every sign-in the same way: the member stored under a renewed session token,
 // the org remembered so the chooser lists it first next time, then the dashboard.
 type signer struct {
@@ -165,12 +153,12 @@ func (s *signer) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
 }
 
 // lastFirst moves the org with this ID to the front, keeping the others in Stytch's order.
-func lastFirst(orgs []Org, lastID string) []Org {
-	i := slices.IndexFunc(orgs, func(o Org) bool { return o.ID == lastID })
+func lastFirst(orgs []stytchb2b.Org, lastID string) []stytchb2b.Org {
+	i := slices.IndexFunc(orgs, func(o stytchb2b.Org) bool { return o.ID == lastID })
 	if i <= 0 {
 		return orgs
 	}
-	out := make([]Org, 0, len(orgs))
+	out := make([]stytchb2b.Org, 0, len(orgs))
 	out = append(out, orgs[i])
 	out = append(out, orgs[:i]...)
 	return append(out, orgs[i+1:]...)

@@ -28,8 +28,7 @@ type LoginData struct {
 // CheckEmailData renders "check your inbox".
 type CheckEmailData struct {
 	Email      string
-	ResendIn   int // seconds until another link may be sent; 0 = now
-	Notice     Notice
+	ResendIn   int    // seconds until another link may be sent; 0 = now
 	MailboxURL string // the embedded emulator's inbox (local development only), or ""
 }
 
@@ -73,11 +72,9 @@ type DashboardData struct {
 	Email     string
 	OrgName   string
 	OrgLogo   string
-	OrgSlug   string
 	Role      string // "Admin" or "Member"
 	ExpiresAt time.Time
 	Others    []OrgChoice // orgs this member can switch to
-	Notice    Notice
 }
 
 // MembersData renders the member list of the current organization (GET /members).

@@ -1,11 +1,15 @@
 package views
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/a-h/templ"
 )
 
 // initial is the first letter of a name, upper-cased, for avatars without a logo.
@@ -21,10 +25,8 @@ func initial(name string) string {
 	return "?"
 }
 
-// ErrorTitle is the page title for an error status.
-func ErrorTitle(status int) string { return errorHeading(status) }
-
-func errorHeading(status int) string {
+// ErrorHeading is the heading (and page title) for an error status.
+func ErrorHeading(status int) string {
 	switch {
 	case status == 429:
 		return "Please wait a moment"
@@ -100,4 +102,11 @@ func countMatches(n, total int) string {
 		return fmt.Sprintf("1 of %d organizations matches.", total)
 	}
 	return fmt.Sprintf("%d of %d organizations match.", n, total)
+}
+
+// Page is body inside the layout: the whole document a plain (non-htmx) request gets.
+func Page(l LayoutData, body templ.Component) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return Layout(l).Render(templ.WithChildren(ctx, body), w)
+	})
 }

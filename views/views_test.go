@@ -34,7 +34,7 @@ func text(d *goquery.Document, testid string) string {
 var layout = views.LayoutData{Title: "T", CSS: "/assets/app.1.css", JS: "/assets/htmx.1.js", Icon: "/assets/favicon.1.svg"}
 
 func TestLayoutIsCSPFriendly(t *testing.T) {
-	doc, html := render(t, views.LoginPage(layout, views.LoginData{}))
+	doc, html := render(t, views.Page(layout, views.LoginFragment(views.LoginData{})))
 	if doc.Find("script:not([src])").Length() > 0 || strings.Contains(html, "<style") || strings.Contains(html, " style=") {
 		t.Fatal("inline script or style in the layout")
 	}
@@ -166,7 +166,7 @@ func TestDashboardFragment(t *testing.T) {
 }
 
 func TestErrorPage(t *testing.T) {
-	doc, html := render(t, views.ErrorPage(layout, 429, "Please wait 20 seconds.", "/", "Back to sign in"))
+	doc, html := render(t, views.Page(layout, views.ErrorSection(429, "Please wait 20 seconds.", "/", "Back to sign in")))
 	if text(doc, "error-message") != "Please wait 20 seconds." || doc.Find(`[data-testid="error-next"]`).AttrOr("href", "") != "/" {
 		t.Fatal(html)
 	}

@@ -71,9 +71,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, `LOG_FORMAT must be "text" or "json"`)
 	}
-	if c.DatabasePath == "" {
-		problems = append(problems, "DATABASE_PATH must not be empty")
-	}
 	if len(problems) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.New(strings.Join(problems, "; ")))
 	}

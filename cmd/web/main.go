@@ -23,6 +23,7 @@ import (
 	"github.com/orgpick/orgpick/emulator"
 	"github.com/orgpick/orgpick/handlers"
 	"github.com/orgpick/orgpick/store"
+	"github.com/orgpick/orgpick/stytchb2b"
 )
 
 const (
@@ -127,10 +128,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	if err != nil {
 		return nil, err
 	}
-	a.Handler = handlers.Routes(handlers.Deps{
+	a.Handler = handlers.New(handlers.Deps{
 		Log:      log,
 		Sessions: sm,
-		Stytch:   handlers.NewStytchClient(api, stytchTimeout, sessionLifetime),
+		Stytch:   stytchb2b.New(api, stytchTimeout, sessionLifetime),
 		Store:    st,
 		Assets:   static,
 		BaseURL:  cfg.BaseURL.String(),

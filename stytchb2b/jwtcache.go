@@ -1,4 +1,4 @@
-package handlers
+package stytchb2b
 
 import (
 	"sync"

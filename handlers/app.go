@@ -1,0 +1,114 @@
+// Package handlers is everything HTTP: the route table, middleware, rendering, error mapping,
+// forms, and one handler type per concern (Auth, Orgs, Dashboard, Members, Settings).
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/orgpick/orgpick/assets"
+)
+
+// Stytch is every call the handlers make to the Stytch adapter (stytchb2b.Client); each handler
+// type depends only on its own part of it.
+type Stytch interface {
+	LinkSender
+	SessionChecker
+	OrgChooser
+	SessionRevoker
+	MemberAdmin
+	SettingsAdmin
+}
+
+// Store is what the handlers need of the app's database.
+type Store interface {
+	LastOrgs
+	Ping(ctx context.Context) error
+}
+
+// Deps is what the handlers need; New wires them.
+type Deps struct {
+	Log      *slog.Logger
+	Sessions *scs.SessionManager // in the app's database; New sets its ErrorFunc
+	Stytch   Stytch
+	Store    Store
+	Assets   *assets.Assets
+	BaseURL  string           // public origin without trailing slash; magic links land on BASE_URL/authenticate
+	Dev      http.Handler     // the embedded emulator's /dev/ routes (mailbox); nil with real Stytch
+	Now      func() time.Time // nil = time.Now
+	// Send limits for discovery and invitation emails; nil = DefaultEmailRules / DefaultIPRules.
+	EmailRules, IPRules []Rule
+}
+
+// Default send limits: one link per address every 30 s and 6 an hour; 10 a minute and 60 an hour per IP.
+var (
+	DefaultEmailRules = []Rule{{Window: 30 * time.Second, Max: 1}, {Window: time.Hour, Max: 6}}
+	DefaultIPRules    = []Rule{{Window: time.Minute, Max: 10}, {Window: time.Hour, Max: 60}}
+)
+
+// app is every handler, built once from Deps; routes.go maps URLs to them.
+type app struct {
+	d         Deps
+	re        *responder
+	guard     *guard
+	auth      *Auth
+	orgs      *Orgs
+	dashboard *Dashboard
+	members   *Members
+	settings  *Settings
+}
+
+// New builds the handlers from d and returns the app's http.Handler.
+func New(d Deps) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.EmailRules == nil {
+		d.EmailRules = DefaultEmailRules
+	}
+	if d.IPRules == nil {
+		d.IPRules = DefaultIPRules
+	}
+	re := &responder{log: d.Log, sessions: d.Sessions, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), icon: d.Assets.URL("favicon.svg")}
+	d.Sessions.ErrorFunc = re.fail
+	state := sessionState{sm: d.Sessions}
+	sign := &signer{re: re, state: state, lastOrgs: d.Store, now: d.Now}
+	linkURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
+	auth := &Auth{
+		re: re, state: state, stytch: d.Stytch, lastOrgs: d.Store, signer: sign,
+		byEmail: NewLimiter(d.Now, d.EmailRules...), byIP: NewLimiter(d.Now, d.IPRules...),
+		redirectTo: linkURL, now: d.Now, secureCookies: strings.HasPrefix(d.BaseURL, "https://"),
+	}
+	if d.Dev != nil {
+		auth.mailboxURL = "/dev/mailbox"
+	}
+	a := &app{
+		d:         d,
+		re:        re,
+		guard:     &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
+		auth:      auth,
+		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
+		dashboard: NewDashboard(re, state, d.Stytch),
+		members:   NewMembers(re, d.Stytch, linkURL, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...)),
+		settings:  NewSettings(re, d.Stytch),
+	}
+	return a.routes()
+}
+
+// health handles GET /healthz: 200 when the database answers, 503 when it doesn't.
+func health(db Store, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := db.Ping(r.Context()); err != nil {
+			log.Error("health check failed", "err", err)
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	}
+}

@@ -1,0 +1,187 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/orgpick/orgpick/stytchb2b"
+	"github.com/orgpick/orgpick/views"
+)
+
+// MemberAdmin is what Members needs of the Stytch adapter. sessionToken is the acting member's:
+// Stytch runs each call with that member's permissions (RBAC), on top of the app's own check.
+type MemberAdmin interface {
+	Members(ctx context.Context, sessionToken, orgID string) (members []stytchb2b.OrgMember, total int, err error)
+	FindMember(ctx context.Context, sessionToken, orgID, memberID string) (stytchb2b.OrgMember, error)
+	Invite(ctx context.Context, sessionToken, orgID, invitedBy, email, redirectURL string) error
+	DeleteMember(ctx context.Context, sessionToken, orgID, memberID string) error
+}
+
+// Members serves an organization's member list and its invitations. Every admin action is
+// checked twice: by the route's adminOnly (refused before Stytch is asked) and by Stytch, which
+// runs each call with the member's own session token and its RBAC permissions.
+type Members struct {
+	re         *responder
+	stytch     MemberAdmin
+	redirectTo string // BASE_URL/authenticate: where invitation links land
+	// Invitation emails are limited like sign-in emails, since anyone can create an org and
+	// invite: per recipient address and per sending admin.
+	byRecipient, bySender *Limiter
+}
+
+// NewMembers returns the member-list handlers.
+func NewMembers(re *responder, st MemberAdmin, redirectTo string, byRecipient, bySender *Limiter) *Members {
+	return &Members{re: re, stytch: st, redirectTo: redirectTo, byRecipient: byRecipient, bySender: bySender}
+}
+
+// MembersPage handles GET /members (signed in): the organization's members; admins also get the
+// invite form and can resend or revoke pending invitations.
+func (h *Members) MembersPage(w http.ResponseWriter, r *http.Request, m Member) {
+	h.renderMembers(w, r, http.StatusOK, m, views.InviteData{}, notice(r))
+}
+
+func (h *Members) renderMembers(w http.ResponseWriter, r *http.Request, status int, m Member, invite views.InviteData, n views.Notice) {
+	list, total, err := h.stytch.Members(r.Context(), m.Token, m.Org.ID)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	d := views.MembersData{OrgName: m.Org.Name, Admin: m.IsAdmin(), Members: memberRows(list, m.MemberID), Total: total, Invite: invite, Notice: n}
+	h.re.render(w, r, status, "Members", views.MembersFragment(d))
+}
+
+// InviteSubmit handles POST /members/invite (admins; email): Stytch emails the person a link
+// that signs them straight into this organization.
+func (h *Members) InviteSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	raw, err := formValue(r, "email")
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	addr, problem := parseEmail(raw)
+	switch {
+	case strings.TrimSpace(raw) == "":
+		problem = msgInviteeEmpty
+	case problem == "" && strings.EqualFold(addr, m.Email):
+		problem = msgInviteeSelf
+	}
+	if problem != "" {
+		h.invalidInvite(w, r, m, views.InviteData{Email: raw, Error: problem})
+		return
+	}
+	err = h.invite(r, m, addr)
+	if msg := inviteProblem(err); msg != "" {
+		h.re.log.Info("invitation refused", "org", m.Org.ID, "err", err)
+		h.invalidInvite(w, r, m, views.InviteData{Email: addr, Error: msg})
+		return
+	}
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/members?notice="+noticeInvited)
+}
+
+// invalidInvite re-renders the invite form (htmx) or the whole member list (no JS) with 422.
+func (h *Members) invalidInvite(w http.ResponseWriter, r *http.Request, m Member, f views.InviteData) {
+	h.re.invalid(w, r, views.InviteForm(f), func(status int) { h.renderMembers(w, r, status, m, f, views.Notice{}) })
+}
+
+// ResendSubmit handles POST /members/resend (admins; member_id): a fresh invitation email to a
+// member who hasn't joined yet.
+func (h *Members) ResendSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	invitee, ok := h.invitation(w, r, m, stytchb2b.ErrMemberActive)
+	if !ok {
+		return
+	}
+	if err := h.invite(r, m, invitee.Email); err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/members?notice="+noticeResent)
+}
+
+// invite has Stytch email an invitation, within the send limits.
+func (h *Members) invite(r *http.Request, m Member, addr string) error {
+	if wait, ok := h.bySender.Allow(m.MemberID); !ok {
+		return WaitError{wait}
+	}
+	if wait, ok := h.byRecipient.Allow(addr); !ok {
+		h.bySender.Undo(m.MemberID)
+		return WaitError{wait}
+	}
+	err := h.stytch.Invite(r.Context(), m.Token, m.Org.ID, m.MemberID, addr, h.redirectTo)
+	if err != nil { // nothing was sent: don't make them wait to retry
+		h.bySender.Undo(m.MemberID)
+		h.byRecipient.Undo(addr)
+	}
+	return err
+}
+
+// RevokeSubmit handles POST /members/revoke (admins; member_id): delete a member who hasn't
+// joined yet, so the invitation link stops working. Active members (and yourself) are refused.
+func (h *Members) RevokeSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	invitee, ok := h.invitation(w, r, m, ErrRevokeActive)
+	if !ok {
+		return
+	}
+	err := h.stytch.DeleteMember(r.Context(), m.Token, m.Org.ID, invitee.ID)
+	if errors.Is(err, stytchb2b.ErrMemberNotFound) {
+		err = nil // revoked meanwhile (another admin, another tab): what was asked for
+	}
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/members?notice="+noticeRevoked)
+}
+
+// invitation returns the not-yet-joined member the form's member_id names, looked up in the
+// admin's own organization; otherwise it answers the request itself (a member who has joined
+// is refused with active).
+func (h *Members) invitation(w http.ResponseWriter, r *http.Request, m Member, active error) (stytchb2b.OrgMember, bool) {
+	id, err := formValue(r, "member_id")
+	switch {
+	case err != nil:
+	case id == m.MemberID:
+		err = ErrRevokeSelf
+	case !memberIDPattern.MatchString(id):
+		err = fmt.Errorf("malformed member_id: %w", stytchb2b.ErrMemberNotFound)
+	}
+	if err == nil {
+		var invitee stytchb2b.OrgMember
+		invitee, err = h.stytch.FindMember(r.Context(), m.Token, m.Org.ID, id)
+		if err == nil && invitee.Status != "invited" && invitee.Status != "pending" {
+			err = fmt.Errorf("member %s is %s: %w", id, invitee.Status, active)
+		}
+		if err == nil {
+			return invitee, true
+		}
+	}
+	h.re.fail(w, r, err)
+	return stytchb2b.OrgMember{}, false
+}
+
+// memberRows orders members for the list: active first, then invited and pending, each by email.
+func memberRows(list []stytchb2b.OrgMember, selfID string) []views.MemberRow {
+	rank := func(status string) int {
+		if i := slices.Index([]string{"active", "invited", "pending"}, status); i >= 0 {
+			return i
+		}
+		return 3
+	}
+	list = slices.Clone(list)
+	slices.SortStableFunc(list, func(a, b stytchb2b.OrgMember) int {
+		return cmp.Or(cmp.Compare(rank(a.Status), rank(b.Status)), strings.Compare(a.Email, b.Email))
+	})
+	rows := make([]views.MemberRow, 0, len(list))
+	for _, o := range list {
+		rows = append(rows, views.MemberRow{ID: o.ID, Email: o.Email, Name: o.Name, Status: o.Status, Role: roleName(o.Admin), You: o.ID == selfID})
+	}
+	return rows
+}

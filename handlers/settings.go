@@ -1,0 +1,100 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/orgpick/orgpick/stytchb2b"
+	"github.com/orgpick/orgpick/views"
+)
+
+// SettingsAdmin is what Settings needs of the Stytch adapter.
+type SettingsAdmin interface {
+	OrgSettings(ctx context.Context, orgID string) (stytchb2b.OrgSettings, error)
+	UpdateOrgSettings(ctx context.Context, sessionToken, orgID string, s stytchb2b.OrgSettings) (stytchb2b.OrgSettings, error)
+}
+
+// Settings serves who may join an organization by email domain (admins only).
+type Settings struct {
+	re     *responder
+	stytch SettingsAdmin
+}
+
+// NewSettings returns the settings handlers.
+func NewSettings(re *responder, st SettingsAdmin) *Settings { return &Settings{re: re, stytch: st} }
+
+// SettingsPage handles GET /settings (admins): allowed email domains and joining by them.
+func (h *Settings) SettingsPage(w http.ResponseWriter, r *http.Request, m Member) {
+	cur, err := h.stytch.OrgSettings(r.Context(), m.Org.ID)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	d := settingsData(m, cur)
+	d.Notice = notice(r)
+	h.renderSettings(w, r, http.StatusOK, d)
+}
+
+// SettingsSubmit handles POST /settings (admins; email_allowed_domains, email_jit_provisioning).
+func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	v, err := formValues(r, "email_allowed_domains", "email_jit_provisioning")
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	cur, err := h.stytch.OrgSettings(ctx, m.Org.ID)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	d := settingsData(m, cur)
+	d.Domains, d.JIT = v[0], v[1] != ""
+	domains, problem := parseDomains(d.Domains)
+	switch {
+	case problem != "":
+	case len(domains) == 0 && d.HasDomains:
+		// stytch-go omits an empty list from the request, so Stytch would keep the old domains.
+		problem = msgDomainsKeepOne
+	case len(domains) == 0 && d.JIT:
+		problem = msgDomainsNeedOne
+	}
+	if problem != "" {
+		d.Errors = map[string]string{"email_allowed_domains": problem}
+	} else {
+		_, err := h.stytch.UpdateOrgSettings(ctx, m.Token, m.Org.ID, stytchb2b.OrgSettings{AllowedDomains: domains, JITByDomain: d.JIT})
+		if d.Errors = settingsProblem(err); d.Errors == nil && err != nil {
+			h.re.fail(w, r, err)
+			return
+		}
+		if d.Errors != nil {
+			h.re.log.Info("organization settings refused", "org", m.Org.ID, "err", err)
+		}
+	}
+	if d.Errors != nil {
+		h.re.invalid(w, r, views.SettingsForm(d), func(status int) { h.renderSettings(w, r, status, d) })
+		return
+	}
+	redirect(w, r, "/settings?notice="+noticeSaved)
+}
+
+func (h *Settings) renderSettings(w http.ResponseWriter, r *http.Request, status int, d views.SettingsData) {
+	h.re.render(w, r, status, "Organization settings", views.SettingsFragment(d))
+}
+
+func settingsData(m Member, s stytchb2b.OrgSettings) views.SettingsData {
+	d := views.SettingsData{
+		OrgName: m.Org.Name, Domains: strings.Join(s.AllowedDomains, "\n"), JIT: s.JITByDomain,
+		HasDomains: len(s.AllowedDomains) > 0, MaxDomains: maxAllowedDomains,
+	}
+	switch s.EmailInvites {
+	case "RESTRICTED":
+		d.EmailInvites = "admins can invite only people at the allowed domains."
+	case "NOT_ALLOWED":
+		d.EmailInvites = "turned off for this organization."
+	default:
+		d.EmailInvites = "admins can invite anyone by email."
+	}
+	return d
+}

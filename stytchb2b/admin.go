@@ -1,0 +1,143 @@
+package stytchb2b
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
+	orgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
+	"github.com/stytchauth/stytch-go/v16/stytch/methodoptions"
+)
+
+// maxMembersListed bounds one member search (Stytch's maximum page size).
+const maxMembersListed = 1000
+
+// asMember runs a call with the member's permissions (X-Stytch-Member-Session).
+func asMember(sessionToken string) methodoptions.Authorization {
+	return methodoptions.Authorization{SessionToken: sessionToken}
+}
+
+// needSession refuses an admin call without a member session: without the header, Stytch would
+// run it with the project's full rights instead of the member's.
+func needSession(op, sessionToken string) error {
+	if sessionToken == "" {
+		return fmt.Errorf("%s: no member session token: %w", op, ErrSessionEnded)
+	}
+	return nil
+}
+
+// Members returns the organization's members (not deleted ones), up to
+// maxMembersListed, and how many there are in all.
+func (c *Client) Members(ctx context.Context, sessionToken, orgID string) ([]OrgMember, int, error) {
+	if err := needSession("search members", sessionToken); err != nil {
+		return nil, 0, err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Organizations.Members.Search(ctx, &members.SearchParams{
+		OrganizationIds: []string{orgID}, Limit: maxMembersListed,
+	}, &members.SearchRequestOptions{Authorization: asMember(sessionToken)})
+	if err != nil {
+		return nil, 0, mapErr("search members", err)
+	}
+	out := make([]OrgMember, 0, len(resp.Members))
+	for _, m := range resp.Members {
+		if m.OrganizationID == orgID {
+			out = append(out, orgMember(m))
+		}
+	}
+	return out, max(len(out), int(resp.ResultsMetadata.Total)), nil
+}
+
+// FindMember returns one member of the organization, or ErrMemberNotFound.
+func (c *Client) FindMember(ctx context.Context, sessionToken, orgID, memberID string) (OrgMember, error) {
+	if err := needSession("find member", sessionToken); err != nil {
+		return OrgMember{}, err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Organizations.Members.Search(ctx, &members.SearchParams{
+		OrganizationIds: []string{orgID}, Limit: 1,
+		Query: &orgs.SearchQuery{Operator: orgs.SearchQueryOperatorAND, Operands: []map[string]any{
+			{"filter_name": "member_ids", "filter_value": []string{memberID}},
+		}},
+	}, &members.SearchRequestOptions{Authorization: asMember(sessionToken)})
+	if err != nil {
+		return OrgMember{}, mapErr("find member", err)
+	}
+	for _, m := range resp.Members {
+		if m.MemberID == memberID && m.OrganizationID == orgID {
+			return orgMember(m), nil
+		}
+	}
+	return OrgMember{}, fmt.Errorf("find member: %w", ErrMemberNotFound)
+}
+
+// Invite emails an invitation (a multi_tenant_magic_links link to redirectURL,
+// valid a week). Inviting an invited member again sends a fresh link.
+func (c *Client) Invite(ctx context.Context, sessionToken, orgID, invitedBy, emailAddress, redirectURL string) error {
+	if err := needSession("invite member", sessionToken); err != nil {
+		return err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	_, err := c.api.MagicLinks.Email.Invite(ctx, &email.InviteParams{
+		OrganizationID: orgID, EmailAddress: emailAddress, InviteRedirectURL: redirectURL, InvitedByMemberID: invitedBy,
+	}, &email.InviteRequestOptions{Authorization: asMember(sessionToken)})
+	return mapErr("invite member", err)
+}
+
+// DeleteMember deletes a member (for an invited member: the invitation
+// is revoked and its link stops working).
+func (c *Client) DeleteMember(ctx context.Context, sessionToken, orgID, memberID string) error {
+	if err := needSession("delete member", sessionToken); err != nil {
+		return err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	_, err := c.api.Organizations.Members.Delete(ctx, &members.DeleteParams{OrganizationID: orgID, MemberID: memberID},
+		&members.DeleteRequestOptions{Authorization: asMember(sessionToken)})
+	return mapErr("delete member", err)
+}
+
+// OrgSettings reads the organization's join settings. (Organizations.Get takes no member session in stytch-go v16:
+// the caller checks the admin role itself.)
+func (c *Client) OrgSettings(ctx context.Context, orgID string) (OrgSettings, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Organizations.Get(ctx, &orgs.GetParams{OrganizationID: orgID})
+	if err != nil {
+		return OrgSettings{}, mapErr("get organization", err)
+	}
+	return orgSettings(resp.Organization), nil
+}
+
+// UpdateOrgSettings changes them with the member's permissions. The SDK omits empty lists, so an empty AllowedDomains
+// leaves the organization's domains unchanged: callers must not promise to clear them.
+func (c *Client) UpdateOrgSettings(ctx context.Context, sessionToken, orgID string, s OrgSettings) (OrgSettings, error) {
+	if err := needSession("update organization", sessionToken); err != nil {
+		return OrgSettings{}, err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	jit := "NOT_ALLOWED"
+	if s.JITByDomain {
+		jit = "RESTRICTED"
+	}
+	resp, err := c.api.Organizations.Update(ctx, &orgs.UpdateParams{
+		OrganizationID: orgID, EmailAllowedDomains: s.AllowedDomains, EmailJITProvisioning: jit,
+	}, &orgs.UpdateRequestOptions{Authorization: asMember(sessionToken)})
+	if err != nil {
+		return OrgSettings{}, mapErr("update organization", err)
+	}
+	return orgSettings(resp.Organization), nil
+}
+
+func orgMember(m orgs.Member) OrgMember {
+	return OrgMember{ID: m.MemberID, Email: m.EmailAddress, Name: m.Name, Status: m.Status, Admin: m.IsAdmin}
+}
+
+func orgSettings(o orgs.Organization) OrgSettings {
+	return OrgSettings{AllowedDomains: o.EmailAllowedDomains, JITByDomain: o.EmailJITProvisioning == "RESTRICTED", EmailInvites: o.EmailInvites}
+}

@@ -1,0 +1,215 @@
+package stytchb2b
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks"
+	magiclinksdiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/discovery"
+	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
+	orgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
+)
+
+// Client makes the app's Stytch calls with the real SDK (stytch-go v16).
+type Client struct {
+	api         *b2bstytchapi.API
+	timeout     time.Duration // deadline for every call
+	maxTokenAge time.Duration // how long a session JWT is trusted without asking Stytch
+	duration    int32         // session_duration_minutes for new sessions
+	verified    verifiedJWTs  // JWTs already verified locally, until they are too old
+}
+
+// New wraps an SDK client. timeout bounds each call; sessions last duration.
+func New(api *b2bstytchapi.API, timeout time.Duration, duration time.Duration) *Client {
+	return &Client{api: api, timeout: timeout, maxTokenAge: 5 * time.Minute, duration: int32(duration / time.Minute)}
+}
+
+func (c *Client) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.timeout)
+}
+
+// SendDiscoveryEmail emails a discovery magic link that lands on redirectURL.
+func (c *Client) SendDiscoveryEmail(ctx context.Context, email, redirectURL string) error {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	_, err := c.api.MagicLinks.Email.Discovery.Send(ctx, &emaildiscovery.SendParams{
+		EmailAddress: email, DiscoveryRedirectURL: redirectURL,
+	})
+	return mapErr("send discovery email", err)
+}
+
+// AuthenticateDiscoveryLink spends a discovery link: the IST and every org the email may enter.
+func (c *Client) AuthenticateDiscoveryLink(ctx context.Context, token string) (Discovery, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.MagicLinks.Discovery.Authenticate(ctx, &magiclinksdiscovery.AuthenticateParams{
+		DiscoveryMagicLinksToken: token,
+	})
+	if err != nil {
+		return Discovery{}, mapErr("authenticate discovery link", err)
+	}
+	return Discovery{IST: resp.IntermediateSessionToken, Email: resp.EmailAddress, Orgs: discovered(resp.DiscoveredOrganizations)}, nil
+}
+
+// ExchangeIST exchanges the IST for a member session in orgID.
+func (c *Client) ExchangeIST(ctx context.Context, ist, orgID string) (Session, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Discovery.IntermediateSessions.Exchange(ctx, &intermediatesessions.ExchangeParams{
+		IntermediateSessionToken: ist, OrganizationID: orgID, SessionDurationMinutes: c.duration,
+	})
+	if err != nil {
+		return Session{}, mapErr("exchange intermediate session", err)
+	}
+	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil {
+		return Session{}, fmt.Errorf("exchange intermediate session: %w", ErrMFARequired)
+	}
+	return session(resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization), nil
+}
+
+// CreateOrg creates an organization with the IST; its creator is signed in as its admin.
+func (c *Client) CreateOrg(ctx context.Context, ist, name, slug string) (Session, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Discovery.Organizations.Create(ctx, &organizations.CreateParams{
+		IntermediateSessionToken: ist, OrganizationName: name, OrganizationSlug: slug,
+		SessionDurationMinutes: c.duration,
+	})
+	if err != nil {
+		return Session{}, mapErr("create organization", err)
+	}
+	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil || resp.Organization == nil {
+		return Session{}, fmt.Errorf("create organization: %w", ErrMFARequired)
+	}
+	return session(resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, resp.Organization), nil
+}
+
+// AuthenticateMagicLink spends an invitation or organization login link: a session in that org.
+func (c *Client) AuthenticateMagicLink(ctx context.Context, token string) (Session, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.MagicLinks.Authenticate(ctx, &magiclinks.AuthenticateParams{
+		MagicLinksToken: token, SessionDurationMinutes: c.duration,
+	})
+	if err != nil {
+		return Session{}, mapErr("authenticate magic link", err)
+	}
+	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil {
+		return Session{}, fmt.Errorf("authenticate magic link: %w", ErrMFARequired)
+	}
+	return session(resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization), nil
+}
+
+// AuthenticateSession verifies the session JWT locally while it is fresh; otherwise it asks
+// Stytch, and then refreshed is true and the session carries a new JWT plus member and org details.
+func (c *Client) AuthenticateSession(ctx context.Context, jwt string) (Session, bool, error) {
+	if s, ok := c.verified.get(jwt, time.Now()); ok {
+		return s, false, nil
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Sessions.AuthenticateJWT(ctx, &sessions.AuthenticateJWTParams{
+		Body: &sessions.AuthenticateParams{SessionJWT: jwt}, MaxTokenAge: c.maxTokenAge,
+	})
+	if err != nil {
+		return Session{}, false, mapErr("authenticate session", err)
+	}
+	if resp.SessionJWT == "" { // verified locally: only the member session is known
+		s := session("", jwt, &resp.MemberSession, nil, nil)
+		c.verified.put(jwt, s, c.maxTokenAge, time.Now())
+		return s, false, nil
+	}
+	return session(resp.SessionToken, resp.SessionJWT, &resp.MemberSession, &resp.Member, &resp.Organization), true, nil
+}
+
+// ListOrgs returns the orgs a signed-in member can switch to.
+func (c *Client) ListOrgs(ctx context.Context, sessionToken string) ([]Org, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Discovery.Organizations.List(ctx, &organizations.ListParams{SessionToken: sessionToken})
+	if err != nil {
+		return nil, mapErr("list organizations", err)
+	}
+	return discovered(resp.DiscoveredOrganizations), nil
+}
+
+// ExchangeSession switches organization without a new email.
+func (c *Client) ExchangeSession(ctx context.Context, sessionToken, orgID string) (Session, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Sessions.Exchange(ctx, &sessions.ExchangeParams{
+		SessionToken: sessionToken, OrganizationID: orgID, SessionDurationMinutes: c.duration,
+	})
+	if err != nil {
+		return Session{}, mapErr("exchange session", err)
+	}
+	if !resp.MemberAuthenticated || resp.SessionToken == "" {
+		return Session{}, fmt.Errorf("exchange session: %w", ErrMFARequired)
+	}
+	return session(resp.SessionToken, resp.SessionJWT, &resp.MemberSession, &resp.Member, &resp.Organization), nil
+}
+
+// Revoke ends a Stytch session. A session Stytch no longer knows is already gone: not an error.
+func (c *Client) Revoke(ctx context.Context, sessionToken string) error {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	_, err := c.api.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionToken: sessionToken})
+	if err = mapErr("revoke session", err); errors.Is(err, ErrSessionEnded) {
+		return nil
+	}
+	return err
+}
+
+// discovered converts Stytch's discovered organizations, skipping ones the app can't offer.
+func discovered(in []discovery.DiscoveredOrganization) []Org {
+	out := make([]Org, 0, len(in))
+	for _, d := range in {
+		if d.Organization == nil || d.Membership == nil {
+			continue
+		}
+		o := orgOf(d.Organization)
+		o.Membership = d.Membership.Type
+		switch o.Membership {
+		case ActiveMember, PendingMember, InvitedMember:
+		case EligibleByDomain:
+			if dom, ok := d.Membership.Details["domain"].(string); ok {
+				o.Domain = dom
+			}
+		default: // e.g. eligible_to_join_by_oauth_tenant: needs a flow this app doesn't offer
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func orgOf(o *orgs.Organization) Org {
+	return Org{ID: o.OrganizationID, Name: o.OrganizationName, Slug: o.OrganizationSlug, LogoURL: o.OrganizationLogoURL}
+}
+
+func session(token, jwt string, ms *sessions.MemberSession, m *orgs.Member, o *orgs.Organization) Session {
+	s := Session{Token: token, JWT: jwt, MemberID: ms.MemberID, Roles: ms.Roles, Org: Org{ID: ms.OrganizationID, Membership: ActiveMember}}
+	if ms.ExpiresAt != nil {
+		s.ExpiresAt = *ms.ExpiresAt
+	}
+	if m != nil {
+		s.Email = m.EmailAddress
+		if len(s.Roles) == 0 {
+			for _, r := range m.Roles {
+				s.Roles = append(s.Roles, r.RoleID)
+			}
+		}
+	}
+	if o != nil && o.OrganizationID != "" {
+		s.Org = orgOf(o)
+		s.Org.Membership = ActiveMember
+	}
+	return s
+}

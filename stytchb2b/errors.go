@@ -1,0 +1,111 @@
+package stytchb2b
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
+)
+
+// Sentinels for what Stytch answered; mapErr wraps each around the Stytch error, for the logs.
+var (
+	ErrLinkExpired    = errors.New("magic link expired or already used")
+	ErrLinkNotFound   = errors.New("magic link not found")
+	ErrChoiceExpired  = errors.New("intermediate session expired")
+	ErrSessionEnded   = errors.New("session not found, expired or revoked")
+	ErrOrgNotFound    = errors.New("organization not found")
+	ErrNotEligible    = errors.New("not allowed into that organization")
+	ErrSlugTaken      = errors.New("organization slug already used")
+	ErrSlugInvalid    = errors.New("organization slug invalid")
+	ErrNameInvalid    = errors.New("organization name invalid")
+	ErrEmailInvalid   = errors.New("email address rejected")
+	ErrRateLimited    = errors.New("rate limited")
+	ErrStytchDown     = errors.New("stytch unreachable or failing")
+	ErrMFARequired    = errors.New("organization requires another factor")
+	ErrStytchRejected = errors.New("stytch rejected the request")
+)
+
+// Errors of the organization admin calls.
+var (
+	ErrMemberNotFound   = errors.New("member not found in this organization")
+	ErrMemberActive     = errors.New("member already active")
+	ErrInvitesOff       = errors.New("organization does not allow email invites")
+	ErrInviteDomain     = errors.New("email domain not allowed for invites")
+	ErrDomainTooCommon  = errors.New("allowed domain is a common consumer domain")
+	ErrDomainInvalid    = errors.New("allowed domain is malformed")
+	ErrSettingsConflict = errors.New("organization settings combination refused")
+	ErrForbidden        = errors.New("the member's role does not allow this")
+)
+
+// mapErr turns an SDK error into one of the app's sentinels, keeping the original for the logs.
+// It is the one place that knows Stytch's error types.
+func mapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se stytcherror.Error
+	if !errors.As(err, &se) {
+		var ne net.Error
+		// Transport failures (*url.Error is a net.Error) and, from a proxy in front of Stytch,
+		// error bodies that aren't Stytch's JSON: the SDK wraps no type for the latter.
+		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) || strings.Contains(err.Error(), "error decoding http request") {
+			return fmt.Errorf("%s: %w: %w", op, ErrStytchDown, err)
+		}
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var kind error
+	switch string(se.ErrorType) {
+	case "unable_to_auth_magic_link":
+		kind = ErrLinkExpired
+	case "magic_link_not_found":
+		kind = ErrLinkNotFound
+	case "intermediate_session_not_found":
+		kind = ErrChoiceExpired
+	case "session_not_found":
+		kind = ErrSessionEnded
+	case "organization_not_found":
+		kind = ErrOrgNotFound
+	case "organization_slug_already_used":
+		kind = ErrSlugTaken
+	case "invalid_organization_slug":
+		kind = ErrSlugInvalid
+	case "invalid_organization_name", "organization_name_includes_banned_words":
+		kind = ErrNameInvalid
+	case "invalid_email", "inactive_email":
+		kind = ErrEmailInvalid
+	case "too_many_requests":
+		kind = ErrRateLimited
+	case "invalid_intermediate_session_token_for_organization", "email_jit_provisioning_not_allowed",
+		"invalid_email_for_jit_provisioning", "insufficient_factors_for_session_exchange":
+		kind = ErrNotEligible
+	case "member_not_found": // exchanging into an org without a membership, or an admin call on a removed member
+		kind = fmt.Errorf("%w (%w)", ErrNotEligible, ErrMemberNotFound)
+	case "session_authorization_error", "session_authorization_tenancy_error":
+		kind = ErrForbidden
+	case "member_already_active":
+		kind = ErrMemberActive
+	case "email_invites_not_allowed":
+		kind = ErrInvitesOff
+	case "invalid_email_for_invites":
+		kind = ErrInviteDomain
+	case "organization_settings_domain_too_common":
+		kind = ErrDomainTooCommon
+	case "organization_settings_invalid_domain", "invalid_email_allowed_domains":
+		kind = ErrDomainInvalid
+	case "invalid_organization_auth_factor_setting":
+		kind = ErrSettingsConflict
+	default:
+		switch {
+		case se.StatusCode == 429:
+			kind = ErrRateLimited
+		case se.StatusCode >= 500:
+			kind = ErrStytchDown
+		default:
+			kind = ErrStytchRejected
+		}
+	}
+	return fmt.Errorf("%s: %w: %w", op, kind, se)
+}
