@@ -46,4 +46,4 @@ fuzz:
 # then a load run of the real binary (cmd/loadgen: req/s, latency, calls, RSS). See docs/benchmarks.md.
 bench:
 	$(GO) test -count=1 -run '^TestStytchCallBudget$$' -bench . -benchmem ./handlers
-	$(GO) run ./cmd/loadgen -go $(GO)
+	$(GO) run ./cmd/loadgen

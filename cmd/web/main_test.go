@@ -1,26 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/orgpick/orgpick/emulator"
+	"github.com/orgpick/orgpick/internal/testkit"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -160,143 +153,51 @@ func TestKillDashNineLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
 	}
-	bin := filepath.Join(t.TempDir(), "orgpick")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	ctx := t.Context()
+	bin, err := testkit.Build(ctx, t.TempDir(), false)
+	if err != nil {
+		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	port := freePort(t)
-	base := "http://127.0.0.1:" + port
-	env := append(os.Environ(), "ADDR=127.0.0.1:"+port, "BASE_URL="+base, "DATABASE_PATH="+filepath.Join(dir, "app.db"),
-		"STYTCH_PROJECT_ID=", "STYTCH_SECRET=", "STYTCH_BASE_URL=")
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin)
-		cmd.Env = env
-		var logs syncBuffer
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+	srv, err := testkit.NewServer(bin, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Kill()
+		if t.Failed() {
+			t.Logf("server log:\n%s", srv.Log.String())
 		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			if t.Failed() {
-				t.Logf("server log:\n%s", logs.String())
-			}
-		})
-		waitHealthy(t, base)
-		return cmd
-	}
-	kill := func(cmd *exec.Cmd) {
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	post := func(path string, form url.Values) *http.Response {
-		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := c.Do(req)
+	})
+	must := func(err error) {
+		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
-		return resp
 	}
-	get := func(path string) *http.Response {
-		resp, err := c.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp
+	want := func(r testkit.Response, err error, status int, location string) {
+		t.Helper()
+		must(err)
+		must(testkit.Expect(r, status, location))
 	}
+	must(srv.Start(ctx))
+	b := testkit.NewBrowser(srv.URL)
+	r, err := b.Post(ctx, "/login", url.Values{"email": {"crash@main.test"}}, false)
+	want(r, err, http.StatusSeeOther, "/check-email")
+	link, err := testkit.LatestLink(ctx, srv, "crash@main.test")
+	must(err)
+	r, err = b.Post(ctx, "/authenticate", url.Values{"stytch_token_type": {link.Query().Get("stytch_token_type")}, "token": {link.Query().Get("token")}}, false)
+	want(r, err, http.StatusSeeOther, "/orgs")
 
-	srv := start()
-	if r := post("/login", url.Values{"email": {"crash@main.test"}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", r.StatusCode)
-	}
-	link := mailboxLink(t, base, "crash@main.test")
-	if r := post("/authenticate", url.Values{"stytch_token_type": {link.Query().Get("stytch_token_type")}, "token": {link.Query().Get("token")}}); r.Header.Get("Location") != "/orgs" {
-		t.Fatalf("authenticate: %d %s", r.StatusCode, r.Header.Get("Location"))
-	}
-	kill(srv)
-	srv = start()
-	if r := get("/orgs"); r.StatusCode != http.StatusOK {
-		t.Fatalf("chooser after kill -9: %d", r.StatusCode)
-	}
-	if r := post("/orgs/create", url.Values{"organization_name": {"Survivor"}}); r.Header.Get("Location") != "/dashboard" {
-		t.Fatalf("create after kill -9: %d %s", r.StatusCode, r.Header.Get("Location"))
-	}
-	kill(srv)
-	srv = start()
-	if r := get("/dashboard"); r.StatusCode != http.StatusOK {
-		t.Fatalf("dashboard after kill -9: %d", r.StatusCode)
-	}
-	// SIGTERM exits cleanly.
-	srv.Process.Signal(syscall.SIGTERM)
-	if err := srv.Wait(); err != nil {
+	must(srv.Restart(ctx)) // kill -9, start again
+	r, err = b.Get(ctx, "/orgs", false)
+	want(r, err, http.StatusOK, "")
+	r, err = b.Post(ctx, "/orgs/create", url.Values{"organization_name": {"Survivor"}}, false)
+	want(r, err, http.StatusSeeOther, "/dashboard")
+
+	must(srv.Restart(ctx))
+	r, err = b.Get(ctx, "/dashboard", false)
+	want(r, err, http.StatusOK, "")
+	if err := srv.Stop(); err != nil { // SIGTERM exits cleanly
 		t.Fatalf("exit after SIGTERM: %v", err)
 	}
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
-}
-
-func waitHealthy(t *testing.T, base string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("server did not become healthy")
-}
-
-func mailboxLink(t *testing.T, base, to string) *url.URL {
-	t.Helper()
-	resp, err := http.Get(base + "/dev/mailbox.json?to=" + url.QueryEscape(to))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var msgs []struct{ Link string }
-	if err := json.NewDecoder(bufio.NewReader(resp.Body)).Decode(&msgs); err != nil || len(msgs) == 0 {
-		t.Fatalf("mailbox: %v (%d messages)", err, len(msgs))
-	}
-	u, err := url.Parse(msgs[0].Link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

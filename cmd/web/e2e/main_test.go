@@ -22,12 +22,14 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/orgpick/orgpick/internal/testkit"
 )
 
 // build holds the server binary, built once for the whole package.
@@ -36,7 +38,6 @@ var build struct {
 	dir  string
 	bin  string
 	err  error
-	out  []byte
 }
 
 func TestMain(m *testing.M) {
@@ -80,35 +81,21 @@ func findChromium() (string, bool) {
 	return "", false
 }
 
-// goTool is the go command of the toolchain that built this test, else the one on PATH.
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); runtime.GOROOT() != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return "go"
-}
-
 // serverBinary builds github.com/orgpick/orgpick/cmd/web once (with -race when the tests
 // have it) and returns its path. $E2E_SERVER_BIN replaces it with a prebuilt binary.
 func serverBinary(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("E2E_SERVER_BIN"); bin != "" { // a prebuilt binary, e.g. from `make build`
+		return bin
+	}
 	build.once.Do(func() {
-		build.dir, build.err = os.MkdirTemp("", "orgpick-e2e-bin-")
-		if build.err != nil {
-			return
+		if build.dir, build.err = os.MkdirTemp("", "orgpick-e2e-bin-"); build.err == nil {
+			// data races in the server fail the journey that found them
+			build.bin, build.err = testkit.Build(context.Background(), build.dir, raceEnabled)
 		}
-		build.bin = filepath.Join(build.dir, "orgpick")
-		args := []string{"build", "-o", build.bin}
-		if raceEnabled {
-			args = append(args, "-race") // data races in the server fail the journey that found them
-		}
-		cmd := exec.Command(goTool(), append(args, "github.com/orgpick/orgpick/cmd/web")...)
-		build.out, build.err = cmd.CombinedOutput()
 	})
 	if build.err != nil {
-		t.Fatalf("e2e: build the server: %v\n%s", build.err, build.out)
+		t.Fatalf("e2e: %v", build.err)
 	}
 	return build.bin
 }

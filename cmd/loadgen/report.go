@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// report is everything one run measured, written as markdown.
+type report struct {
+	opts                                 options
+	machine                              string
+	firstLoad                            []asset
+	signInCreate, signInExchange, logout map[string]int
+	dashCalls                            map[string]int
+	dashViews, requests                  int
+	jwtAgeAtEnd                          time.Duration
+	healthz, dashboard                   target
+	hwm, rss                             int64
+	cpu                                  cpuShare
+}
+
+func total(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// breakdown lists calls by route, e.g. "send 1, authenticate 1".
+func breakdown(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("`%s` ×%d", strings.TrimPrefix(k, "POST /v1/b2b/"), m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+func status(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**not met**"
+}
+
+func (r *report) write(w io.Writer) {
+	o := r.opts
+	fmt.Fprintf(w, "## orgpick load run\n\n")
+	fmt.Fprintf(w, "Machine: %s. Server: the cmd/web binary with the embedded Stytch emulator and SQLite in a temp dir; "+
+		"client: this process, on the same machine, over loopback keep-alive connections.\n\n", r.machine)
+	fmt.Fprintf(w, "%d connections; %d requests per endpoint in %d alternating rounds after %d warm-up requests each.",
+		o.c, o.n, o.rounds, o.warmup)
+	if len(o.serverEnv) > 0 {
+		fmt.Fprintf(w, " Server environment: `%s`.", o.serverEnv.String())
+	}
+	fmt.Fprintf(w, "\n\n")
+
+	fmt.Fprintf(w, "| Endpoint | Requests | Req/s | p50 | p99 | max | Server CPU per request |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, t := range []*target{&r.healthz, &r.dashboard} {
+		fmt.Fprintf(w, "| `%s` | %d | %.0f | %s | %s | %s | %.0f µs |\n", t.name, len(t.lat), t.rps(),
+			ms(t.percentile(50)), ms(t.percentile(99)), ms(t.percentile(100)), float64(t.cpuPerRequest())/float64(time.Microsecond))
+	}
+	ratio := r.dashboard.rps() / r.healthz.rps()
+	fmt.Fprintf(w, "\nDashboard ÷ healthz throughput: **%.0f%%**.\n\n", ratio*100)
+	c := r.cpu
+	other := max(c.machine-c.server-c.loadgen, 0)
+	fmt.Fprintf(w, "CPU during the measured rounds (%d cores × %s): server %.0f%%, loadgen %.0f%%, everything else %.0f%%%s.\n\n",
+		runtime.NumCPU(), (c.capacity / time.Duration(runtime.NumCPU())).Round(100*time.Millisecond),
+		pct(c.server, c.capacity), pct(c.loadgen, c.capacity), pct(other, c.capacity), noisy(pct(other, c.capacity)))
+
+	var firstBytes int
+	compressed := true
+	fmt.Fprintf(w, "| First page load | Bytes on the wire | Content-Encoding |\n|---|---:|---|\n")
+	for i, a := range r.firstLoad {
+		firstBytes += a.bytes
+		if i > 0 && a.encoding != "gzip" {
+			compressed = false
+		}
+		fmt.Fprintf(w, "| `%s` | %d | %s |\n", a.path, a.bytes, orDefault(a.encoding, "identity"))
+	}
+	fmt.Fprintf(w, "| **total** | **%d** (%.1f KiB) | |\n\n", firstBytes, float64(firstBytes)/1024)
+
+	dashCalls := total(r.dashCalls)
+	perK := float64(dashCalls) / float64(r.dashViews) * 1000
+	fmt.Fprintf(w, "| Stytch calls (counted at the emulator) | Calls | Routes |\n|---|---:|---|\n")
+	fmt.Fprintf(w, "| per 1,000 dashboard views (%d views, JWT %s old at the end) | %.3f | %s |\n",
+		r.dashViews, r.jwtAgeAtEnd.Round(time.Second), perK, breakdown(r.dashCalls))
+	fmt.Fprintf(w, "| per sign-in, new email (create org) | %d | %s |\n", total(r.signInCreate), breakdown(r.signInCreate))
+	fmt.Fprintf(w, "| per sign-in, returning email (pick org) | %d | %s |\n", total(r.signInExchange), breakdown(r.signInExchange))
+	fmt.Fprintf(w, "| per logout | %d | %s |\n\n", total(r.logout), breakdown(r.logout))
+
+	fmt.Fprintf(w, "Server memory after %d requests: peak RSS (VmHWM) **%s**, RSS now %s.\n\n", r.requests, mib(r.hwm), mib(r.rss))
+
+	p99 := r.dashboard.percentile(99)
+	inLife := r.jwtAgeAtEnd < jwtLife
+	fmt.Fprintf(w, "| Target | Measured | Status |\n|---|---|---|\n")
+	fmt.Fprintf(w, "| 0 Stytch calls per dashboard view inside the JWT's life | %d calls in %d views | %s |\n",
+		dashCalls, r.dashViews, statusNote(dashCalls == 0, inLife))
+	fmt.Fprintf(w, "| %d Stytch calls per sign-in | create %d, pick %d | %s |\n", targetSignInCalls,
+		total(r.signInCreate), total(r.signInExchange), status(total(r.signInCreate) == targetSignInCalls && total(r.signInExchange) == targetSignInCalls))
+	fmt.Fprintf(w, "| dashboard ≥ %.0f%% of healthz req/s at %d connections | %.0f%% | %s |\n", targetRatio*100, o.c, ratio*100, status(ratio >= targetRatio))
+	fmt.Fprintf(w, "| dashboard p99 < %s at %d connections | %s | %s |\n", ms(targetP99), o.c, ms(p99), status(p99 < targetP99))
+	rssStatus := status(r.hwm < targetRSS)
+	if r.requests < 100_000 {
+		rssStatus = "not measured (fewer than 100,000 requests)"
+	}
+	fmt.Fprintf(w, "| RSS < %s after 100,000 requests | peak %s after %d | %s |\n", mib(targetRSS), mib(r.hwm), r.requests, rssStatus)
+	fmt.Fprintf(w, "| first page load < %d KiB compressed; static files compressed | %.1f KiB; CSS/JS gzip: %v | %s |\n",
+		targetFirstLoad>>10, float64(firstBytes)/1024, compressed, status(firstBytes < targetFirstLoad && compressed))
+}
+
+func pct(d, of time.Duration) float64 {
+	if of <= 0 {
+		return 0
+	}
+	return 100 * float64(d) / float64(of)
+}
+
+// noisy warns when other processes took a noticeable share of the machine during the run.
+func noisy(otherPct float64) string {
+	if otherPct >= 5 {
+		return " — **other processes were busy: throughput and latency figures are disturbed; rerun on a quiet machine**"
+	}
+	return ""
+}
+
+func statusNote(ok, inLife bool) string {
+	if !inLife {
+		return status(ok) + " (run outlived the JWT: refreshes expected)"
+	}
+	return status(ok)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
