@@ -79,19 +79,15 @@ func New(d Deps) http.Handler {
 	state := sessionState{sm: d.Sessions}
 	sign := &signer{re: re, state: state, lastOrgs: d.Store, now: d.Now}
 	linkURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
-	auth := &Auth{
-		re: re, state: state, stytch: d.Stytch, lastOrgs: d.Store, signer: sign,
-		byEmail: NewLimiter(d.Now, d.EmailRules...), byIP: NewLimiter(d.Now, d.IPRules...),
-		redirectTo: linkURL, now: d.Now, secureCookies: strings.HasPrefix(d.BaseURL, "https://"),
-	}
+	mailbox := ""
 	if d.Dev != nil {
-		auth.mailboxURL = "/dev/mailbox"
+		mailbox = "/dev/mailbox"
 	}
 	a := &app{
 		d:         d,
 		re:        re,
 		guard:     &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
-		auth:      auth,
+		auth:      NewAuth(re, state, d.Stytch, d.Store, sign, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...), linkURL, mailbox, d.Now),
 		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
 		dashboard: NewDashboard(re, state, d.Stytch),
 		members:   NewMembers(re, d.Stytch, linkURL, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...)),

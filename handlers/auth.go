@@ -36,6 +36,16 @@ type Auth struct {
 	secureCookies bool
 }
 
+// NewAuth builds the sign-in handlers. linkURL is BASE_URL/authenticate, where magic links
+// land (an https one makes the link cookie Secure); mailboxURL is the embedded emulator's
+// inbox, "" with real Stytch.
+func NewAuth(re *responder, state sessionState, st LinkSender, lastOrgs LastOrgs, sign *signer, byEmail, byIP *Limiter, linkURL, mailboxURL string, now func() time.Time) *Auth {
+	return &Auth{
+		re: re, state: state, stytch: st, lastOrgs: lastOrgs, signer: sign, byEmail: byEmail, byIP: byIP,
+		redirectTo: linkURL, mailboxURL: mailboxURL, now: now, secureCookies: strings.HasPrefix(linkURL, "https://"),
+	}
+}
+
 // LoginPage handles GET /: the email form. Signed-in people go to the dashboard.
 func (h *Auth) LoginPage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.state.member(r.Context()); ok {
