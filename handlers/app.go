@@ -77,7 +77,7 @@ func New(d Deps) http.Handler {
 	re := &responder{log: d.Log, sessions: d.Sessions, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), icon: d.Assets.URL("favicon.svg")}
 	d.Sessions.ErrorFunc = re.fail
 	state := sessionState{sm: d.Sessions}
-	sign := &signer{re: re, state: state, lastOrgs: d.Store, now: d.Now}
+	sign := &signer{re: re, state: state, lastOrgs: d.Store, revoker: d.Stytch, now: d.Now}
 	linkURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
 	mailbox := ""
 	if d.Dev != nil {

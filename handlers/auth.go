@@ -71,25 +71,31 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: raw, Error: problem})
 		return
 	}
-	h.state.setEmail(r.Context(), email) // remembered even if sending fails
-	if wait, ok := h.byIP.Allow(clientIP(r)); !ok {
+	ip := clientIP(r)
+	if wait, ok := h.byIP.Allow(ip); !ok {
 		h.re.fail(w, r, WaitError{wait})
 		return
 	}
 	if wait, ok := h.byEmail.Allow(email); !ok {
+		h.byIP.Undo(ip) // refused before anything was sent: the address's limit, not this IP's
 		h.re.fail(w, r, WaitError{wait})
 		return
 	}
 	if err := h.stytch.SendDiscoveryEmail(r.Context(), email, h.redirectTo); err != nil {
 		h.byEmail.Undo(email) // nothing was sent: don't make them wait to retry
+		h.byIP.Undo(ip)
 		if errors.Is(err, stytchb2b.ErrEmailInvalid) {
 			h.re.log.Info("email refused by stytch", "err", err)
 			h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: msgEmailRefused})
 			return
 		}
+		h.state.setEmail(r.Context(), email) // kept for the retry
 		h.re.fail(w, r, err)
 		return
 	}
+	// The session (and its row) starts here, with something worth keeping: requests the app
+	// refuses (invalid, rate-limited, cross-origin) write nothing.
+	h.state.setEmail(r.Context(), email)
 	redirect(w, r, "/check-email")
 }
 
@@ -148,8 +154,12 @@ func (h *Auth) linkCookieName() string {
 
 // setLinkCookie stores (or, with maxAge < 0, deletes) the opened link.
 func (h *Auth) setLinkCookie(w http.ResponseWriter, value string, maxAge time.Duration) {
+	seconds := int(maxAge / time.Second)
+	if maxAge < 0 {
+		seconds = -1 // Max-Age=0 on the wire: the browser deletes it (0 here would mean "no Max-Age")
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: h.linkCookieName(), Value: value, Path: "/", MaxAge: int(maxAge / time.Second),
+		Name: h.linkCookieName(), Value: value, Path: "/", MaxAge: seconds,
 		HttpOnly: true, Secure: h.secureCookies, SameSite: http.SameSiteLaxMode,
 	})
 }
@@ -203,9 +213,11 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 	if last, err := h.lastOrgs.LastOrg(ctx, d.Email); err == nil {
 		p.Orgs, p.LastID = lastFirst(p.Orgs, last), last
 	}
-	if err := h.state.startDiscovery(ctx, p); err != nil {
+	replaced, err := h.state.startDiscovery(ctx, p)
+	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
+	h.signer.retire(ctx, replaced) // a new sign-in ends the one it replaces
 	redirect(w, r, "/orgs")
 }

@@ -33,20 +33,35 @@ func (h *Dashboard) DashboardPage(w http.ResponseWriter, r *http.Request, m Memb
 	h.re.render(w, r, http.StatusOK, m.Org.Name, views.DashboardFragment(d))
 }
 
-// LogoutSubmit handles POST /logout: revoke the Stytch session, destroy the local one.
+// LogoutSubmit handles POST /logout: revoke every Stytch session this browser's sign-ins
+// created (the current one and any replaced one whose revocation failed before), then destroy
+// the local session. Revocation failures are logged, not shown: the person is signed out here
+// regardless, and Stytch ends the session at its expiry.
 func (h *Dashboard) LogoutSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	tokens := h.state.retired(ctx)
 	if m, ok := h.state.member(ctx); ok {
-		if err := h.stytch.Revoke(ctx, m.Token); err != nil {
-			// The browser is signed out regardless; Stytch ends the session at its expiry.
-			h.re.log.Error("revoke session failed", "org", m.Org.ID, "err", err)
-		}
+		tokens = append(tokens, m.Token)
+	}
+	for _, tok := range tokens {
+		h.revoke(ctx, tok)
 	}
 	if err := h.state.sm.Destroy(ctx); err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
 	redirect(w, r, "/?notice="+noticeSignedOut)
+}
+
+// revoke ends one Stytch session, trying twice.
+func (h *Dashboard) revoke(ctx context.Context, token string) {
+	err := h.stytch.Revoke(ctx, token)
+	if err != nil {
+		err = h.stytch.Revoke(ctx, token)
+	}
+	if err != nil {
+		h.re.log.Error("revoke session failed", "err", err)
+	}
 }
 
 // roleName is how a role reads on the pages.

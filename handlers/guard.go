@@ -15,6 +15,8 @@ type SessionChecker interface {
 	// AuthenticateSession verifies the JWT (locally while fresh); refreshed says Stytch was asked.
 	AuthenticateSession(ctx context.Context, jwt string) (s stytchb2b.Session, refreshed bool, err error)
 	ListOrgs(ctx context.Context, sessionToken string) ([]stytchb2b.Org, error)
+	// RecheckSession asks Stytch (never the local check): the member's roles as they are now.
+	RecheckSession(ctx context.Context, sessionToken string) (stytchb2b.Session, error)
 }
 
 // guard decides whether a request comes from a signed-in member. Inside the session JWT's life
@@ -40,9 +42,21 @@ func (g *guard) signedIn(h memberHandler) http.HandlerFunc {
 }
 
 // adminOnly lets only admins of their organization through to h; other members get 403 and a
-// clear message before Stytch is asked for anything.
+// clear message. The role is asked of Stytch on every admin request (not taken from the JWT,
+// which may be minutes old), so a demoted admin loses these pages at once.
 func (g *guard) adminOnly(h memberHandler) http.HandlerFunc {
 	return g.signedIn(func(w http.ResponseWriter, r *http.Request, m Member) {
+		s, err := g.stytch.RecheckSession(r.Context(), m.Token)
+		switch {
+		case err != nil:
+			g.re.fail(w, r, err)
+			return
+		case s.MemberID != m.MemberID || s.Org.ID != m.Org.ID:
+			g.re.ended(w, r, errors.New("session token names another member or organization"))
+			return
+		}
+		m = memberFrom(s, m.Email, m.Others)
+		g.state.putMember(r.Context(), m) // the fresh JWT and roles serve the next page views
 		if !m.IsAdmin() {
 			g.re.fail(w, r, fmt.Errorf("member %s: %w", m.MemberID, ErrNotAdmin))
 			return

@@ -271,25 +271,50 @@ func TestSecretsStayServerSide(t *testing.T) {
 	keep(b.post("/login", url.Values{"email": {"secret@sec.test"}}, false))
 	link := e.latestLink("secret@sec.test")
 	q := link.Query()
+	cont := b.open(link) // the Continue page holds the link token, by design, and nothing else
 	keep(b.post("/authenticate", url.Values{"stytch_token_type": {q.Get("stytch_token_type")}, "token": {q.Get("token")}}, false))
 	keep(b.get("/orgs", false))
 	keep(b.post("/orgs/select", url.Values{"organization_id": {"bogus"}}, true))
 	keep(b.post("/orgs/create", url.Values{"organization_name": {"Secretive"}}, true))
 	keep(b.get("/dashboard", true))
 	keep(b.get("/dashboard", false))
+	keep(b.get("/members", false)) // admin pages re-check the session with Stytch: a fresh JWT
+	keep(b.get("/settings", false))
+	keep(b.post("/members/invite", url.Values{"email": {"guest@sec.test"}}, false))
+	// A second org, then a switch back: an exchanged session.
+	keep(b.post("/login", url.Values{"email": {"secret@sec.test"}}, false))
+	second := e.latestLink("secret@sec.test")
+	keep(b.followLink(second, "/orgs"))
+	keep(b.post("/orgs/create", url.Values{"organization_name": {"Secretive Two"}}, false))
+	ids := orgIDs(t, keep(b.get("/dashboard", false)))
+	if len(ids) != 1 {
+		t.Fatalf("switcher offers %v", ids)
+	}
+	keep(b.post("/orgs/switch", url.Values{"organization_id": {ids[0]}}, false))
+	keep(b.get("/dashboard", false))
+	// The guest accepts the invitation: a multi-tenant link straight into the org.
+	guest := e.browser()
+	invite := e.latestLink("guest@sec.test")
+	guestCont := guest.open(invite)
+	keep(guest.post("/authenticate", url.Values{"stytch_token_type": {invite.Query().Get("stytch_token_type")}, "token": {invite.Query().Get("token")}}, false))
+	keep(guest.get("/dashboard", false))
 	keep(b.post("/logout", nil, false))
 	keep(b.post("/authenticate", url.Values{"stytch_token_type": {q.Get("stytch_token_type")}, "token": {q.Get("token")}}, false)) // used link: logged
 	secrets := rec.secrets()
-	if len(secrets) < 3 {
+	if len(secrets) < 12 { // IST, 3 sessions (token + JWT) from create, create, switch, invite; JWTs from re-checks
 		t.Fatalf("recorded only %d secrets", len(secrets))
 	}
-	secrets = append(secrets, q.Get("token"))
 	for _, s := range secrets {
-		if strings.Contains(seen.String(), s) {
+		if strings.Contains(seen.String(), s) || strings.Contains(cont.body, s) || strings.Contains(guestCont.body, s) {
 			t.Errorf("a Stytch secret (%.8s…) reached the browser", s)
 		}
 		if strings.Contains(logs.String(), s) {
 			t.Errorf("a Stytch secret (%.8s…) reached the logs", s)
+		}
+	}
+	for _, tok := range []string{q.Get("token"), second.Query().Get("token"), invite.Query().Get("token")} {
+		if strings.Contains(seen.String(), tok) || strings.Contains(logs.String(), tok) {
+			t.Errorf("a link token (%.8s…) reached a page other than Continue, or the logs", tok)
 		}
 	}
 	if !strings.Contains(logs.String(), "request failed") {
@@ -337,10 +362,17 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 		b := e.browser()
 		b.discover("bound@sec.test")
 		r := b.post("/orgs/create", url.Values{"organization_name": {"Bound"}}, false)
+		var found bool
 		for _, c := range r.Cookies() {
-			if c.Name == "session" && (c.Expires.IsZero() || c.Expires.After(time.Now().Add(time.Hour+time.Minute))) {
-				t.Fatalf("cookie outlives the Stytch session: %v", c.Expires)
+			if c.Name == "session" {
+				found = true
+				if c.Expires.IsZero() || c.Expires.After(time.Now().Add(time.Hour+time.Minute)) {
+					t.Fatalf("cookie outlives the Stytch session: %v", c.Expires)
+				}
 			}
+		}
+		if !found {
+			t.Fatal("sign-in set no session cookie (its lifetime is what this checks)")
 		}
 	})
 }
@@ -485,7 +517,8 @@ func (f fault) String() string {
 
 // faultProxy sits between the app's SDK and the emulator and can misbehave on demand.
 type faultProxy struct {
-	mode atomic.Int32
+	mode     atomic.Int32
+	failPath atomic.Value // string: when set, only requests to this path fail (with a 500)
 }
 
 // newFaultProxy points the app's Stytch client (with a short deadline) at a proxy in front of
@@ -496,7 +529,11 @@ func newFaultProxy(t *testing.T, e *env) *faultProxy {
 	target, _ := url.Parse(e.EmuURL)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch fault(p.mode.Load()) {
+		mode := fault(p.mode.Load())
+		if path, _ := p.failPath.Load().(string); path != "" && r.URL.Path == path {
+			mode = faultServerError
+		}
+		switch mode {
 		case faultServerError:
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(500)
@@ -559,6 +596,30 @@ func (r *recordingStytch) AuthenticateDiscoveryLink(ctx context.Context, token s
 	d, err := r.Client.AuthenticateDiscoveryLink(ctx, token)
 	r.note(d.IST)
 	return d, err
+}
+
+func (r *recordingStytch) AuthenticateSession(ctx context.Context, jwt string) (stytchb2b.Session, bool, error) {
+	s, refreshed, err := r.Client.AuthenticateSession(ctx, jwt)
+	r.note(s.Token, s.JWT)
+	return s, refreshed, err
+}
+
+func (r *recordingStytch) RecheckSession(ctx context.Context, token string) (stytchb2b.Session, error) {
+	s, err := r.Client.RecheckSession(ctx, token)
+	r.note(s.Token, s.JWT)
+	return s, err
+}
+
+func (r *recordingStytch) ExchangeSession(ctx context.Context, token, orgID string) (stytchb2b.Session, error) {
+	s, err := r.Client.ExchangeSession(ctx, token, orgID)
+	r.note(s.Token, s.JWT)
+	return s, err
+}
+
+func (r *recordingStytch) AuthenticateMagicLink(ctx context.Context, token string) (stytchb2b.Session, error) {
+	s, err := r.Client.AuthenticateMagicLink(ctx, token)
+	r.note(s.Token, s.JWT)
+	return s, err
 }
 
 func (r *recordingStytch) CreateOrg(ctx context.Context, ist, name, slug string) (stytchb2b.Session, error) {

@@ -18,6 +18,7 @@ const (
 	keyPending = "pending" // a discovery in progress: the IST and the orgs it offers
 	keyMember  = "member"  // the signed-in Stytch session and what the dashboard shows
 	keyJWT     = "jwt"     // the member's session JWT, apart: a page view needn't scan it as JSON
+	keyRetired = "retired" // Stytch sessions this browser replaced whose revocation failed: retried at logout
 )
 
 // istLifetime is how long Stytch keeps an intermediate session token.
@@ -94,23 +95,31 @@ func (s sessionState) putMember(ctx context.Context, m Member) {
 }
 
 // startDiscovery keeps a fresh discovery server-side. A new sign-in replaces any earlier one,
-// under a new session token.
-func (s sessionState) startDiscovery(ctx context.Context, p Pending) error {
+// under a new session token. It returns the Stytch session token of the member it signed out
+// ("" if none), for the caller to revoke.
+func (s sessionState) startDiscovery(ctx context.Context, p Pending) (replaced string, err error) {
 	if err := s.sm.RenewToken(ctx); err != nil {
-		return err
+		return "", err
+	}
+	if m, ok := s.member(ctx); ok {
+		replaced = m.Token
 	}
 	s.sm.Remove(ctx, keyMember)
 	s.sm.Remove(ctx, keyJWT)
 	s.sm.Put(ctx, keyEmail, p.Email)
 	s.put(ctx, keyPending, p)
-	return nil
+	return replaced, nil
 }
 
 // signIn stores a signed-in member under a new session token, forgets the IST, and ends the
-// local session no later than the Stytch session.
-func (s sessionState) signIn(ctx context.Context, m Member) error {
+// local session no later than the Stytch session. It returns the Stytch session token it
+// replaced ("" if none or the same), for the caller to revoke.
+func (s sessionState) signIn(ctx context.Context, m Member) (replaced string, err error) {
 	if err := s.sm.RenewToken(ctx); err != nil {
-		return err
+		return "", err
+	}
+	if prev, ok := s.member(ctx); ok && prev.Token != m.Token {
+		replaced = prev.Token
 	}
 	s.sm.Remove(ctx, keyPending)
 	s.sm.Put(ctx, keyEmail, m.Email)
@@ -118,7 +127,18 @@ func (s sessionState) signIn(ctx context.Context, m Member) error {
 	if !m.ExpiresAt.IsZero() && m.ExpiresAt.Before(s.sm.Deadline(ctx)) {
 		s.sm.SetDeadline(ctx, m.ExpiresAt)
 	}
-	return nil
+	return replaced, nil
+}
+
+// retired lists the replaced Stytch sessions whose revocation failed.
+func (s sessionState) retired(ctx context.Context) []string {
+	var tokens []string
+	s.get(ctx, keyRetired, &tokens)
+	return tokens
+}
+
+func (s sessionState) addRetired(ctx context.Context, token string) {
+	s.put(ctx, keyRetired, append(s.retired(ctx), token))
 }
 
 func (s sessionState) email(ctx context.Context) string { return s.sm.GetString(ctx, keyEmail) }
@@ -132,24 +152,40 @@ type LastOrgs interface {
 }
 
 // signer finishes every sign-in the same way: the member stored under a renewed session token,
-// the org remembered so the chooser lists it first next time, then the dashboard.
+// the Stytch session it replaced revoked, the org remembered so the chooser lists it first next
+// time, then the dashboard.
 type signer struct {
 	re       *responder
 	state    sessionState
 	lastOrgs LastOrgs
+	revoker  SessionRevoker
 	now      func() time.Time
 }
 
 func (s *signer) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
-	if err := s.state.signIn(r.Context(), m); err != nil {
+	replaced, err := s.state.signIn(r.Context(), m)
+	if err != nil {
 		s.re.fail(w, r, err)
 		return
 	}
+	s.retire(r.Context(), replaced)
 	// Failing to remember costs only the chooser's ordering: logged, not shown.
 	if err := s.lastOrgs.SetLastOrg(r.Context(), m.Email, m.Org.ID, s.now()); err != nil {
 		s.re.log.Warn("remember last org failed", "org", m.Org.ID, "err", err)
 	}
 	redirect(w, r, "/dashboard")
+}
+
+// retire revokes a Stytch session this browser no longer uses (replaced by a switch or a new
+// sign-in). A failure is logged, never shown: the token is kept server-side and retried at logout.
+func (s *signer) retire(ctx context.Context, token string) {
+	if token == "" {
+		return
+	}
+	if err := s.revoker.Revoke(ctx, token); err != nil {
+		s.re.log.Warn("revoke replaced session failed; retried at logout", "err", err)
+		s.state.addRetired(ctx, token)
+	}
 }
 
 // lastFirst moves the org with this ID to the front, keeping the others in Stytch's order.

@@ -11,7 +11,7 @@ import (
 
 // SettingsAdmin is what Settings needs of the Stytch adapter.
 type SettingsAdmin interface {
-	OrgSettings(ctx context.Context, orgID string) (stytchb2b.OrgSettings, error)
+	OrgSettings(ctx context.Context, sessionToken string) (stytchb2b.OrgSettings, error) // read with the member's session
 	UpdateOrgSettings(ctx context.Context, sessionToken, orgID string, s stytchb2b.OrgSettings) (stytchb2b.OrgSettings, error)
 }
 
@@ -26,7 +26,7 @@ func NewSettings(re *responder, st SettingsAdmin) *Settings { return &Settings{r
 
 // SettingsPage handles GET /settings (admins): allowed email domains and joining by them.
 func (h *Settings) SettingsPage(w http.ResponseWriter, r *http.Request, m Member) {
-	cur, err := h.stytch.OrgSettings(r.Context(), m.Org.ID)
+	cur, err := h.stytch.OrgSettings(r.Context(), m.Token)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
@@ -44,7 +44,7 @@ func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Memb
 		return
 	}
 	ctx := r.Context()
-	cur, err := h.stytch.OrgSettings(ctx, m.Org.ID)
+	cur, err := h.stytch.OrgSettings(ctx, m.Token)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return

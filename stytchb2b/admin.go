@@ -101,14 +101,13 @@ func (c *Client) DeleteMember(ctx context.Context, sessionToken, orgID, memberID
 	return mapErr("delete member", err)
 }
 
-// OrgSettings reads the organization's join settings. (Organizations.Get takes no member session in stytch-go v16:
-// the caller checks the admin role itself.)
-func (c *Client) OrgSettings(ctx context.Context, orgID string) (OrgSettings, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.Organizations.Get(ctx, &orgs.GetParams{OrganizationID: orgID})
+// OrgSettings reads the member's organization's join settings with the member's own session
+// (sessions/authenticate answers with the organization): Organizations.Get takes no member
+// session in stytch-go v16, and a read with project credentials would bypass Stytch's RBAC.
+func (c *Client) OrgSettings(ctx context.Context, sessionToken string) (OrgSettings, error) {
+	resp, err := c.authenticateToken(ctx, "read organization settings", sessionToken)
 	if err != nil {
-		return OrgSettings{}, mapErr("get organization", err)
+		return OrgSettings{}, err
 	}
 	return orgSettings(resp.Organization), nil
 }

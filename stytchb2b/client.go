@@ -129,6 +129,31 @@ func (c *Client) AuthenticateSession(ctx context.Context, jwt string) (Session, 
 	return session(resp.SessionToken, resp.SessionJWT, &resp.MemberSession, &resp.Member, &resp.Organization), true, nil
 }
 
+// RecheckSession asks Stytch itself (never the local JWT check) about a session: the member's
+// roles as they are now, and a fresh JWT. Admin pages use it so a role change takes effect on
+// the next admin request.
+func (c *Client) RecheckSession(ctx context.Context, sessionToken string) (Session, error) {
+	resp, err := c.authenticateToken(ctx, "recheck session", sessionToken)
+	if err != nil {
+		return Session{}, err
+	}
+	return session(resp.SessionToken, resp.SessionJWT, &resp.MemberSession, &resp.Member, &resp.Organization), nil
+}
+
+// authenticateToken is sessions/authenticate with a session token.
+func (c *Client) authenticateToken(ctx context.Context, op, sessionToken string) (*sessions.AuthenticateResponse, error) {
+	if err := needSession(op, sessionToken); err != nil {
+		return nil, err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.Sessions.Authenticate(ctx, &sessions.AuthenticateParams{SessionToken: sessionToken})
+	if err != nil {
+		return nil, mapErr(op, err)
+	}
+	return resp, nil
+}
+
 // ListOrgs returns the orgs a signed-in member can switch to.
 func (c *Client) ListOrgs(ctx context.Context, sessionToken string) ([]Org, error) {
 	ctx, cancel := c.ctx(ctx)

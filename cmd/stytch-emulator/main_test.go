@@ -71,7 +71,7 @@ func TestRunServesJWKS(t *testing.T) {
 func TestRunRejectsLiveProject(t *testing.T) {
 	err := run(t.Context(), []string{"-project-id", "project-live-x", "-db", filepath.Join(t.TempDir(), "e.db")},
 		func(string) string { return "" }, io.Discard)
-	if err == nil {
-		t.Fatal("want error for a live project ID")
+	if err == nil || !strings.Contains(err.Error(), "refusing a live project ID") {
+		t.Fatalf("run with a live project ID: %v, want the refusal", err)
 	}
 }

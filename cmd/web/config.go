@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -59,6 +60,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if (c.ProjectID == "") != (c.Secret == "") {
 		problems = append(problems, "STYTCH_PROJECT_ID and STYTCH_SECRET must be set together (or both left unset to use the embedded emulator)")
 	}
+	if c.Embedded() && c.BaseURL != nil && !loopbackHost(c.BaseURL.Hostname()) {
+		problems = append(problems, "BASE_URL "+c.BaseURL.String()+" is not on this machine: the embedded Stytch emulator "+
+			"(and its /dev/mailbox of live sign-in links) runs only for a loopback BASE_URL such as http://localhost:3000; "+
+			"set STYTCH_PROJECT_ID and STYTCH_SECRET to serve "+c.BaseURL.Host+" with Stytch")
+	}
 	if c.StytchURL != "" && c.Embedded() {
 		problems = append(problems, "STYTCH_BASE_URL needs STYTCH_PROJECT_ID and STYTCH_SECRET (the credentials of the API it points at)")
 	}
@@ -75,6 +81,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %w", errors.New(strings.Join(problems, "; ")))
 	}
 	return c, nil
+}
+
+// loopbackHost reports whether host (from a URL, without brackets) is this machine only:
+// localhost, 127.0.0.0/8 or ::1.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // Credentials returns the project ID and secret the SDK uses.

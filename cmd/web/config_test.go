@@ -34,6 +34,11 @@ func TestLoadConfig(t *testing.T) {
 			t.Fatal("credentials")
 		}
 	})
+	for _, base := range []string{"http://localhost:8080", "https://localhost", "http://127.0.0.1:3000", "http://127.1.2.3", "http://[::1]:3000"} {
+		if _, err := LoadConfig(env("BASE_URL", base)); err != nil {
+			t.Errorf("loopback BASE_URL %s refused: %v", base, err)
+		}
+	}
 	for _, c := range []struct {
 		name string
 		env  func(string) string
@@ -43,6 +48,7 @@ func TestLoadConfig(t *testing.T) {
 		{"secret without project", env("STYTCH_SECRET", "s"), []string{"STYTCH_PROJECT_ID and STYTCH_SECRET"}},
 		{"bad base url", env("BASE_URL", "localhost:3000"), []string{"BASE_URL"}},
 		{"base url with path", env("BASE_URL", "https://x.test/app"), []string{"BASE_URL must be an origin"}},
+		{"embedded emulator on a public BASE_URL", env("BASE_URL", "https://app.example.com"), []string{"not on this machine", "STYTCH_PROJECT_ID and STYTCH_SECRET"}},
 		{"stytch url without credentials", env("STYTCH_BASE_URL", "http://127.0.0.1:4010"), []string{"STYTCH_BASE_URL needs"}},
 		{"every problem at once", env("STYTCH_SECRET", "s", "BASE_URL", "ftp://x", "LOG_FORMAT", "xml"), []string{"STYTCH_PROJECT_ID", "BASE_URL", "LOG_FORMAT"}},
 	} {

@@ -193,7 +193,9 @@ func startEmulator(cfg Config, log *slog.Logger) (*emulator.Emulator, string, fu
 		ProjectID:    emulatorProjectID,
 		Secret:       emulatorSecret,
 		DatabasePath: filepath.Join(filepath.Dir(cfg.DatabasePath), "stytch-emulator.db"),
-		Log:          log.With("component", "emulator"),
+		// Only this app's landing is a valid redirect, as in a Stytch project's settings.
+		AllowedRedirectURLs: []string{cfg.BaseURL.String() + "/authenticate"},
+		Log:                 log.With("component", "emulator"),
 	})
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("embedded emulator: %w", err)

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +38,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 	for _, c := range []struct {
 		base, name string
 		secure     bool
-	}{{"http://localhost:3000", "orgpick_session", false}, {"https://app.example.com", "__Host-orgpick_session", true}} {
+	}{{"http://localhost:3000", "orgpick_session", false}, {"https://localhost:3000", "__Host-orgpick_session", true}} {
 		t.Run(c.base, func(t *testing.T) {
 			a, err := newApp(t.Context(), testConfig(t, "BASE_URL", c.base), quiet())
 			if err != nil {
@@ -51,6 +53,9 @@ func TestSessionCookieAttributes(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/check-email" {
+				t.Fatalf("POST /login: %d %q, want 303 to /check-email", resp.StatusCode, resp.Header.Get("Location"))
+			}
 			var found *http.Cookie
 			for _, ck := range resp.Cookies() {
 				if ck.Name == c.name {
@@ -64,6 +69,20 @@ func TestSessionCookieAttributes(t *testing.T) {
 				t.Fatalf("cookie attributes: %+v", found)
 			}
 		})
+	}
+}
+
+// Without Stytch credentials and with a BASE_URL that is not this machine, the app refuses to
+// start (the embedded emulator's mailbox would serve live sign-in links to the world), in one line.
+func TestEmbeddedEmulatorOnlyOnLoopback(t *testing.T) {
+	var stderr strings.Builder
+	env := map[string]string{"BASE_URL": "https://app.example.com", "ADDR": "127.0.0.1:0", "DATABASE_PATH": filepath.Join(t.TempDir(), "app.db")}
+	err := run(t.Context(), func(k string) string { return env[k] }, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "STYTCH_PROJECT_ID and STYTCH_SECRET") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("run: %v, want one line saying to set STYTCH_PROJECT_ID and STYTCH_SECRET", err)
+	}
+	if _, statErr := os.Stat(env["DATABASE_PATH"]); statErr == nil {
+		t.Fatal("a refused configuration created the database")
 	}
 }
 
