@@ -98,9 +98,15 @@ func (e *env) smsCount(phone string) int {
 // postRaw POSTs a JSON body to the API with the project's credentials and decodes the answer.
 func (e *env) postRaw(path string, body any) (int, map[string]any) {
 	e.t.Helper()
+	return e.doRaw(http.MethodPost, path, body)
+}
+
+// doRaw sends a JSON body to the API with the project's credentials and decodes the answer.
+func (e *env) doRaw(method, path string, body any) (int, map[string]any) {
+	e.t.Helper()
 	b, err := json.Marshal(body)
 	mustOK(e.t, err)
-	req, err := http.NewRequestWithContext(e.ctx, http.MethodPost, e.srv.URL+path, bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(e.ctx, method, e.srv.URL+path, bytes.NewReader(b))
 	mustOK(e.t, err)
 	req.SetBasicAuth(projectID, secret)
 	req.Header.Set("Content-Type", "application/json")
