@@ -1,16 +1,20 @@
 package emulator_test
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/orgpick/orgpick/emulator"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
 	dorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/otp/sms"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/totps"
 )
 
 func TestMFAPendingOnIntermediateSessionExchange(t *testing.T) {
@@ -232,5 +236,38 @@ func TestMFASettings(t *testing.T) {
 	if o.Organization.MFAPolicy != "OPTIONAL" || o.Organization.MFAMethods != "ALL_ALLOWED" ||
 		len(o.Organization.AllowedMFAMethods) != 1 || o.Organization.AllowedMFAMethods[0] != "totp" {
 		t.Errorf("org = %+v", o.Organization)
+	}
+}
+
+// The MFA step survives a restart: the scoped IST, the pending TOTP and the texted code are in SQLite.
+func TestMFAPersistence(t *testing.T) {
+	t0 := time.Now().UTC().Truncate(30 * time.Second).Add(5 * time.Second)
+	path := filepath.Join(t.TempDir(), "emu.db")
+	cfg := func(c *emulator.Config) {
+		c.DatabasePath = path
+		c.Now = func() time.Time { return t0 }
+	}
+	e1 := newEnv(t, cfg)
+	su := e1.mfaOrg("ada@acme.com", "acme")
+	orgID := su.Organization.OrganizationID
+	bobID := invite(t, e1, orgID, "bob@acme.com")
+	ist := e1.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
+	c, err := e1.client.TOTPs.Create(e1.ctx, &totps.CreateParams{OrganizationID: orgID, MemberID: bobID, IntermediateSessionToken: ist})
+	mustOK(t, err)
+	_, err = e1.client.OTPs.Sms.Send(e1.ctx, &sms.SendParams{OrganizationID: orgID, MemberID: bobID, MFAPhoneNumber: phone})
+	mustOK(t, err)
+	code := e1.lastSMS(phone).Code
+	e1.srv.Close()
+	mustOK(t, e1.emu.Close())
+
+	e2 := newEnv(t, cfg)
+	if got := e2.lastSMS(phone).Code; got != code {
+		t.Errorf("outbox code = %s, want %s", got, code)
+	}
+	a, err := e2.client.TOTPs.Authenticate(e2.ctx, &totps.AuthenticateParams{OrganizationID: orgID, MemberID: bobID,
+		IntermediateSessionToken: ist, Code: e2.totpNow(c.Secret)})
+	mustOK(t, err)
+	if factorTypes(a.MemberSession.AuthenticationFactors) != "magic_link,totp" {
+		t.Errorf("factors = %s", factorTypes(a.MemberSession.AuthenticationFactors))
 	}
 }
