@@ -37,23 +37,27 @@ type recoveryCodeFactor struct {
 	TOTPRecoveryCodeID string `json:"totp_recovery_code_id"`
 }
 
+// newFactor is an authentication factor of the given type, authenticated now.
 func newFactor(typ, delivery string, now time.Time) authFactor {
 	return authFactor{Type: typ, DeliveryMethod: delivery,
 		LastAuthenticatedAt: ts(now), CreatedAt: ts(now), UpdatedAt: ts(now)}
 }
 
+// totpFactor is the factor a TOTP code proves.
 func totpFactor(totpID string, now time.Time) authFactor {
 	f := newFactor("totp", "authenticator_app", now)
 	f.AuthenticatorAppFactor = &authenticatorAppFactor{TOTPID: totpID}
 	return f
 }
 
+// smsFactor is the factor an SMS passcode to phone proves.
 func smsFactor(memberID, phone string, now time.Time) authFactor {
 	f := newFactor("otp", "sms", now)
 	f.PhoneNumberFactor = &phoneNumberFactor{PhoneID: phoneID(memberID, phone), PhoneNumber: phone}
 	return f
 }
 
+// recoveryFactor is the factor a spent recovery code proves.
 func recoveryFactor(codeID string, now time.Time) authFactor {
 	f := newFactor("recovery_codes", "recovery_code", now)
 	f.RecoveryCodeFactor = &recoveryCodeFactor{TOTPRecoveryCodeID: codeID}
@@ -92,36 +96,6 @@ func addFactor(factors []authFactor, f authFactor) []authFactor {
 		}
 	}
 	return append(out, f)
-}
-
-// mfaRequired: the organization requires MFA of everyone, or the member enrolled.
-func mfaRequired(o *organization, m *storedMember) bool {
-	return o.MFAPolicy == mfaPolicyRequired || m.MFAEnrolled
-}
-
-// methodAllowed applies mfa_methods / allowed_mfa_methods; break-glass members are exempt.
-func methodAllowed(o *organization, m *storedMember, method string) bool {
-	return o.MFAMethods != "RESTRICTED" || m.IsBreakglass || slices.Contains(o.AllowedMFAMethods, method)
-}
-
-// mfaSatisfied: factors hold an MFA factor of a method the organization allows.
-func mfaSatisfied(o *organization, m *storedMember, factors []authFactor) bool {
-	for _, f := range factors {
-		if method := factorMethod(f); method != "" && methodAllowed(o, m, method) {
-			return true
-		}
-	}
-	return false
-}
-
-var errMFAMethodRestricted = newAPIError(400, "operation_restricted_by_organization_mfa_methods",
-	"This MFA method is not allowed by the organization's mfa_methods / allowed_mfa_methods settings.")
-
-func requireMethod(o *organization, m *storedMember, method string) error {
-	if !methodAllowed(o, m, method) {
-		return errMFAMethodRestricted
-	}
-	return nil
 }
 
 // primaryAuth is what a primary-factor path knows once it has authenticated Member of Org.
@@ -254,6 +228,7 @@ type istScope struct {
 	ParentHash string
 }
 
+// insertISTScope binds the IST with the given hash to s.
 func insertISTScope(ctx context.Context, q querier, hash string, s istScope) error {
 	factors, err := json.Marshal(s.Factors)
 	if err != nil {
@@ -334,50 +309,6 @@ func consumeISTChain(ctx context.Context, q querier, ist *intermediateSession, n
 		}
 	}
 	return nil
-}
-
-// applyMFASettings validates and applies mfa_policy and allowed_mfa_methods (mfa_methods is
-// checked with the other enums), then checks the combination.
-func (s *orgSettings) applyMFASettings(o *organization) error {
-	if s.MFAPolicy != "" && s.MFAPolicy != mfaPolicyOptional && s.MFAPolicy != mfaPolicyRequired {
-		return newAPIError(400, "invalid_organization_mfa_policy", "mfa_policy must be OPTIONAL or REQUIRED_FOR_ALL.")
-	}
-	if s.AllowedMFAMethods != nil {
-		methods := []string{}
-		for _, v := range s.AllowedMFAMethods {
-			if v != methodSMS && v != methodTOTP {
-				return newAPIError(400, "invalid_organization_allowed_mfa_methods", "allowed_mfa_methods may only contain sms_otp and totp.")
-			}
-			if !slices.Contains(methods, v) {
-				methods = append(methods, v)
-			}
-		}
-		o.AllowedMFAMethods = methods
-	}
-	return nil
-}
-
-// checkMFASettings runs once the settings are merged into o.
-func checkMFASettings(o *organization) error {
-	if o.MFAMethods == "RESTRICTED" && len(o.AllowedMFAMethods) == 0 {
-		return newAPIError(400, "allowed_mfa_methods_required_for_restricted",
-			"allowed_mfa_methods must list at least one method when mfa_methods is RESTRICTED.")
-	}
-	return nil
-}
-
-// keepTxError is an API error whose transaction is committed anyway (failed-attempt counters).
-type keepTxError struct{ err error }
-
-func (k *keepTxError) Error() string { return k.err.Error() }
-func (k *keepTxError) Unwrap() error { return k.err }
-
-func keepTx(err error) error { return &keepTxError{err: err} }
-
-// commitDespite reports whether err asks for its transaction to be committed.
-func commitDespite(err error) bool {
-	var k *keepTxError
-	return errors.As(err, &k)
 }
 
 // Now returns the emulator's clock (Config.Now plus Advance), e.g. to compute TOTP codes with

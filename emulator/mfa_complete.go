@@ -142,7 +142,8 @@ func (s sessionArgs) check() error {
 	return err
 }
 
-// completeMFA ends a successful MFA check. With an IST it creates a session holding the IST's
+// completeMFA ends a successful MFA check. With an IST it activates an invited or pending
+// member (the IST proved the email, as an exchange would), creates a session holding the IST's
 // factors plus f and consumes the IST; with a session it adds f to that session (extending it
 // when session_duration_minutes is given). a.member must already be saved.
 func (e *Emulator) completeMFA(ctx context.Context, tx *sql.Tx, a *mfaAuth, f authFactor, s sessionArgs) (map[string]any, error) {
@@ -150,6 +151,9 @@ func (e *Emulator) completeMFA(ctx context.Context, tx *sql.Tx, a *mfaAuth, f au
 	if a.ist != nil {
 		d, err := sessionDuration(s.SessionDurationMinutes, defaultSessionMins)
 		if err != nil {
+			return nil, err
+		}
+		if err := e.activate(ctx, tx, m, e.now()); err != nil {
 			return nil, err
 		}
 		is, err := e.issueSession(ctx, tx, m, o, addFactor(a.factors, f), d, s.SessionCustomClaims)
@@ -202,6 +206,7 @@ func mfaResponse(m *storedMember, o *organization, s *sessionRow, jwt string) ma
 	}
 }
 
+// saveSessionFactors writes a session's factors, last access, expiry and custom claims.
 func saveSessionFactors(ctx context.Context, q querier, s *sessionRow) error {
 	factors, err := jsonString(s.Factors)
 	if err != nil {
@@ -243,6 +248,24 @@ func applyEnrollment(o *organization, m *storedMember, method, setEnrollment str
 		m.DefaultMFAMethod = method
 	}
 	m.UpdatedAt = ts(now)
+}
+
+// keepTxError is an API error whose transaction is committed anyway (failed-attempt counters).
+type keepTxError struct{ err error }
+
+// Error returns the wrapped API error's text.
+func (k *keepTxError) Error() string { return k.err.Error() }
+
+// Unwrap exposes the API error to errors.As.
+func (k *keepTxError) Unwrap() error { return k.err }
+
+// keepTx marks err so that its transaction is committed anyway.
+func keepTx(err error) error { return &keepTxError{err: err} }
+
+// commitDespite reports whether err asks for its transaction to be committed.
+func commitDespite(err error) bool {
+	var k *keepTxError
+	return errors.As(err, &k)
 }
 
 // checkLock answers 429 while member is locked out of method after too many wrong codes.
@@ -311,6 +334,7 @@ func (e *Emulator) mfaRoutes(route func(pattern string, f apiFunc)) {
 	route("DELETE /v1/b2b/organizations/{organization_id}/members/{first}/{second}", e.memberFactorDelete)
 }
 
+// jsonString encodes v as a JSON string for a TEXT column.
 func jsonString(v any) (string, error) {
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -24,6 +24,7 @@ var (
 		"The member has no active TOTP registration, so there are no recovery codes.")
 )
 
+// normalizeRecoveryCode ignores case and surrounding spaces.
 func normalizeRecoveryCode(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // newRecoveryCode is xxxx-xxxx-xxxx of lower-case letters and digits.
@@ -65,6 +66,7 @@ type recoveryCode struct {
 	Code string
 }
 
+// activeRecoveryCodes lists the unused codes of the member's active TOTP registration, in order.
 func activeRecoveryCodes(ctx context.Context, q querier, memberID string) ([]recoveryCode, error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.id, c.code FROM recovery_codes c JOIN totp_registrations t ON t.id = c.totp_id
 		WHERE c.member_id = ? AND t.status = 'active' AND c.used_at IS NULL ORDER BY c.seq`, memberID)
@@ -83,6 +85,7 @@ func activeRecoveryCodes(ctx context.Context, q querier, memberID string) ([]rec
 	return out, rows.Err()
 }
 
+// useRecoveryCodes marks the member's unused codes used: only onlyID, or all when onlyID is "".
 func useRecoveryCodes(ctx context.Context, q querier, memberID, onlyID string, now time.Time) error {
 	query, args := `UPDATE recovery_codes SET used_at = ? WHERE member_id = ? AND used_at IS NULL`, []any{now.UnixNano(), memberID}
 	if onlyID != "" {
@@ -95,6 +98,7 @@ func useRecoveryCodes(ctx context.Context, q querier, memberID, onlyID string, n
 	return nil
 }
 
+// codeStrings returns the codes' text.
 func codeStrings(cs []recoveryCode) []string {
 	out := make([]string, 0, len(cs))
 	for _, c := range cs {

@@ -41,6 +41,7 @@ func TOTPCode(secret string, t time.Time) string {
 	return hotp(key, t.Unix()/totpPeriod)
 }
 
+// decodeSecret reads a base32 secret, ignoring case, spaces and padding.
 func decodeSecret(secret string) ([]byte, error) {
 	s := strings.TrimRight(strings.ToUpper(strings.ReplaceAll(secret, " ", "")), "=")
 	key, err := b32.DecodeString(s)
@@ -127,6 +128,7 @@ func memberTOTP(ctx context.Context, q querier, memberID string) (*totpReg, erro
 	return &r, nil
 }
 
+// insertTOTP stores a new registration of memberID.
 func insertTOTP(ctx context.Context, q querier, memberID string, r *totpReg, now time.Time) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO totp_registrations (id, member_id, secret, status, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.ID, memberID, r.Secret, r.Status, r.ExpiresAt.UnixNano(), now.UnixNano())

@@ -283,3 +283,18 @@ func TestTOTPOnASession(t *testing.T) {
 		}
 	})
 }
+
+// A discovery IST works on the MFA endpoints without an exchange first; it activates an invitee.
+func TestTOTPWithDiscoveryIST(t *testing.T) {
+	e := newEnv(t, fixedClock)
+	su := e.mfaOrg("ada@acme.com", "acme")
+	orgID := su.Organization.OrganizationID
+	bobID := invite(t, e, orgID, "bob@acme.com")
+	ist := e.discover("bob@acme.com").IntermediateSessionToken
+	_, err := e.client.TOTPs.Create(e.ctx, &totps.CreateParams{OrganizationID: orgID, MemberID: su.MemberID, IntermediateSessionToken: ist})
+	wantStytchError(t, err, 400, "invalid_intermediate_session_token_for_organization")
+	_, a := e.enrollTOTP(orgID, bobID, ist)
+	if a.Member.Status != "active" || !a.Member.EmailAddressVerified || factorTypes(a.MemberSession.AuthenticationFactors) != "magic_link,totp" {
+		t.Errorf("member = %+v", a.Member)
+	}
+}
