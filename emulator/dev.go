@@ -31,7 +31,7 @@ var mailboxTmpl = template.Must(template.New("mailbox").Funcs(template.FuncMap{
 <body>
 <main>
 <h1>Stytch emulator mailbox</h1>
-<p>Emails the emulator would have sent, newest first. Nothing leaves this machine.{{if .To}} Showing mail to <strong>{{.To}}</strong> (<a href="/dev/mailbox">show all</a>).{{end}}</p>
+<p>Emails and text messages the emulator would have sent, newest first. Nothing leaves this machine.{{if .To}} Showing mail to <strong>{{.To}}</strong> (<a href="/dev/mailbox">show all</a>).{{end}}</p>
 {{if .Messages}}
 <ol reversed data-testid="mailbox">
 {{range .Messages}}
@@ -44,7 +44,8 @@ var mailboxTmpl = template.Must(template.New("mailbox").Funcs(template.FuncMap{
 {{if .OrganizationID}}<dt>Organization</dt><dd>{{.OrganizationID}}</dd>{{end}}
 <dt>Sent</dt><dd><time datetime="{{when .SentAt}}">{{when .SentAt}}</time></dd>
 </dl>
-<p><a href="{{.Link}}" data-testid="message-link">Open the link: {{.Subject}}</a></p>
+{{if .Link}}<p><a href="{{.Link}}" data-testid="message-link">Open the link: {{.Subject}}</a></p>{{end}}
+{{if .Code}}<p>Code: <strong data-testid="message-code">{{.Code}}</strong></p>{{end}}
 </article>
 </li>
 {{end}}

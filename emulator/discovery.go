@@ -55,8 +55,9 @@ func discoveredOrgs(ctx context.Context, q querier, email string, withEligible b
 		}
 		seen[o.OrganizationID] = true
 		wm := m.member
-		out = append(out, discoveredOrg{MemberAuthenticated: true, Organization: o,
-			Membership: membership{Type: typ, Member: &wm}})
+		authenticated, mfa := discoveredMFA(o, m)
+		out = append(out, discoveredOrg{MemberAuthenticated: authenticated, Organization: o,
+			Membership: membership{Type: typ, Member: &wm}, MFARequired: mfa})
 	}
 	if !withEligible {
 		return out, nil
@@ -74,7 +75,8 @@ func discoveredOrgs(ctx context.Context, q querier, email string, withEligible b
 			return nil, err
 		}
 		if ok {
-			out = append(out, discoveredOrg{MemberAuthenticated: true, Organization: o,
+			authenticated, mfa := discoveredMFA(o, nil)
+			out = append(out, discoveredOrg{MemberAuthenticated: authenticated, Organization: o, MFARequired: mfa,
 				Membership: membership{Type: "eligible_to_join_by_email_domain", Details: map[string]any{"domain": domainOf(email)}}})
 		}
 	}
@@ -209,14 +211,12 @@ func (e *Emulator) istExchange(ctx context.Context, tx *sql.Tx, r *http.Request)
 			return nil, err
 		}
 	}
-	is, err := e.issueSession(ctx, tx, m, o, []authFactor{magicLinkFactor(m.EmailID, m.EmailAddress, now)}, d, req.SessionCustomClaims)
+	factors, err := istFactors(ctx, tx, ist, m)
 	if err != nil {
 		return nil, err
 	}
-	if err := consumeIST(ctx, tx, ist, now); err != nil {
-		return nil, err
-	}
-	return sessionResponse(is, m, o), nil
+	return e.finishPrimary(ctx, tx, primaryAuth{Member: m, Org: o, Factors: factors, Duration: d,
+		Claims: req.SessionCustomClaims, Source: ist})
 }
 
 // POST /v1/b2b/discovery/organizations/create
@@ -265,14 +265,12 @@ func (e *Emulator) discoveryOrgCreate(ctx context.Context, tx *sql.Tx, r *http.R
 	if err := saveMember(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
-	is, err := e.issueSession(ctx, tx, m, o, []authFactor{magicLinkFactor(m.EmailID, m.EmailAddress, now)}, d, req.SessionCustomClaims)
+	factors, err := istFactors(ctx, tx, ist, m)
 	if err != nil {
 		return nil, err
 	}
-	if err := consumeIST(ctx, tx, ist, now); err != nil {
-		return nil, err
-	}
-	return sessionResponse(is, m, o), nil
+	return e.finishPrimary(ctx, tx, primaryAuth{Member: m, Org: o, Factors: factors, Duration: d,
+		Claims: req.SessionCustomClaims, Source: ist})
 }
 
 // POST /v1/b2b/discovery/organizations
@@ -297,7 +295,7 @@ func (e *Emulator) discoveryOrgList(ctx context.Context, tx *sql.Tx, r *http.Req
 	case n > 1:
 		return nil, newAPIError(400, "too_many_session_arguments", "Provide only one of intermediate_session_token, session_token or session_jwt.")
 	}
-	var email string
+	var email, hint string
 	withEligible := req.IST != ""
 	if withEligible {
 		ist, err := getIST(ctx, tx, req.IST, e.now())
@@ -305,6 +303,9 @@ func (e *Emulator) discoveryOrgList(ctx context.Context, tx *sql.Tx, r *http.Req
 			return nil, err
 		}
 		email = ist.Email
+		if hint, err = istOrgHint(ctx, tx, ist); err != nil {
+			return nil, err
+		}
 	} else {
 		s, err := e.lookupSession(ctx, tx, req.SessionToken, req.SessionJWT)
 		if err != nil {
@@ -323,7 +324,7 @@ func (e *Emulator) discoveryOrgList(ctx context.Context, tx *sql.Tx, r *http.Req
 	return map[string]any{
 		"email_address":            email,
 		"discovered_organizations": orgs,
-		"organization_id_hint":     "",
+		"organization_id_hint":     hint,
 	}, nil
 }
 

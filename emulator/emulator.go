@@ -184,6 +184,7 @@ func (e *Emulator) apiRoutes() http.Handler {
 	route("GET /v1/b2b/organizations/{organization_id}/member", e.memberGet)
 	route("POST /v1/b2b/organizations/members/search", e.memberSearch)
 	route("DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberDelete)
+	e.mfaRoutes(route)
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, r, errNotFoundRoute)
@@ -229,6 +230,11 @@ func (e *Emulator) inTx(ctx context.Context, f func(*sql.Tx) (map[string]any, er
 	defer tx.Rollback()
 	body, err := f(tx)
 	if err != nil {
+		if commitDespite(err) { // e.g. a wrong MFA code still counts as an attempt
+			if cerr := tx.Commit(); cerr != nil {
+				return nil, fmt.Errorf("commit: %w", cerr)
+			}
+		}
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {

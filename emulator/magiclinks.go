@@ -317,11 +317,11 @@ func (e *Emulator) magicLinkAuthenticate(ctx context.Context, tx *sql.Tx, r *htt
 	if err := e.activate(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
-	is, err := e.issueSession(ctx, tx, m, o, []authFactor{magicLinkFactor(m.EmailID, m.EmailAddress, now)}, d, req.SessionCustomClaims)
+	resp, err := e.finishPrimary(ctx, tx, primaryAuth{Member: m, Org: o, Duration: d, Claims: req.SessionCustomClaims,
+		Factors: []authFactor{magicLinkFactor(m.EmailID, m.EmailAddress, now)}})
 	if err != nil {
 		return nil, err
 	}
-	resp := sessionResponse(is, m, o)
 	resp["method_id"] = m.EmailID
 	resp["reset_sessions"] = false
 	resp["organization_id"] = o.OrganizationID

@@ -102,13 +102,15 @@ func (s *orgSettings) apply(o *organization) error {
 		{"email_jit_provisioning", s.EmailJITProvisioning, []string{"RESTRICTED", "NOT_ALLOWED"}},
 		{"email_invites", s.EmailInvites, []string{"ALL_ALLOWED", "RESTRICTED", "NOT_ALLOWED"}},
 		{"auth_methods", s.AuthMethods, []string{"ALL_ALLOWED", "RESTRICTED"}},
-		{"mfa_policy", s.MFAPolicy, []string{"OPTIONAL", "REQUIRED_FOR_ALL"}},
 		{"mfa_methods", s.MFAMethods, []string{"ALL_ALLOWED", "RESTRICTED"}},
 		{"oauth_tenant_jit_provisioning", s.OAuthTenantJITProvisioning, []string{"RESTRICTED", "NOT_ALLOWED"}},
 	} {
 		if err := enumSetting(c.field, c.v, c.allowed...); err != nil {
 			return err
 		}
+	}
+	if err := s.applyMFASettings(o); err != nil {
+		return err
 	}
 	if s.EmailAllowedDomains != nil {
 		domains := make([]string, 0, len(s.EmailAllowedDomains))
@@ -150,9 +152,6 @@ func (s *orgSettings) apply(o *organization) error {
 	if s.AllowedAuthMethods != nil {
 		o.AllowedAuthMethods = s.AllowedAuthMethods
 	}
-	if s.AllowedMFAMethods != nil {
-		o.AllowedMFAMethods = s.AllowedMFAMethods
-	}
 	if s.RBACEmailImplicitRoleAssignments != nil {
 		o.RBACEmailImplicitRoleAssignments = s.RBACEmailImplicitRoleAssignments
 	}
@@ -163,7 +162,7 @@ func (s *orgSettings) apply(o *organization) error {
 		return newAPIError(400, "invalid_organization_auth_factor_setting",
 			"sso_jit_provisioning, email_jit_provisioning and email_invites cannot all be NOT_ALLOWED.")
 	}
-	return nil
+	return checkMFASettings(o)
 }
 
 func checkSlugFree(ctx context.Context, q querier, o *organization) error {

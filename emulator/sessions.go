@@ -386,18 +386,8 @@ func (e *Emulator) sessionsExchange(ctx context.Context, tx *sql.Tx, r *http.Req
 	if err := e.activate(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
-	factors := make([]authFactor, 0, len(src.Factors))
-	for _, f := range src.Factors {
-		if f.EmailFactor != nil {
-			f.EmailFactor = &emailFactor{EmailID: m.EmailID, EmailAddress: m.EmailAddress}
-		}
-		factors = append(factors, f)
-	}
-	is, err := e.issueSession(ctx, tx, m, o, factors, d, req.SessionCustomClaims)
-	if err != nil {
-		return nil, err
-	}
-	return sessionResponse(is, m, o), nil
+	return e.finishPrimary(ctx, tx, primaryAuth{Member: m, Org: o, Duration: d, Claims: req.SessionCustomClaims,
+		Factors: transferableFactors(src.Factors, m)})
 }
 
 // activate turns an invited or pending member into an active, verified one.

@@ -42,9 +42,11 @@ func openDB(path string) (*sql.DB, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if _, err := db.Exec(schemaSQL); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("emulator: apply schema: %w", err)
+	for _, schema := range []string{schemaSQL, mfaSchemaSQL} {
+		if _, err := db.Exec(schema); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("emulator: apply schema: %w", err)
+		}
 	}
 	return db, nil
 }
@@ -209,6 +211,10 @@ type authFactor struct {
 	CreatedAt           string       `json:"created_at"`
 	UpdatedAt           string       `json:"updated_at"`
 	EmailFactor         *emailFactor `json:"email_factor"`
+
+	PhoneNumberFactor      *phoneNumberFactor      `json:"phone_number_factor,omitempty"`
+	AuthenticatorAppFactor *authenticatorAppFactor `json:"authenticator_app_factor,omitempty"`
+	RecoveryCodeFactor     *recoveryCodeFactor     `json:"recovery_code_factor,omitempty"`
 }
 
 func magicLinkFactor(emailID, email string, now time.Time) authFactor {
