@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
 
@@ -240,5 +241,31 @@ func TestSwitchToUnofferedOrgNeverReachesStytch(t *testing.T) {
 	}
 	if n := e.emu.Calls()["POST /v1/b2b/sessions/exchange"] - before; n != 0 {
 		t.Fatalf("the app asked Stytch to switch into an org it did not offer (%d exchanges)", n)
+	}
+}
+
+// A demoted admin loses the admin pages on the very next request, not when the JWT refreshes.
+func TestDemotedAdminLosesAdminPagesAtOnce(t *testing.T) {
+	e := newEnv(t)
+	b, orgID := e.newAdmin("demoted@roles.test", "Demoted")
+	wantStatus(t, b.get("/members", false), http.StatusOK)
+	wantStatus(t, b.get("/settings", false), http.StatusOK)
+	found, err := e.api.Organizations.Members.Search(t.Context(), &members.SearchParams{OrganizationIds: []string{orgID}})
+	if err != nil || len(found.Members) != 1 {
+		t.Fatalf("members: %v", err)
+	}
+	if _, err := e.api.Organizations.Members.Update(t.Context(), &members.UpdateParams{
+		OrganizationID: orgID, MemberID: found.Members[0].MemberID, Roles: &[]string{},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, b.get("/settings", false), http.StatusForbidden)
+	r := b.post("/members/invite", url.Values{"email": {"x@roles.test"}}, false)
+	wantStatus(t, r, http.StatusForbidden)
+	if r := b.get("/members", false); r.has(t, "invite-form") { // the list stays readable to members
+		t.Fatal("a demoted admin is still offered the invite form")
+	}
+	if got := b.get("/dashboard", false).testid(t, "dashboard-role"); got != "Member" {
+		t.Fatalf("dashboard role after demotion %q, want Member", got)
 	}
 }
