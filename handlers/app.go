@@ -40,6 +40,7 @@ type Deps struct {
 	Assets   *assets.Assets
 	BaseURL  string           // public origin without trailing slash; magic links land on BASE_URL/authenticate
 	Dev      http.Handler     // the embedded emulator's /dev/ routes (mailbox); nil with real Stytch
+	OAuth    OAuthConfig      // "Continue with Google / Microsoft"; zero = not offered
 	Now      func() time.Time // nil = time.Now
 	// Send limits for discovery and invitation emails; nil = DefaultEmailRules / DefaultIPRules.
 	EmailRules, IPRules []Rule
@@ -84,10 +85,11 @@ func New(d Deps) http.Handler {
 		mailbox = "/dev/mailbox"
 	}
 	a := &app{
-		d:         d,
-		re:        re,
-		guard:     &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
-		auth:      NewAuth(re, state, d.Stytch, d.Store, sign, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...), linkURL, mailbox, d.Now),
+		d:     d,
+		re:    re,
+		guard: &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
+		auth: NewAuth(re, state, d.Stytch, d.Store, sign, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...),
+			AuthOptions{LinkURL: linkURL, MailboxURL: mailbox, OAuth: d.OAuth, Now: d.Now}),
 		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
 		dashboard: NewDashboard(re, state, d.Stytch),
 		members:   NewMembers(re, d.Stytch, linkURL, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...)),

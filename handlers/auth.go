@@ -12,10 +12,14 @@ import (
 	"github.com/orgpick/orgpick/views"
 )
 
-// LinkSender is what Auth needs of the Stytch adapter.
+// LinkSender is what Auth needs of the Stytch adapter: the discovery methods (link, code,
+// OAuth) and the organization login link.
 type LinkSender interface {
 	SendDiscoveryEmail(ctx context.Context, email, redirectURL string) error
 	AuthenticateDiscoveryLink(ctx context.Context, token string) (stytchb2b.Discovery, error)
+	SendDiscoveryCode(ctx context.Context, email string) error
+	AuthenticateDiscoveryCode(ctx context.Context, email, code string) (stytchb2b.Discovery, error)
+	AuthenticateDiscoveryOAuth(ctx context.Context, token, verifier string) (stytchb2b.Discovery, error)
 	AuthenticateMagicLink(ctx context.Context, token string) (stytchb2b.Session, error)
 	ListOrgs(ctx context.Context, sessionToken string) ([]stytchb2b.Org, error)
 }
@@ -31,18 +35,33 @@ type Auth struct {
 	byIP       *Limiter
 	redirectTo string // BASE_URL/authenticate: where magic links land
 	mailboxURL string // the embedded emulator's inbox, "" with real Stytch
+	oauth      OAuthConfig
 	now        func() time.Time
 	// secureCookies: the link cookie is Secure with the __Host- prefix (https BASE_URL).
 	secureCookies bool
 }
 
-// NewAuth builds the sign-in handlers. linkURL is BASE_URL/authenticate, where magic links
-// land (an https one makes the link cookie Secure); mailboxURL is the embedded emulator's
-// inbox, "" with real Stytch.
-func NewAuth(re *responder, state sessionState, st LinkSender, lastOrgs LastOrgs, sign *signer, byEmail, byIP *Limiter, linkURL, mailboxURL string, now func() time.Time) *Auth {
+// AuthOptions are the sign-in handlers' settings.
+type AuthOptions struct {
+	LinkURL    string // BASE_URL/authenticate, where links land (https makes the link cookie Secure)
+	MailboxURL string // the embedded emulator's inbox, "" with real Stytch
+	OAuth      OAuthConfig
+	Now        func() time.Time
+}
+
+// OAuthConfig says where "Continue with Google / Microsoft" start. Without a public token the
+// buttons are not offered.
+type OAuthConfig struct {
+	APIBase     string // the Stytch API origin the browser is sent to
+	PublicToken string // the project's public token (not a secret)
+}
+
+// NewAuth builds the sign-in handlers.
+func NewAuth(re *responder, state sessionState, st LinkSender, lastOrgs LastOrgs, sign *signer, byEmail, byIP *Limiter, o AuthOptions) *Auth {
 	return &Auth{
 		re: re, state: state, stytch: st, lastOrgs: lastOrgs, signer: sign, byEmail: byEmail, byIP: byIP,
-		redirectTo: linkURL, mailboxURL: mailboxURL, now: now, secureCookies: strings.HasPrefix(linkURL, "https://"),
+		redirectTo: o.LinkURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, now: o.Now,
+		secureCookies: strings.HasPrefix(o.LinkURL, "https://"),
 	}
 }
 
@@ -56,19 +75,25 @@ func (h *Auth) LoginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Auth) renderLogin(w http.ResponseWriter, r *http.Request, status int, d views.LoginData) {
+	d.OAuth = h.providers()
 	h.re.render(w, r, status, "Sign in", views.LoginFragment(d))
+
 }
 
 // LoginSubmit handles POST /login (also the resend button): it sends a discovery magic link.
 func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
-	raw, err := formValue(r, "email")
+	v, err := formValues(r, "email", "method")
+	var code bool
+	if err == nil {
+		code, err = parseMethod(v[1])
+	}
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
-	email, problem := parseEmail(raw)
+	email, problem := parseEmail(v[0])
 	if problem != "" {
-		h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: raw, Error: problem})
+		h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: v[0], Error: problem})
 		return
 	}
 	ip := clientIP(r)
@@ -81,7 +106,7 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, WaitError{wait})
 		return
 	}
-	if err := h.stytch.SendDiscoveryEmail(r.Context(), email, h.redirectTo); err != nil {
+	if err := h.send(r.Context(), email, code); err != nil {
 		h.byEmail.Undo(email) // nothing was sent: don't make them wait to retry
 		h.byIP.Undo(ip)
 		if errors.Is(err, stytchb2b.ErrEmailInvalid) {
@@ -95,8 +120,16 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	// The session (and its row) starts here, with something worth keeping: requests the app
 	// refuses (invalid, rate-limited, cross-origin) write nothing.
-	h.state.setEmail(r.Context(), email)
+	h.state.setSent(r.Context(), email, code)
 	redirect(w, r, "/check-email")
+}
+
+// send emails a discovery link, or a code.
+func (h *Auth) send(ctx context.Context, email string, code bool) error {
+	if code {
+		return h.stytch.SendDiscoveryCode(ctx, email)
+	}
+	return h.stytch.SendDiscoveryEmail(ctx, email, h.redirectTo)
 }
 
 // CheckEmailPage handles GET /check-email: where the link went, resend, another address.
@@ -106,11 +139,15 @@ func (h *Auth) CheckEmailPage(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/")
 		return
 	}
-	d := views.CheckEmailData{Email: email, ResendIn: ceilSeconds(h.byEmail.Wait(email))}
+	h.renderCheckEmail(w, r, http.StatusOK, email, "")
+}
+
+func (h *Auth) renderCheckEmail(w http.ResponseWriter, r *http.Request, status int, email, codeError string) {
+	d := views.CheckEmailData{Email: email, Code: h.state.sentCode(r.Context()), CodeError: codeError, ResendIn: ceilSeconds(h.byEmail.Wait(email))}
 	if h.mailboxURL != "" {
 		d.MailboxURL = h.mailboxURL + "?to=" + url.QueryEscape(email)
 	}
-	h.re.render(w, r, http.StatusOK, "Check your inbox", views.CheckEmailFragment(d))
+	h.re.render(w, r, status, "Check your inbox", views.CheckEmailFragment(d))
 }
 
 // AuthenticatePage handles GET /authenticate?stytch_token_type=…&token=…, where magic links
@@ -120,6 +157,10 @@ func (h *Auth) CheckEmailPage(w http.ResponseWriter, r *http.Request) {
 // button that POSTs the token. Without a link it sends the person where they belong.
 func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if q.Get("stytch_token_type") == tokenDiscoveryOAuth {
+		h.oauthLanding(w, r, q.Get("token"))
+		return
+	}
 	if q.Has("token") || q.Has("stytch_token_type") {
 		d := views.ContinueData{TokenType: q.Get("stytch_token_type"), Token: q.Get("token")}
 		if err := linkParams(d.TokenType, d.Token); err != nil {
@@ -209,6 +250,14 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
+	h.discovered(w, r, d)
+}
+
+// discovered ends every discovery method (link, code, OAuth) the same way: the IST and the
+// organizations kept server-side, the last-used one first, any earlier sign-in of this
+// browser ended, then the chooser.
+func (h *Auth) discovered(w http.ResponseWriter, r *http.Request, d stytchb2b.Discovery) {
+	ctx := r.Context()
 	p := Pending{Discovery: d, ExpiresAt: h.now().Add(istLifetime)}
 	if last, err := h.lastOrgs.LastOrg(ctx, d.Email); err == nil {
 		p.Orgs, p.LastID = lastFirst(p.Orgs, last), last

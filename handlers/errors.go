@@ -22,6 +22,7 @@ var (
 	ErrUnsupportedLink = errors.New("unsupported magic link type") // SSO, OAuth, passwords
 	ErrRevokeActive    = errors.New("refused to revoke an active member")
 	ErrRevokeSelf      = errors.New("refused to act on the caller's own membership")
+	ErrOAuthNotStarted = errors.New("oauth landing without a sign-in started in this browser")
 )
 
 // WaitError says a limit was hit and how long until the next try is allowed.
@@ -37,6 +38,10 @@ const (
 	msgChoiceExpired = "Your sign-in expired before you chose an organization (it lasts 10 minutes). Enter your email to get a new link."
 	msgSessionEnded  = "Your session has ended. Please sign in again."
 	msgEmailRefused  = "We can't send email to that address. Please check it, or use another one."
+	msgCodeFormat    = "Enter the 6-digit code from the email."
+	msgCodeWrong     = "That code isn't right. Check the email and type it again."
+	msgCodeExpired   = "That code has expired or was already used (codes work once, for 10 minutes). Send a new one below."
+	msgCodeTooMany   = "Too many wrong codes. Send a new code below, or wait a minute."
 )
 
 // Notices a redirect may ask a page to show (?notice=…): fixed texts, never echoed input.
@@ -119,6 +124,10 @@ func describe(err error) failure {
 		f.status, f.msg = http.StatusBadRequest, "This kind of sign-in link isn't supported here. Enter your email to get a sign-in link that is."
 	case errors.Is(err, stytchb2b.ErrLinkExpired), errors.Is(err, stytchb2b.ErrLinkNotFound):
 		f.status, f.msg, f.nextLabel = http.StatusBadRequest, "This sign-in link has expired or was already used. Links work once, for 60 minutes. Enter your email to get a new one.", msgGetNewLink
+	case errors.Is(err, stytchb2b.ErrOAuthExpired):
+		f.status, f.msg, f.nextLabel = http.StatusBadRequest, "That sign-in with Google or Microsoft has expired or was already used. Please start again.", msgBackToSignIn
+	case errors.Is(err, ErrOAuthNotStarted), errors.Is(err, stytchb2b.ErrOAuthDevice):
+		f.status, f.msg = http.StatusBadRequest, "This sign-in was started in another browser, or too long ago. Please start again here."
 	case errors.Is(err, stytchb2b.ErrChoiceExpired):
 		f.status, f.msg, f.nextLabel = http.StatusGone, msgChoiceExpired, msgGetNewLink
 	case errors.Is(err, stytchb2b.ErrSessionEnded):

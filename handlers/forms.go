@@ -79,10 +79,40 @@ func parseEmail(raw string) (email, problem string) {
 	return strings.ToLower(s), "" // Stytch compares addresses case-insensitively
 }
 
+// parseMethod reads the email form's submit button: a link (the default) or a code.
+func parseMethod(v string) (code bool, err error) {
+	switch v {
+	case "", "link":
+		return false, nil
+	case "code":
+		return true, nil
+	}
+	return false, fmt.Errorf("sign-in method %q: %w", shorten(v), ErrBadRequest)
+}
+
+var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
+
+// parseCode reads a typed one-time code: six digits, spaces and dashes ignored (people copy
+// "123 456"). It says in plain words what is wrong.
+func parseCode(raw string) (string, string) {
+	code := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '-' {
+			return -1
+		}
+		return r
+	}, raw)
+	if !sixDigits.MatchString(code) {
+		return "", msgCodeFormat
+	}
+	return code, ""
+}
+
 // Magic-link token types this app accepts, and what a token looks like (URL-safe base64).
 const (
 	tokenDiscovery   = "discovery"
 	tokenMultiTenant = "multi_tenant_magic_links"
+	// tokenDiscoveryOAuth lands from Stytch's OAuth discovery: spent at once, never a link.
+	tokenDiscoveryOAuth = "discovery_oauth"
 )
 
 var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_\-]{16,200}={0,2}$`)

@@ -13,6 +13,8 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /check-email", a.auth.CheckEmailPage)
 	mux.HandleFunc("GET /authenticate", a.auth.AuthenticatePage)
 	mux.HandleFunc("POST /authenticate", a.auth.AuthenticateSubmit)
+	mux.HandleFunc("POST /authenticate/code", a.auth.CodeSubmit)
+	mux.HandleFunc("GET /oauth/{provider}", a.auth.OAuthStart)
 	mux.HandleFunc("GET /orgs", a.orgs.ChooserPage)
 	mux.HandleFunc("POST /orgs/select", a.orgs.SelectSubmit)
 	mux.HandleFunc("POST /orgs/create", a.orgs.CreateSubmit)

@@ -14,11 +14,13 @@ import (
 
 // The scs session (in the app's database; the browser holds only its random cookie) carries:
 const (
-	keyEmail   = "email"   // the address last typed, kept so nobody retypes it
-	keyPending = "pending" // a discovery in progress: the IST and the orgs it offers
-	keyMember  = "member"  // the signed-in Stytch session and what the dashboard shows
-	keyJWT     = "jwt"     // the member's session JWT, apart: a page view needn't scan it as JSON
-	keyRetired = "retired" // Stytch sessions this browser replaced whose revocation failed: retried at logout
+	keyEmail    = "email"     // the address last typed, kept so nobody retypes it
+	keyPending  = "pending"   // a discovery in progress: the IST and the orgs it offers
+	keyMember   = "member"    // the signed-in Stytch session and what the dashboard shows
+	keyJWT      = "jwt"       // the member's session JWT, apart: a page view needn't scan it as JSON
+	keyRetired  = "retired"   // Stytch sessions this browser replaced whose revocation failed: retried at logout
+	keySentCode = "sent_code" // the last email sent was a one-time code (the check-email page asks for it)
+	keyOAuth    = "oauth"     // a started OAuth sign-in: provider and PKCE verifier
 )
 
 // istLifetime is how long Stytch keeps an intermediate session token.
@@ -144,6 +146,18 @@ func (s sessionState) addRetired(ctx context.Context, token string) {
 func (s sessionState) email(ctx context.Context) string { return s.sm.GetString(ctx, keyEmail) }
 
 func (s sessionState) setEmail(ctx context.Context, email string) { s.sm.Put(ctx, keyEmail, email) }
+
+// setSent remembers what was just emailed, and to whom.
+func (s sessionState) setSent(ctx context.Context, email string, code bool) {
+	s.sm.Put(ctx, keyEmail, email)
+	if code {
+		s.sm.Put(ctx, keySentCode, true)
+	} else {
+		s.sm.Remove(ctx, keySentCode)
+	}
+}
+
+func (s sessionState) sentCode(ctx context.Context) bool { return s.sm.GetBool(ctx, keySentCode) }
 
 // LastOrgs remembers which organization each email entered last (the store implements it).
 type LastOrgs interface {

@@ -40,6 +40,14 @@ var (
 	ErrForbidden        = errors.New("the member's role does not allow this")
 )
 
+// Errors of one-time codes and OAuth.
+var (
+	ErrCodeWrong    = errors.New("one-time code incorrect")
+	ErrCodeExpired  = errors.New("one-time code expired or already used")
+	ErrOAuthExpired = errors.New("oauth token not found, expired or already used")
+	ErrOAuthDevice  = errors.New("oauth flow finished in another browser (pkce)")
+)
+
 // mapErr turns an SDK error into one of the app's sentinels, keeping the original for the logs.
 // It is the one place that knows Stytch's error types.
 func mapErr(op string, err error) error {
@@ -85,6 +93,14 @@ func mapErr(op string, err error) error {
 		kind = fmt.Errorf("%w (%w)", ErrNotEligible, ErrMemberNotFound)
 	case "session_authorization_error", "session_authorization_tenancy_error":
 		kind = ErrForbidden
+	case "otp_code_not_found", "invalid_code":
+		kind = ErrCodeWrong
+	case "unable_to_auth_otp_code":
+		kind = ErrCodeExpired
+	case "oauth_token_not_found":
+		kind = ErrOAuthExpired
+	case "pkce_mismatch", "pkce_expected_code_verifier", "pkce_did_not_expect_code_verifier":
+		kind = ErrOAuthDevice
 	case "member_already_active":
 		kind = ErrMemberActive
 	case "email_invites_not_allowed":

@@ -23,11 +23,20 @@ type LoginData struct {
 	Email  string
 	Error  string // problem with the email field
 	Notice Notice
+	OAuth  []Provider // "Continue with …" buttons; none when the app has no public token
+}
+
+// Provider is an OAuth provider offered on the email form.
+type Provider struct {
+	ID   string // "google", "microsoft": GET /oauth/{ID} starts it
+	Name string // "Google"
 }
 
 // CheckEmailData renders "check your inbox".
 type CheckEmailData struct {
 	Email      string
+	Code       bool   // a one-time code was sent (the page holds the code form), not a link
+	CodeError  string // problem with the typed code
 	ResendIn   int    // seconds until another link may be sent; 0 = now
 	MailboxURL string // the embedded emulator's inbox (local development only), or ""
 }

@@ -110,3 +110,11 @@ func Page(l LayoutData, body templ.Component) templ.Component {
 		return Layout(l).Render(templ.WithChildren(ctx, body), w)
 	})
 }
+
+// sentWhat names what the check-your-inbox page waits for.
+func sentWhat(code bool) string {
+	if code {
+		return "code"
+	}
+	return "link"
+}

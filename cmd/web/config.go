@@ -22,6 +22,7 @@ type Config struct {
 	ProjectID    string   // STYTCH_PROJECT_ID: real Stytch project. Empty (with STYTCH_SECRET) runs the embedded emulator.
 	Secret       string   // STYTCH_SECRET: real Stytch secret. Required with STYTCH_PROJECT_ID.
 	StytchURL    string   // STYTCH_BASE_URL: optional API override (e.g. a standalone emulator); no trailing slash.
+	PublicToken  string   // STYTCH_PUBLIC_TOKEN: the project's public token; without it (real Stytch) no Google/Microsoft buttons.
 	LogFormat    string   // LOG_FORMAT: "text" or "json". Default "json" with real Stytch, else "text".
 }
 
@@ -46,6 +47,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ProjectID:    get("STYTCH_PROJECT_ID", ""),
 		Secret:       get("STYTCH_SECRET", ""),
 		StytchURL:    strings.TrimRight(get("STYTCH_BASE_URL", ""), "/"),
+		PublicToken:  get("STYTCH_PUBLIC_TOKEN", ""),
 	}
 	base, err := url.Parse(get("BASE_URL", "http://localhost:3000"))
 	switch {
@@ -67,6 +69,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.StytchURL != "" && c.Embedded() {
 		problems = append(problems, "STYTCH_BASE_URL needs STYTCH_PROJECT_ID and STYTCH_SECRET (the credentials of the API it points at)")
+	}
+	if c.PublicToken != "" && !strings.HasPrefix(c.PublicToken, "public-token-") {
+		problems = append(problems, "STYTCH_PUBLIC_TOKEN must be the project's public token (public-token-test-… or public-token-live-…)")
 	}
 	if c.StytchURL != "" {
 		if u, err := url.Parse(c.StytchURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

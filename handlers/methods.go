@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/orgpick/orgpick/stytchb2b"
+	"github.com/orgpick/orgpick/views"
+)
+
+// The discovery methods beside the magic link: an emailed one-time code, typed into the
+// check-your-inbox page, and OAuth (Google, Microsoft) through Stytch's public start URL.
+
+// CodeSubmit handles POST /authenticate/code: the code emailed to the address this browser
+// asked for. The right code leads to the chooser exactly as a link does; a wrong or expired one
+// is said next to the field, and the person stays on the page.
+func (h *Auth) CodeSubmit(w http.ResponseWriter, r *http.Request) {
+	raw, err := formValue(r, "code")
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	email := h.state.email(ctx)
+	if email == "" || !h.state.sentCode(ctx) {
+		redirect(w, r, "/") // no code was asked for here (or the session is gone): start over
+		return
+	}
+	code, problem := parseCode(raw)
+	if problem != "" {
+		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, problem)
+		return
+	}
+	d, err := h.stytch.AuthenticateDiscoveryCode(ctx, email, code)
+	if msg := codeProblem(err); msg != "" {
+		h.re.log.Info("discovery code refused", "err", err)
+		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, msg)
+		return
+	}
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	h.discovered(w, r, d)
+}
+
+// oauthStart is a started OAuth sign-in, kept server-side: the PKCE verifier proves the
+// browser that comes back is the one that left.
+type oauthStart struct {
+	Provider  string    `json:"provider"`
+	Verifier  string    `json:"verifier"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// oauthStartLife bounds how long a person may spend at the provider.
+const oauthStartLife = 10 * time.Minute
+
+// providerNames are the OAuth providers offered, by Stytch's name.
+var providerNames = map[string]string{"google": "Google", "microsoft": "Microsoft"}
+
+// providers lists the "Continue with …" buttons: none without a public token.
+func (h *Auth) providers() []views.Provider {
+	if h.oauth.PublicToken == "" {
+		return nil
+	}
+	var out []views.Provider
+	for _, id := range stytchb2b.OAuthProviders {
+		out = append(out, views.Provider{ID: id, Name: providerNames[id]})
+	}
+	return out
+}
+
+// OAuthStart handles GET /oauth/{provider}: it keeps a PKCE verifier server-side and sends the
+// browser to Stytch's discovery start for that provider, coming back to /authenticate.
+func (h *Auth) OAuthStart(w http.ResponseWriter, r *http.Request) {
+	provider := r.PathValue("provider")
+	if h.oauth.PublicToken == "" || !slices.Contains(stytchb2b.OAuthProviders, provider) {
+		h.re.fail(w, r, fmt.Errorf("oauth provider %q: %w", provider, ErrNotFound))
+		return
+	}
+	start, verifier := stytchb2b.OAuthStart(h.oauth.APIBase, h.oauth.PublicToken, provider, h.redirectTo)
+	h.state.put(r.Context(), keyOAuth, oauthStart{Provider: provider, Verifier: verifier, ExpiresAt: h.now().Add(oauthStartLife)})
+	http.Redirect(w, r, start, http.StatusSeeOther)
+}
+
+// oauthLanding is GET /authenticate?stytch_token_type=discovery_oauth&token=…: the browser
+// back from the provider. The token is spent at once (it comes from a redirect this browser
+// just started, not from an email a scanner can open), with the verifier kept at the start.
+func (h *Auth) oauthLanding(w http.ResponseWriter, r *http.Request, token string) {
+	ctx := r.Context()
+	var st oauthStart
+	ok := h.state.get(ctx, keyOAuth, &st)
+	h.state.sm.Remove(ctx, keyOAuth) // single use, whatever happens next
+	switch {
+	case !tokenPattern.MatchString(token):
+		h.re.fail(w, r, fmt.Errorf("oauth landing: malformed token: %w", stytchb2b.ErrOAuthExpired))
+		return
+	case !ok || !h.now().Before(st.ExpiresAt):
+		h.re.fail(w, r, ErrOAuthNotStarted)
+		return
+	}
+	d, err := h.stytch.AuthenticateDiscoveryOAuth(ctx, token, st.Verifier)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	h.discovered(w, r, d)
+}
+
+// codeProblem is the inline message for a code Stytch refused, or "" for other errors.
+func codeProblem(err error) string {
+	switch {
+	case errors.Is(err, stytchb2b.ErrCodeWrong):
+		return msgCodeWrong
+	case errors.Is(err, stytchb2b.ErrCodeExpired):
+		return msgCodeExpired
+	case errors.Is(err, stytchb2b.ErrRateLimited):
+		return msgCodeTooMany
+	}
+	return ""
+}

@@ -1,0 +1,79 @@
+package stytchb2b
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/url"
+	"strings"
+
+	oauthdiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/oauth/discovery"
+	otpemaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/otp/email/discovery"
+)
+
+// The discovery methods beside the magic link: an emailed one-time code and OAuth (Google,
+// Microsoft). Each ends like the link, with an IST and the organizations the email may enter.
+
+// SendDiscoveryCode emails a one-time code for discovery.
+func (c *Client) SendDiscoveryCode(ctx context.Context, email string) error {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	_, err := c.api.OTPs.Email.Discovery.Send(ctx, &otpemaildiscovery.SendParams{EmailAddress: email})
+	return mapErr("send discovery code", err)
+}
+
+// AuthenticateDiscoveryCode checks the code emailed to email: the IST and every org it may enter.
+func (c *Client) AuthenticateDiscoveryCode(ctx context.Context, email, code string) (Discovery, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.OTPs.Email.Discovery.Authenticate(ctx, &otpemaildiscovery.AuthenticateParams{EmailAddress: email, Code: code})
+	if err != nil {
+		return Discovery{}, mapErr("authenticate discovery code", err)
+	}
+	return Discovery{IST: resp.IntermediateSessionToken, Email: resp.EmailAddress, Orgs: discovered(resp.DiscoveredOrganizations)}, nil
+}
+
+// AuthenticateDiscoveryOAuth spends the token Stytch sent the browser back with, proving the
+// browser that started the flow holds verifier (PKCE).
+func (c *Client) AuthenticateDiscoveryOAuth(ctx context.Context, token, verifier string) (Discovery, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := c.api.OAuth.Discovery.Authenticate(ctx, &oauthdiscovery.AuthenticateParams{DiscoveryOAuthToken: token, PkceCodeVerifier: verifier})
+	if err != nil {
+		return Discovery{}, mapErr("authenticate discovery oauth", err)
+	}
+	return Discovery{IST: resp.IntermediateSessionToken, Email: resp.EmailAddress, Orgs: discovered(resp.DiscoveredOrganizations)}, nil
+}
+
+// OAuthProviders are the providers the app offers, in button order.
+var OAuthProviders = []string{"google", "microsoft"}
+
+// OAuthStart is where the browser goes to sign in with provider: Stytch's public discovery
+// start URL on apiBase (the API's origin), coming back to redirectURL. It returns the PKCE
+// verifier, which must stay server-side until the browser comes back.
+func OAuthStart(apiBase, publicToken, provider, redirectURL string) (startURL, verifier string) {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	verifier = base64.RawURLEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(verifier))
+	q := url.Values{
+		"public_token":           {publicToken},
+		"discovery_redirect_url": {redirectURL},
+		"pkce_code_challenge":    {base64.RawURLEncoding.EncodeToString(sum[:])},
+	}
+	return strings.TrimRight(apiBase, "/") + "/v1/b2b/public/oauth/" + url.PathEscape(provider) + "/discovery/start?" + q.Encode(), verifier
+}
+
+// APIBase is the origin of the Stytch API the SDK talks to for a project: baseURL when set
+// (the emulator or an override), else Stytch's test or live API by the project ID.
+func APIBase(projectID, baseURL string) string {
+	switch {
+	case baseURL != "":
+		return baseURL
+	case strings.HasPrefix(projectID, "project-live-"):
+		return "https://api.stytch.com"
+	default:
+		return "https://test.stytch.com"
+	}
+}
