@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -126,17 +125,19 @@ func FuzzSessionCodec(f *testing.F) {
 	})
 }
 
-// Through scs and the SQLite session store: values survive a request, and a session saved with
+// Through scs and each engine's session store: values survive a request, and a session saved with
 // the gob codec (before switching) is still read.
 func TestSessionCodecWithStore(t *testing.T) {
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "app.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	eachEngine(t, testSessionCodecWithStore)
+}
+
+func testSessionCodecWithStore(t *testing.T, target string) {
+	st := open(t, target)
 	manager := func(codec scs.Codec) *scs.SessionManager {
 		sm := scs.New()
-		sm.Store = st.NewSessionStore(0)
+		ss := st.NewSessionStore(0)
+		t.Cleanup(ss.StopCleanup)
+		sm.Store = ss
 		sm.Codec = codec
 		return sm
 	}

@@ -1,48 +1,85 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
 )
 
-// SessionStore is the scs store for the app's sessions: sqlite3store on the app database,
-// with its failures classified (ErrUnavailable) so the app can answer 503 instead of 500.
+// SessionStore is the scs store for the app's sessions on the store's engine: sqlite3store
+// on SQLite, pgxstore on PostgreSQL. Failures are classified (ErrUnavailable) so the app can
+// answer 503 instead of 500. It implements scs.CtxStore, so scs passes each request's
+// context (SQLite's store ignores it).
 type SessionStore struct {
-	inner *sqlite3store.SQLite3Store
+	st    *Store
+	inner sessionBackend
+}
+
+var _ scs.CtxStore = (*SessionStore)(nil)
+
+// sessionBackend is an engine's scs store.
+type sessionBackend interface {
+	find(ctx context.Context, token string) ([]byte, bool, error)
+	commit(ctx context.Context, token string, b []byte, expiry time.Time) error
+	delete(ctx context.Context, token string) error
+	stop()
 }
 
 // NewSessionStore returns the scs store. Expired sessions are deleted every cleanup interval
-// (0 disables the background cleanup); call StopCleanup on shutdown.
+// by the scs store's own goroutine, which logs failures with the standard logger (0 disables
+// it; Store.CleanupEvery does the same job and reports errors to the caller). Call
+// StopCleanup on shutdown.
 func (s *Store) NewSessionStore(cleanup time.Duration) *SessionStore {
-	return &SessionStore{inner: sqlite3store.NewWithCleanupInterval(s.DB, cleanup)}
+	return &SessionStore{st: s, inner: s.backend().sessions(cleanup)}
 }
 
 // Find implements scs.Store.
 func (s *SessionStore) Find(token string) ([]byte, bool, error) {
-	b, found, err := s.inner.Find(token)
-	if err != nil {
-		return nil, false, fmt.Errorf("store: find session: %w", classify(err))
-	}
-	return b, found, nil
+	return s.FindCtx(context.Background(), token)
 }
 
 // Commit implements scs.Store.
 func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
-	if err := s.inner.Commit(token, b, expiry); err != nil {
-		return fmt.Errorf("store: commit session: %w", classify(err))
-	}
-	return nil
+	return s.CommitCtx(context.Background(), token, b, expiry)
 }
 
 // Delete implements scs.Store.
 func (s *SessionStore) Delete(token string) error {
-	if err := s.inner.Delete(token); err != nil {
-		return fmt.Errorf("store: delete session: %w", classify(err))
+	return s.DeleteCtx(context.Background(), token)
+}
+
+// FindCtx implements scs.CtxStore.
+func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	ctx, cancel := s.st.bound(ctx)
+	defer cancel()
+	b, found, err := s.inner.find(ctx, token)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: find session: %w", err)
+	}
+	return b, found, nil
+}
+
+// CommitCtx implements scs.CtxStore.
+func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	ctx, cancel := s.st.bound(ctx)
+	defer cancel()
+	if err := s.inner.commit(ctx, token, b, expiry); err != nil {
+		return fmt.Errorf("store: commit session: %w", err)
+	}
+	return nil
+}
+
+// DeleteCtx implements scs.CtxStore.
+func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	ctx, cancel := s.st.bound(ctx)
+	defer cancel()
+	if err := s.inner.delete(ctx, token); err != nil {
+		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
 }
 
 // StopCleanup ends the background cleanup goroutine.
-func (s *SessionStore) StopCleanup() { s.inner.StopCleanup() }
+func (s *SessionStore) StopCleanup() { s.inner.stop() }

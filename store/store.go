@@ -1,5 +1,7 @@
-// Package store owns the app's SQLite database: connection tuning, embedded migrations
-// (including the scs sessions table) and the few queries the app makes.
+// Package store owns what the app keeps between requests: the scs sessions, the organization
+// each email entered last and the send limits. It runs on SQLite (one file, the embedded
+// default) or on PostgreSQL (shared by every instance of the app); Open picks the engine from
+// its target, applies that engine's embedded migrations, and both engines answer the same API.
 package store
 
 import (
@@ -8,147 +10,187 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net/url"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
-
-	"github.com/mattn/go-sqlite3"
 )
 
 // Sentinel errors. Callers match them with errors.Is; everything else is wrapped with context.
 var (
-	ErrNotFound    = errors.New("store: not found")
-	ErrUnavailable = errors.New("store: database unavailable") // locked, read-only, disk full
+	// ErrNotFound: no such row.
+	ErrNotFound = errors.New("store: not found")
+	// ErrUnavailable: a failure a person can only wait out (SQLite locked, read-only or full;
+	// PostgreSQL down, restarting, overloaded or too slow). The app answers 503.
+	ErrUnavailable = errors.New("store: database unavailable")
 )
 
-//go:embed migrations/*.sql
+// Engine names, as Engine reports them.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
-// Store is the app's database.
+// Store is the app's database. Open returns one; a Store built by hand as &Store{DB: db}
+// uses db as a SQLite database, which tests use to simulate a read-only or locked file.
 type Store struct {
+	// DB is the SQLite database (nil on PostgreSQL).
 	DB *sql.DB
+
+	be      backend // nil: SQLite on DB
+	timeout time.Duration
 }
 
-// Open opens (creating if needed) the SQLite file at path, tuned for a web server
-// (WAL, synchronous=NORMAL, busy timeout, foreign keys), and applies the migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("store: create %s: %w", dir, err)
+// backend is what each engine implements; Store adds the deadline and hashes limit keys.
+type backend interface {
+	engine() string
+	ping(ctx context.Context) error
+	close() error
+	setLastOrg(ctx context.Context, email, orgID string, at time.Time) error
+	lastOrg(ctx context.Context, email string) (string, error)
+	// limit computes key's retry-after under rules at now and, when record is set and the
+	// answer is 0, records a hit, all in one transaction serialised per key.
+	limit(ctx context.Context, key []byte, now time.Time, rules []Rule, record bool) (time.Duration, error)
+	undo(ctx context.Context, key []byte) error
+	deleteExpired(ctx context.Context, now time.Time) error
+	sessions(cleanup time.Duration) sessionBackend
+}
+
+// Option adjusts Open.
+type Option func(*options)
+
+type options struct {
+	maxConns   int
+	timeout    time.Duration
+	timeoutSet bool // WithQueryTimeout was given (SQLite has no timeout by default)
+}
+
+// WithMaxConns caps the connection pool (SQLite default 8; PostgreSQL default pgxpool's,
+// max(4, CPUs), unless the URL sets pool_max_conns).
+func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = n } }
+
+// WithQueryTimeout bounds every store call, so a slow database yields ErrUnavailable rather
+// than a hung request. Default 5 s on PostgreSQL; none on SQLite, whose busy timeout (5 s)
+// already bounds waiting for the write lock. 0 disables it.
+func WithQueryTimeout(d time.Duration) Option {
+	return func(o *options) { o.timeout, o.timeoutSet = d, true }
+}
+
+// IsPostgresURL reports whether target names a PostgreSQL database (a postgres:// or
+// postgresql:// URL) rather than a SQLite file.
+func IsPostgresURL(target string) bool {
+	t := strings.ToLower(target)
+	return strings.HasPrefix(t, "postgres://") || strings.HasPrefix(t, "postgresql://")
+}
+
+// Open connects to target and applies the migrations: a postgres:// or postgresql:// URL
+// opens PostgreSQL (a pgx pool), anything else is the path of a SQLite file, created if
+// needed. Several processes may Open the same PostgreSQL database at once.
+func Open(ctx context.Context, target string, opts ...Option) (*Store, error) {
+	if target == "" {
+		return nil, errors.New("store: empty database target")
+	}
+	o := options{timeout: 5 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if !IsPostgresURL(target) {
+		if !o.timeoutSet {
+			o.timeout = 0
 		}
+		db, err := openSQLite(ctx, target, o)
+		if err != nil {
+			return nil, err
+		}
+		return &Store{DB: db, be: sqliteDB{db}, timeout: o.timeout}, nil
 	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_busy_timeout", "5000")
-	q.Set("_foreign_keys", "on")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	pg, err := openPostgres(ctx, target, o)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	// SQLite allows one writer; a small pool keeps readers concurrent without lock storms.
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{DB: db}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
 		return nil, err
 	}
-	return s, nil
+	return &Store{be: pg, timeout: o.timeout}, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.DB.Close() }
-
-func (s *Store) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return fmt.Errorf("store: list migrations: %w", err)
+func (s *Store) backend() backend {
+	if s.be == nil {
+		return sqliteDB{s.DB}
 	}
-	sort.Strings(names)
-	if _, err := s.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
-		return fmt.Errorf("store: migrations table: %w", classify(err))
-	}
-	for _, name := range names {
-		var done int
-		if err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&done); err != nil {
-			return fmt.Errorf("store: check migration %s: %w", name, classify(err))
-		}
-		if done > 0 {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("store: read migration %s: %w", name, err)
-		}
-		tx, err := s.DB.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("store: begin migration %s: %w", name, classify(err))
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: apply migration %s: %w", name, classify(err))
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES (?)`, name); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: record migration %s: %w", name, classify(err))
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("store: commit migration %s: %w", name, classify(err))
-		}
-	}
-	return nil
+	return s.be
 }
+
+// bound applies the query timeout, if any.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// Engine names the database engine: EngineSQLite or EnginePostgres.
+func (s *Store) Engine() string { return s.backend().engine() }
+
+// Close closes the database (the PostgreSQL pool waits for its connections to be released).
+func (s *Store) Close() error { return s.backend().close() }
 
 // Ping checks that the database answers (used by /healthz).
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.DB.PingContext(ctx); err != nil {
-		return fmt.Errorf("store: ping: %w", classify(err))
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	if err := s.backend().ping(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
 	}
 	return nil
 }
 
 // SetLastOrg records the organization an email entered most recently.
 func (s *Store) SetLastOrg(ctx context.Context, email, orgID string, at time.Time) error {
-	_, err := s.DB.ExecContext(ctx, `
-		INSERT INTO last_org (email, organization_id, used_at) VALUES (?, ?, ?)
-		ON CONFLICT (email) DO UPDATE SET organization_id = excluded.organization_id, used_at = excluded.used_at`,
-		strings.ToLower(email), orgID, at.Unix())
-	if err != nil {
-		return fmt.Errorf("store: set last org: %w", classify(err))
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	if err := s.backend().setLastOrg(ctx, strings.ToLower(email), orgID, at); err != nil {
+		return fmt.Errorf("store: set last org: %w", err)
 	}
 	return nil
 }
 
 // LastOrg returns the organization an email entered most recently, or ErrNotFound.
 func (s *Store) LastOrg(ctx context.Context, email string) (string, error) {
-	var orgID string
-	err := s.DB.QueryRowContext(ctx, `SELECT organization_id FROM last_org WHERE email = ?`, strings.ToLower(email)).Scan(&orgID)
-	if errors.Is(err, sql.ErrNoRows) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	orgID, err := s.backend().lastOrg(ctx, strings.ToLower(email))
+	if errors.Is(err, ErrNotFound) {
 		return "", ErrNotFound
 	}
 	if err != nil {
-		return "", fmt.Errorf("store: last org: %w", classify(err))
+		return "", fmt.Errorf("store: last org: %w", err)
 	}
 	return orgID, nil
 }
 
-// classify marks the SQLite failures a user can only wait out (locked, busy, read-only,
-// full disk, I/O) as ErrUnavailable while keeping the driver error for the logs.
-func classify(err error) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) {
-		switch se.Code {
-		case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrReadonly, sqlite3.ErrFull,
-			sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrPerm:
-			return errors.Join(ErrUnavailable, err)
+// DeleteExpired deletes the sessions that expired before now and the send-limit hits that
+// no rule can count any more. CleanupEvery runs it periodically.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	if err := s.backend().deleteExpired(ctx, now); err != nil {
+		return fmt.Errorf("store: delete expired: %w", err)
+	}
+	return nil
+}
+
+// CleanupEvery calls DeleteExpired every interval until ctx ends, passing failures to onErr
+// (which may be nil). Run it in its own goroutine, once per process.
+func (s *Store) CleanupEvery(ctx context.Context, interval time.Duration, onErr func(error)) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			if err := s.DeleteExpired(ctx, now); err != nil && onErr != nil && ctx.Err() == nil {
+				onErr(err)
+			}
 		}
 	}
-	return err
 }
