@@ -28,6 +28,7 @@ type Stytch interface {
 // Store is what the handlers need of the app's database.
 type Store interface {
 	LastOrgs
+	LimitStore
 	Ping(ctx context.Context) error
 }
 
@@ -38,10 +39,11 @@ type Deps struct {
 	Stytch   Stytch
 	Store    Store
 	Assets   *assets.Assets
-	BaseURL  string           // public origin without trailing slash; magic links land on BASE_URL/authenticate
-	Dev      http.Handler     // the embedded emulator's /dev/ routes (mailbox); nil with real Stytch
-	OAuth    OAuthConfig      // "Continue with Google / Microsoft"; zero = not offered
-	Now      func() time.Time // nil = time.Now
+	BaseURL  string                     // public origin without trailing slash; magic links land on BASE_URL/authenticate
+	Dev      http.Handler               // the embedded emulator's /dev/ routes (mailbox); nil with real Stytch
+	OAuth    OAuthConfig                // "Continue with Google / Microsoft"; zero = not offered
+	ClientIP func(*http.Request) string // the visitor's address for per-IP limits; nil = the peer's
+	Now      func() time.Time           // nil = time.Now
 	// Send limits for discovery and invitation emails; nil = DefaultEmailRules / DefaultIPRules.
 	EmailRules, IPRules []Rule
 }
@@ -75,6 +77,10 @@ func New(d Deps) http.Handler {
 	if d.IPRules == nil {
 		d.IPRules = DefaultIPRules
 	}
+	if d.ClientIP == nil {
+		d.ClientIP = peerIP
+	}
+	limiter := func(kind string, rules []Rule) *Limiter { return newLimiter(d.Store, kind, rules, d.Now, d.Log, nil) }
 	re := &responder{log: d.Log, sessions: d.Sessions, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), icon: d.Assets.URL("favicon.svg")}
 	d.Sessions.ErrorFunc = re.fail
 	state := sessionState{sm: d.Sessions}
@@ -88,11 +94,11 @@ func New(d Deps) http.Handler {
 		d:     d,
 		re:    re,
 		guard: &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
-		auth: NewAuth(re, state, d.Stytch, d.Store, sign, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...),
-			AuthOptions{LinkURL: linkURL, MailboxURL: mailbox, OAuth: d.OAuth, Now: d.Now}),
+		auth: NewAuth(re, state, d.Stytch, d.Store, sign, limiter("email", d.EmailRules), limiter("ip", d.IPRules),
+			AuthOptions{LinkURL: linkURL, MailboxURL: mailbox, OAuth: d.OAuth, ClientIP: d.ClientIP, Now: d.Now}),
 		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
 		dashboard: NewDashboard(re, state, d.Stytch),
-		members:   NewMembers(re, d.Stytch, linkURL, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...)),
+		members:   NewMembers(re, d.Stytch, linkURL, limiter("recipient", d.EmailRules), limiter("sender", d.IPRules)),
 		settings:  NewSettings(re, d.Stytch),
 	}
 	return a.routes()

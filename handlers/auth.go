@@ -36,6 +36,7 @@ type Auth struct {
 	redirectTo string // BASE_URL/authenticate: where magic links land
 	mailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	oauth      OAuthConfig
+	clientIP   func(*http.Request) string
 	now        func() time.Time
 	// secureCookies: the link cookie is Secure with the __Host- prefix (https BASE_URL).
 	secureCookies bool
@@ -46,6 +47,7 @@ type AuthOptions struct {
 	LinkURL    string // BASE_URL/authenticate, where links land (https makes the link cookie Secure)
 	MailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	OAuth      OAuthConfig
+	ClientIP   func(*http.Request) string // the address per-IP limits count
 	Now        func() time.Time
 }
 
@@ -60,7 +62,7 @@ type OAuthConfig struct {
 func NewAuth(re *responder, state sessionState, st LinkSender, lastOrgs LastOrgs, sign *signer, byEmail, byIP *Limiter, o AuthOptions) *Auth {
 	return &Auth{
 		re: re, state: state, stytch: st, lastOrgs: lastOrgs, signer: sign, byEmail: byEmail, byIP: byIP,
-		redirectTo: o.LinkURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, now: o.Now,
+		redirectTo: o.LinkURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, clientIP: o.ClientIP, now: o.Now,
 		secureCookies: strings.HasPrefix(o.LinkURL, "https://"),
 	}
 }
@@ -96,19 +98,19 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: v[0], Error: problem})
 		return
 	}
-	ip := clientIP(r)
-	if wait, ok := h.byIP.Allow(ip); !ok {
-		h.re.fail(w, r, WaitError{wait})
+	ctx, ip := r.Context(), h.clientIP(r)
+	if err := h.byIP.Allow(ctx, ip); err != nil {
+		h.re.fail(w, r, err)
 		return
 	}
-	if wait, ok := h.byEmail.Allow(email); !ok {
-		h.byIP.Undo(ip) // refused before anything was sent: the address's limit, not this IP's
-		h.re.fail(w, r, WaitError{wait})
+	if err := h.byEmail.Allow(ctx, email); err != nil {
+		h.byIP.Undo(ctx, ip) // refused before anything was sent: the address's limit, not this IP's
+		h.re.fail(w, r, err)
 		return
 	}
-	if err := h.send(r.Context(), email, code); err != nil {
-		h.byEmail.Undo(email) // nothing was sent: don't make them wait to retry
-		h.byIP.Undo(ip)
+	if err := h.send(ctx, email, code); err != nil {
+		h.byEmail.Undo(ctx, email) // nothing was sent: don't make them wait to retry
+		h.byIP.Undo(ctx, ip)
 		if errors.Is(err, stytchb2b.ErrEmailInvalid) {
 			h.re.log.Info("email refused by stytch", "err", err)
 			h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: msgEmailRefused})
@@ -143,7 +145,7 @@ func (h *Auth) CheckEmailPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Auth) renderCheckEmail(w http.ResponseWriter, r *http.Request, status int, email, codeError string) {
-	d := views.CheckEmailData{Email: email, Code: h.state.sentCode(r.Context()), CodeError: codeError, ResendIn: ceilSeconds(h.byEmail.Wait(email))}
+	d := views.CheckEmailData{Email: email, Code: h.state.sentCode(r.Context()), CodeError: codeError, ResendIn: ceilSeconds(h.byEmail.Wait(r.Context(), email))}
 	if h.mailboxURL != "" {
 		d.MailboxURL = h.mailboxURL + "?to=" + url.QueryEscape(email)
 	}

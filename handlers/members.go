@@ -108,17 +108,18 @@ func (h *Members) ResendSubmit(w http.ResponseWriter, r *http.Request, m Member)
 
 // invite has Stytch email an invitation, within the send limits.
 func (h *Members) invite(r *http.Request, m Member, addr string) error {
-	if wait, ok := h.bySender.Allow(m.MemberID); !ok {
-		return WaitError{wait}
+	ctx := r.Context()
+	if err := h.bySender.Allow(ctx, m.MemberID); err != nil {
+		return err
 	}
-	if wait, ok := h.byRecipient.Allow(addr); !ok {
-		h.bySender.Undo(m.MemberID)
-		return WaitError{wait}
+	if err := h.byRecipient.Allow(ctx, addr); err != nil {
+		h.bySender.Undo(ctx, m.MemberID)
+		return err
 	}
-	err := h.stytch.Invite(r.Context(), m.Token, m.Org.ID, m.MemberID, addr, h.redirectTo)
+	err := h.stytch.Invite(ctx, m.Token, m.Org.ID, m.MemberID, addr, h.redirectTo)
 	if err != nil { // nothing was sent: don't make them wait to retry
-		h.bySender.Undo(m.MemberID)
-		h.byRecipient.Undo(addr)
+		h.bySender.Undo(ctx, m.MemberID)
+		h.byRecipient.Undo(ctx, addr)
 	}
 	return err
 }

@@ -65,8 +65,9 @@ func (re *responder) crossOrigin(next http.Handler) http.Handler {
 	return p.Handler(next)
 }
 
-// clientIP is the connecting address (the app trusts no forwarding headers).
-func clientIP(r *http.Request) string {
+// peerIP is the connecting address: the client's unless the app runs behind proxies
+// (Deps.ClientIP then reads what they forwarded).
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

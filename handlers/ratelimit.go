@@ -1,96 +1,79 @@
 package handlers
 
 import (
-	"sync"
+	"context"
+	"log/slog"
 	"time"
+
+	"github.com/orgpick/orgpick/store"
 )
 
-// Rule allows at most Max events per Window.
-type Rule struct {
-	Window time.Duration
-	Max    int
+// Rule allows at most Max events per sliding Window.
+type Rule = store.Rule
+
+// LimitStore counts events per key. store.Store implements it on SQLite or PostgreSQL, so the
+// limits are shared by every instance of the app and survive restarts.
+type LimitStore interface {
+	Allow(ctx context.Context, key string, now time.Time, rules []Rule) (ok bool, retryAfter time.Duration, err error)
+	Wait(ctx context.Context, key string, now time.Time, rules []Rule) (time.Duration, error)
+	Undo(ctx context.Context, key string) error
 }
 
-// Limiter counts events per key (an email address, a client IP) in memory. Limits protect
-// Stytch quota and people's inboxes; losing them on restart is harmless.
+// Limiter is one kind of send limit (per address, per IP, per inviting admin …) over the
+// shared LimitStore. Limits protect Stytch's quota and people's inboxes.
 type Limiter struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	rules []Rule
-	hits  map[string][]time.Time
-	calls int
+	db      LimitStore
+	kind    string // the keys' prefix; also the metric label ("email", "ip", "recipient", "sender")
+	rules   []Rule
+	now     func() time.Time
+	log     *slog.Logger
+	refused func(kind string) // counts a refusal (metrics); may be nil
 }
 
-// NewLimiter returns a limiter enforcing every rule.
-func NewLimiter(now func() time.Time, rules ...Rule) *Limiter {
-	return &Limiter{now: now, rules: rules, hits: map[string][]time.Time{}}
+// newLimiter is a limiter of kind enforcing rules; no rules means no limit (and no store access).
+func newLimiter(db LimitStore, kind string, rules []Rule, now func() time.Time, log *slog.Logger, refused func(string)) *Limiter {
+	return &Limiter{db: db, kind: kind, rules: rules, now: now, log: log, refused: refused}
 }
 
-// Allow records an event for key if every rule allows it; otherwise it returns how long to wait.
-func (l *Limiter) Allow(key string) (wait time.Duration, ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if wait = l.wait(key, now); wait > 0 {
-		return wait, false
+// Allow records an event for key if every rule allows it. Otherwise it returns a WaitError
+// saying how long to wait, or the store's error.
+func (l *Limiter) Allow(ctx context.Context, key string) error {
+	if len(l.rules) == 0 {
+		return nil
 	}
-	l.hits[key] = append(l.hits[key], now)
-	if l.calls++; l.calls%1024 == 0 {
-		l.prune(now)
-	}
-	return 0, true
-}
-
-// Undo forgets key's latest event (the action it allowed did not happen after all).
-func (l *Limiter) Undo(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if hits := l.hits[key]; len(hits) > 0 {
-		l.hits[key] = hits[:len(hits)-1]
-	}
-}
-
-// Wait returns how long until key may have another event (0 = now), recording nothing.
-func (l *Limiter) Wait(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.wait(key, l.now())
-}
-
-func (l *Limiter) wait(key string, now time.Time) time.Duration {
-	var longest time.Duration
-	hits := l.hits[key]
-	for _, r := range l.rules {
-		var in []time.Time
-		for _, t := range hits {
-			if now.Sub(t) < r.Window {
-				in = append(in, t)
-			}
+	ok, wait, err := l.db.Allow(ctx, l.kind+":"+key, l.now(), l.rules)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		if l.refused != nil {
+			l.refused(l.kind)
 		}
-		if len(in) >= r.Max && r.Max > 0 {
-			if w := in[len(in)-r.Max].Add(r.Window).Sub(now); w > longest {
-				longest = w
-			}
-		}
+		return WaitError{wait}
 	}
-	return longest
+	return nil
 }
 
-// prune forgets events older than the longest window.
-func (l *Limiter) prune(now time.Time) {
-	var longest time.Duration
-	for _, r := range l.rules {
-		longest = max(longest, r.Window)
+// Undo forgets key's latest event (the action it allowed did not happen after all). A store
+// failure is logged: at worst the person waits a little longer.
+func (l *Limiter) Undo(ctx context.Context, key string) {
+	if len(l.rules) == 0 {
+		return
 	}
-	for k, hits := range l.hits {
-		i := 0
-		for i < len(hits) && now.Sub(hits[i]) >= longest {
-			i++
-		}
-		if i == len(hits) {
-			delete(l.hits, k)
-		} else {
-			l.hits[k] = hits[i:]
-		}
+	if err := l.db.Undo(ctx, l.kind+":"+key); err != nil {
+		l.log.Warn("undo send limit failed", "kind", l.kind, "err", err)
 	}
+}
+
+// Wait returns how long until key may have another event (0 = now, or when the store fails:
+// the page then just doesn't show a countdown).
+func (l *Limiter) Wait(ctx context.Context, key string) time.Duration {
+	if len(l.rules) == 0 {
+		return 0
+	}
+	wait, err := l.db.Wait(ctx, l.kind+":"+key, l.now(), l.rules)
+	if err != nil {
+		l.log.Warn("read send limit failed", "kind", l.kind, "err", err)
+	}
+	return wait
 }

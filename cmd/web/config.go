@@ -1,11 +1,16 @@
 package main
 
 import (
+	"net"
+
 	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/orgpick/orgpick/internal/clientip"
+	"github.com/orgpick/orgpick/store"
 )
 
 // The embedded emulator's fixed credentials: it only listens on loopback, so they guard nothing.
@@ -16,14 +21,17 @@ const (
 
 // Config is everything the app reads from its environment, read once at start.
 type Config struct {
-	Addr         string   // ADDR: listen address. Default "localhost:3000".
-	BaseURL      *url.URL // BASE_URL: public origin; magic links redirect to BASE_URL/authenticate. Default "http://localhost:3000".
-	DatabasePath string   // DATABASE_PATH: SQLite file. Default "data/app.db".
-	ProjectID    string   // STYTCH_PROJECT_ID: real Stytch project. Empty (with STYTCH_SECRET) runs the embedded emulator.
-	Secret       string   // STYTCH_SECRET: real Stytch secret. Required with STYTCH_PROJECT_ID.
-	StytchURL    string   // STYTCH_BASE_URL: optional API override (e.g. a standalone emulator); no trailing slash.
-	PublicToken  string   // STYTCH_PUBLIC_TOKEN: the project's public token; without it (real Stytch) no Google/Microsoft buttons.
-	LogFormat    string   // LOG_FORMAT: "text" or "json". Default "json" with real Stytch, else "text".
+	Addr         string         // ADDR: listen address. Default "localhost:3000".
+	BaseURL      *url.URL       // BASE_URL: public origin; magic links redirect to BASE_URL/authenticate. Default "http://localhost:3000".
+	DatabasePath string         // DATABASE_PATH: SQLite file. Default "data/app.db".
+	DatabaseURL  string         // DATABASE_URL: postgres://… to keep everything in PostgreSQL (shared by instances); overrides DATABASE_PATH.
+	Trusted      []netip.Prefix // TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed. Default none.
+	MetricsAddr  string         // METRICS_ADDR: listen address of GET /metrics (e.g. 127.0.0.1:9090). Default: no metrics listener.
+	ProjectID    string         // STYTCH_PROJECT_ID: real Stytch project. Empty (with STYTCH_SECRET) runs the embedded emulator.
+	Secret       string         // STYTCH_SECRET: real Stytch secret. Required with STYTCH_PROJECT_ID.
+	StytchURL    string         // STYTCH_BASE_URL: optional API override (e.g. a standalone emulator); no trailing slash.
+	PublicToken  string         // STYTCH_PUBLIC_TOKEN: the project's public token; without it (real Stytch) no Google/Microsoft buttons.
+	LogFormat    string         // LOG_FORMAT: "text" or "json". Default "json" with real Stytch, else "text".
 }
 
 // Embedded reports whether the app runs its own Stytch emulator (no real credentials set).
@@ -48,6 +56,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Secret:       get("STYTCH_SECRET", ""),
 		StytchURL:    strings.TrimRight(get("STYTCH_BASE_URL", ""), "/"),
 		PublicToken:  get("STYTCH_PUBLIC_TOKEN", ""),
+		DatabaseURL:  get("DATABASE_URL", ""),
+		MetricsAddr:  get("METRICS_ADDR", ""),
 	}
 	base, err := url.Parse(get("BASE_URL", "http://localhost:3000"))
 	switch {
@@ -69,6 +79,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.StytchURL != "" && c.Embedded() {
 		problems = append(problems, "STYTCH_BASE_URL needs STYTCH_PROJECT_ID and STYTCH_SECRET (the credentials of the API it points at)")
+	}
+	if c.DatabaseURL != "" && !store.IsPostgresURL(c.DatabaseURL) {
+		problems = append(problems, "DATABASE_URL must be a PostgreSQL URL (postgres://user@host:5432/db); for SQLite set DATABASE_PATH")
+	}
+	var err2 error
+	if c.Trusted, err2 = clientip.ParseTrusted(getenv("TRUSTED_PROXIES")); err2 != nil {
+		problems = append(problems, "TRUSTED_PROXIES: "+err2.Error())
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			problems = append(problems, "METRICS_ADDR must be host:port, e.g. 127.0.0.1:9090")
+		}
 	}
 	if c.PublicToken != "" && !strings.HasPrefix(c.PublicToken, "public-token-") {
 		problems = append(problems, "STYTCH_PUBLIC_TOKEN must be the project's public token (public-token-test-… or public-token-live-…)")
@@ -96,6 +118,14 @@ func loopbackHost(host string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// StoreTarget is what store.Open opens: DATABASE_URL when set, else the SQLite file.
+func (c Config) StoreTarget() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return c.DatabasePath
 }
 
 // Credentials returns the project ID and secret the SDK uses.

@@ -22,6 +22,15 @@ func TestLoadConfig(t *testing.T) {
 			t.Fatalf("defaults: %+v", c)
 		}
 	})
+	t.Run("postgres, proxies, metrics", func(t *testing.T) {
+		c, err := LoadConfig(env("DATABASE_URL", "postgres://app@db:5432/orgpick", "TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.7", "METRICS_ADDR", "127.0.0.1:9090"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.StoreTarget() != "postgres://app@db:5432/orgpick" || len(c.Trusted) != 2 || c.MetricsAddr != "127.0.0.1:9090" {
+			t.Fatalf("config: %+v", c)
+		}
+	})
 	t.Run("real stytch over https", func(t *testing.T) {
 		c, err := LoadConfig(env("STYTCH_PROJECT_ID", "project-live-x", "STYTCH_SECRET", "s", "BASE_URL", "https://app.example.com/"))
 		if err != nil {
@@ -49,6 +58,10 @@ func TestLoadConfig(t *testing.T) {
 		{"bad base url", env("BASE_URL", "localhost:3000"), []string{"BASE_URL"}},
 		{"base url with path", env("BASE_URL", "https://x.test/app"), []string{"BASE_URL must be an origin"}},
 		{"embedded emulator on a public BASE_URL", env("BASE_URL", "https://app.example.com"), []string{"not on this machine", "STYTCH_PROJECT_ID and STYTCH_SECRET"}},
+		{"database url not postgres", env("DATABASE_URL", "mysql://x"), []string{"DATABASE_URL must be a PostgreSQL URL"}},
+		{"garbage trusted proxies", env("TRUSTED_PROXIES", "10.0.0.0/8, not-a-network"), []string{"TRUSTED_PROXIES", "not-a-network"}},
+		{"metrics address without port", env("METRICS_ADDR", "127.0.0.1"), []string{"METRICS_ADDR must be host:port"}},
+		{"public token malformed", env("STYTCH_PUBLIC_TOKEN", "secret-live-x"), []string{"STYTCH_PUBLIC_TOKEN"}},
 		{"stytch url without credentials", env("STYTCH_BASE_URL", "http://127.0.0.1:4010"), []string{"STYTCH_BASE_URL needs"}},
 		{"every problem at once", env("STYTCH_SECRET", "s", "BASE_URL", "ftp://x", "LOG_FORMAT", "xml"), []string{"STYTCH_PROJECT_ID", "BASE_URL", "LOG_FORMAT"}},
 	} {

@@ -22,6 +22,7 @@ import (
 	"github.com/orgpick/orgpick/assets"
 	"github.com/orgpick/orgpick/emulator"
 	"github.com/orgpick/orgpick/handlers"
+	"github.com/orgpick/orgpick/internal/clientip"
 	"github.com/orgpick/orgpick/store"
 	"github.com/orgpick/orgpick/stytchb2b"
 )
@@ -92,11 +93,18 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 			a.Close()
 		}
 	}()
-	st, err := store.Open(ctx, cfg.DatabasePath)
+	st, err := store.Open(ctx, cfg.StoreTarget())
 	if err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, func() { st.Close() })
+	cleanupCtx, stopCleanup := context.WithCancel(context.Background())
+	a.closers = append(a.closers, stopCleanup)
+	go st.CleanupEvery(cleanupCtx, 5*time.Minute, func(err error) { log.Warn("delete expired send limits failed", "err", err) })
+	ips, err := clientip.New(cfg.Trusted)
+	if err != nil {
+		return nil, err
+	}
 	sessionStore := st.NewSessionStore(5 * time.Minute) // expired sessions are deleted every 5 minutes
 	a.closers = append(a.closers, sessionStore.StopCleanup)
 	sm := newSessionManager(cfg, sessionStore)
@@ -136,6 +144,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		Assets:   static,
 		BaseURL:  cfg.BaseURL.String(),
 		Dev:      dev,
+		ClientIP: func(r *http.Request) string { return ips.ClientIP(r).String() },
 	})
 	return a, nil
 }

@@ -220,3 +220,71 @@ func TestKillDashNineLosesNothing(t *testing.T) {
 		t.Fatalf("exit after SIGTERM: %v", err)
 	}
 }
+
+// Two instances of the app on one PostgreSQL database (behind a load balancer, a person's
+// requests land on either): a sign-in started on one continues on the other, and the send
+// limits are shared, also with an instance started later.
+func TestInstancesShareSessionsAndLimits(t *testing.T) {
+	dbURL, drop, err := testkit.FreshPostgres(t.Context())
+	if err != nil {
+		if testkit.SkipOrFail(err) {
+			t.Skip(err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { drop() })
+	emu, err := emulator.New(emulator.Config{ProjectID: "project-test-shared", Secret: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	stytch := httptest.NewServer(emu.API())
+	t.Cleanup(stytch.Close)
+	instance := func() *httptest.Server {
+		t.Helper()
+		a, err := newApp(t.Context(), testConfig(t, "DATABASE_URL", dbURL, "STYTCH_PROJECT_ID", "project-test-shared",
+			"STYTCH_SECRET", "secret", "STYTCH_BASE_URL", stytch.URL), quiet())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(a.Close)
+		srv := httptest.NewServer(a.Handler)
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	one, two := instance(), instance()
+	b1 := testkit.NewBrowser(one.URL)
+	b2 := &testkit.Browser{Base: two.URL, Jar: b1.Jar, Client: b1.Client} // the same browser, the other instance
+	ctx := t.Context()
+	want := func(r testkit.Response, err error, status int, location string) testkit.Response {
+		t.Helper()
+		if err == nil {
+			err = testkit.Expect(r, status, location)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r, err := b1.Post(ctx, "/login", url.Values{"email": {"shared@pg.test"}}, false)
+	want(r, err, http.StatusSeeOther, "/check-email")
+	if r, err := b2.Get(ctx, "/check-email", false); !strings.Contains(want(r, err, http.StatusOK, "").Body, "shared@pg.test") {
+		t.Fatal("instance two does not know the address typed on instance one")
+	}
+	link, err := testkit.LatestLink(ctx, emu, "shared@pg.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = b2.FollowLink(ctx, link, "/orgs") // the IST is kept by instance two…
+	want(r, err, http.StatusOK, "")
+	r, err = b1.Post(ctx, "/orgs/create", url.Values{"organization_name": {"Shared"}}, false) // …and spent by one
+	want(r, err, http.StatusSeeOther, "/dashboard")
+	r, err = b2.Get(ctx, "/dashboard", false)
+	want(r, err, http.StatusOK, "")
+
+	// The per-address limit (one link every 30 s) counts on every instance, including a new one.
+	for _, b := range []*testkit.Browser{b2, testkit.NewBrowser(instance().URL)} {
+		r, err := b.Post(ctx, "/login", url.Values{"email": {"shared@pg.test"}}, false)
+		want(r, err, http.StatusTooManyRequests, "")
+	}
+}
