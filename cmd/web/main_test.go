@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -287,4 +288,56 @@ func TestInstancesShareSessionsAndLimits(t *testing.T) {
 		r, err := b.Post(ctx, "/login", url.Values{"email": {"shared@pg.test"}}, false)
 		want(r, err, http.StatusTooManyRequests, "")
 	}
+}
+
+// The per-IP limit counts the visitor behind trusted proxies (X-Forwarded-For), and only
+// there: without TRUSTED_PROXIES a spoofed header changes nothing.
+func TestPerIPLimitBehindProxies(t *testing.T) {
+	post := func(t *testing.T, srv *httptest.Server, i int, xff string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login", strings.NewReader(url.Values{"email": {fmt.Sprintf("p%d@proxy.test", i)}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	start := func(t *testing.T, kv ...string) *httptest.Server {
+		a, err := newApp(t.Context(), testConfig(t, kv...), quiet())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(a.Close)
+		srv := httptest.NewServer(a.Handler)
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	t.Run("trusted proxy", func(t *testing.T) {
+		srv := start(t, "TRUSTED_PROXIES", "127.0.0.0/8")
+		for i := range 10 { // the default: 10 a minute per visitor
+			if got := post(t, srv, i, "203.0.113.1"); got != http.StatusSeeOther {
+				t.Fatalf("send %d from 203.0.113.1: %d", i+1, got)
+			}
+		}
+		if got := post(t, srv, 10, "203.0.113.1"); got != http.StatusTooManyRequests {
+			t.Fatalf("11th send from 203.0.113.1: %d, want 429", got)
+		}
+		if got := post(t, srv, 11, "198.51.100.9, 203.0.113.2"); got != http.StatusSeeOther {
+			t.Fatalf("another visitor behind the same proxy: %d, want 303", got)
+		}
+	})
+	t.Run("no trusted proxy", func(t *testing.T) {
+		srv := start(t)
+		for i := range 10 {
+			if got := post(t, srv, i, fmt.Sprintf("203.0.113.%d", i)); got != http.StatusSeeOther {
+				t.Fatalf("send %d: %d", i+1, got)
+			}
+		}
+		if got := post(t, srv, 10, "198.51.100.77"); got != http.StatusTooManyRequests {
+			t.Fatalf("a spoofed X-Forwarded-For dodged the per-IP limit: %d", got)
+		}
+	})
 }
