@@ -62,6 +62,11 @@ type Config struct {
 	EmailRateBurst        int
 	EmailRateInterval     time.Duration
 	DisableEmailRateLimit bool
+
+	// RBACPolicy adds custom resources and roles to Stytch's default policy (DefaultPolicy);
+	// a role named stytch_member or stytch_admin replaces that default role's permissions.
+	// nil serves the default policy.
+	RBACPolicy *Policy
 }
 
 // Emulator is an http.Handler serving the Stytch B2B API under /v1/ and dev helpers under /dev/.
@@ -73,6 +78,7 @@ type Emulator struct {
 	dev     http.Handler
 	keys    *signingKey
 	limiter *rateLimiter
+	policy  Policy
 
 	mu sync.Mutex // serialises every state access: one request at a time touches the database
 
@@ -95,13 +101,20 @@ func New(cfg Config) (*Emulator, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	policy, err := buildPolicy(cfg.RBACPolicy)
+	if err != nil {
+		return nil, err
+	}
 	db, err := openDB(cfg.DatabasePath)
 	if err != nil {
 		return nil, err
 	}
-	e := &Emulator{cfg: cfg, log: log, db: db, calls: map[string]int{}}
+	e := &Emulator{cfg: cfg, log: log, db: db, policy: policy, calls: map[string]int{}}
 	e.limiter = newRateLimiter(cfg.EmailRateBurst, cfg.EmailRateInterval, cfg.DisableEmailRateLimit)
 	e.keys, err = loadOrCreateKey(context.Background(), db)
+	if err == nil {
+		err = ensureCert(context.Background(), db, e.keys)
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -184,10 +197,9 @@ func (e *Emulator) apiRoutes() http.Handler {
 	route("GET /v1/b2b/organizations/{organization_id}/member", e.memberGet)
 	route("POST /v1/b2b/organizations/members/search", e.memberSearch)
 	route("DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberDelete)
+	route("GET /v1/b2b/rbac/policy", e.rbacPolicy)
 
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		e.writeError(w, r, errNotFoundRoute)
-	})
+	mux.HandleFunc("/", e.unrouted(mux, "/"))
 	return mux
 }
 
@@ -269,9 +281,8 @@ var (
 		"The Authorization header is missing or malformed. Use HTTP Basic auth with your project ID and secret.")
 	errUnauthorized = newAPIError(401, "unauthorized_credentials",
 		"Unauthorized credentials. Check your project ID and secret.")
-	errNotFoundRoute = newAPIError(404, "not_found", "The requested endpoint does not exist.")
-	errBadJSON       = newAPIError(400, "invalid_request", "The request body is not valid JSON.")
-	errRateLimited   = newAPIError(429, "too_many_requests", "Too many requests have been made.")
+	errBadJSON     = newAPIError(400, "invalid_request", "The request body is not valid JSON.")
+	errRateLimited = newAPIError(429, "too_many_requests", "Too many requests have been made.")
 
 	errMagicLinkNotFound = newAPIError(404, "magic_link_not_found",
 		"The magic link could not be authenticated, try sending another magic link to the user.")
