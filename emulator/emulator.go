@@ -198,6 +198,11 @@ func (e *Emulator) apiRoutes() http.Handler {
 	route("POST /v1/b2b/organizations/members/search", e.memberSearch)
 	route("DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberDelete)
 	route("GET /v1/b2b/rbac/policy", e.rbacPolicy)
+	route("GET /v1/b2b/sessions", e.sessionsGet)
+	route("POST /v1/b2b/organizations", e.orgCreate)
+	route("DELETE /v1/b2b/organizations/{organization_id}", e.orgDelete)
+	route("POST /v1/b2b/organizations/{organization_id}/members", e.memberCreate)
+	route("PUT /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberUpdateHandler)
 
 	mux.HandleFunc("/", e.unrouted(mux, "/"))
 	return mux

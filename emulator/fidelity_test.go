@@ -254,7 +254,7 @@ func TestRouteErrors(t *testing.T) {
 		{"POST", "/v1/b2b/sessions/authenticat", 404, "route_not_found", ""},
 		{"GET", "/v1/b2b/sessions/authenticate", 405, "method_not_allowed", "POST"},
 		{"DELETE", "/v1/b2b/organizations/members/search", 405, "method_not_allowed", "POST"},
-		{"PATCH", "/v1/b2b/organizations/org-1", 405, "method_not_allowed", "GET, PUT"},
+		{"PATCH", "/v1/b2b/organizations/org-1", 405, "method_not_allowed", "GET, PUT, DELETE"},
 	} {
 		req, _ := http.NewRequest(c.method, e.srv.URL+c.path, nil)
 		req.SetBasicAuth(projectID, secret)

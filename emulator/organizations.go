@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -171,30 +170,8 @@ func deriveOrgName(ctx context.Context, q querier, email string) (name, slug str
 	if utf8.RuneCountInString(name) > 100 {
 		name = string([]rune(name)[:100])
 	}
-	base := strings.Trim(strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.', r == '_', r == '~':
-			return r
-		case r >= 'A' && r <= 'Z':
-			return r + 'a' - 'A'
-		}
-		return '-'
-	}, name), "-._~")
-	if len(base) < 2 || !validSlug(base) {
-		base = "org-" + base
-		base = strings.TrimRight(base, "-")
-	}
-	slug = base
-	for i := 2; ; i++ {
-		taken, err := slugTaken(ctx, q, slug, "")
-		if err != nil {
-			return "", "", err
-		}
-		if !taken {
-			return name, slug, nil
-		}
-		slug = base + "-" + strconv.Itoa(i)
-	}
+	slug, err = slugFromName(ctx, q, name)
+	return name, slug, err
 }
 
 // GET /v1/b2b/organizations/{organization_id}
