@@ -96,8 +96,8 @@ func TestDiscoverySend(t *testing.T) {
 		if !strings.Contains(html, `href="https://[::1]:9/cb?stytch_token_type=discovery&amp;token=`) {
 			t.Errorf("newest link not clickable:\n%s", html)
 		}
-		if strings.Contains(html, "<script") || strings.Contains(html, "style") {
-			t.Errorf("mailbox page must have no script or style")
+		if strings.Contains(html, "<script") || strings.Contains(html, "<style") || strings.Contains(html, "style=") {
+			t.Errorf("mailbox page must have no script and no inline style")
 		}
 		if strings.Index(html, "[::1]:9") > strings.Index(html, "127.0.0.1:8080") {
 			t.Errorf("mailbox not newest first")

@@ -56,8 +56,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	dbPath := fs.String("db", orDefault("EMULATOR_DATABASE_PATH", defaultDB), "SQLite file (env EMULATOR_DATABASE_PATH)")
 	projectID := fs.String("project-id", orDefault("STYTCH_PROJECT_ID", defaultProjectID), "project ID (env STYTCH_PROJECT_ID)")
 	secret := fs.String("secret", orDefault("STYTCH_SECRET", defaultSecret), "secret (env STYTCH_SECRET)")
-	redirects := fs.String("redirect-urls", getenv("EMULATOR_REDIRECT_URLS"), "comma-separated allowed redirect URLs; empty = any loopback URL (env EMULATOR_REDIRECT_URLS)")
+	redirects := fs.String("redirect-urls", getenv("EMULATOR_REDIRECT_URLS"),
+		"comma-separated allowed redirect URLs, the first being the default; empty = any loopback URL, default "+emulator.DefaultRedirectURL+" (env EMULATOR_REDIRECT_URLS)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the usage went to stderr; asking for help is not a failure
+		}
 		return err
 	}
 	if strings.HasPrefix(*projectID, "project-live-") {

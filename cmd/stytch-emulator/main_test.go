@@ -75,3 +75,13 @@ func TestRunRejectsLiveProject(t *testing.T) {
 		t.Fatal("want error for a live project ID")
 	}
 }
+
+func TestRunHelpIsNotAnError(t *testing.T) {
+	var out strings.Builder
+	if err := run(t.Context(), []string{"-h"}, func(string) string { return "" }, &out); err != nil {
+		t.Fatalf("-h: %v", err)
+	}
+	if !strings.Contains(out.String(), "-redirect-urls") {
+		t.Errorf("usage not printed: %q", out.String())
+	}
+}
