@@ -48,7 +48,7 @@ type Config struct {
 	// AllowedRedirectURLs lists the redirect URLs accepted by the magic-link send endpoints,
 	// compared without their query string. Empty means any loopback URL (localhost, 127.0.0.1,
 	// [::1]; any port; http or https). When a send call omits its redirect URL, the first entry
-	// is used (like the Dashboard default); with an empty list that is an error.
+	// is used (like the Dashboard default); with an empty list, DefaultRedirectURL.
 	AllowedRedirectURLs []string
 
 	// Log receives one INFO line per recorded email (with its link) and request errors at
