@@ -214,7 +214,11 @@ func (e *Emulator) istExchange(ctx context.Context, tx *sql.Tx, r *http.Request)
 			return nil, err
 		}
 	}
-	is, err := e.issueSession(ctx, tx, m, o, []authFactor{magicLinkFactor(m.EmailID, m.EmailAddress, now)}, d, req.SessionCustomClaims)
+	factors, err := istFactors(ctx, tx, ist, m, now)
+	if err != nil {
+		return nil, err
+	}
+	is, err := e.issueSession(ctx, tx, m, o, factors, d, req.SessionCustomClaims)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +274,11 @@ func (e *Emulator) discoveryOrgCreate(ctx context.Context, tx *sql.Tx, r *http.R
 	if err := saveMember(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
-	is, err := e.issueSession(ctx, tx, m, o, []authFactor{magicLinkFactor(m.EmailID, m.EmailAddress, now)}, d, req.SessionCustomClaims)
+	factors, err := istFactors(ctx, tx, ist, m, now)
+	if err != nil {
+		return nil, err
+	}
+	is, err := e.issueSession(ctx, tx, m, o, factors, d, req.SessionCustomClaims)
 	if err != nil {
 		return nil, err
 	}

@@ -67,6 +67,10 @@ type Config struct {
 	// a role named stytch_member or stytch_admin replaces that default role's permissions.
 	// nil serves the default policy.
 	RBACPolicy *Policy
+
+	// PublicToken is the project's public token, required by the browser-facing OAuth start
+	// URLs; "" means a public-token-test-<uuid> generated once and kept in the database.
+	PublicToken string
 }
 
 // Emulator is an http.Handler serving the Stytch B2B API under /v1/ and dev helpers under /dev/.
@@ -79,6 +83,8 @@ type Emulator struct {
 	keys    *signingKey
 	limiter *rateLimiter
 	policy  Policy
+
+	publicToken string
 
 	mu sync.Mutex // serialises every state access: one request at a time touches the database
 
@@ -115,6 +121,9 @@ func New(cfg Config) (*Emulator, error) {
 	if err == nil {
 		err = ensureCert(context.Background(), db, e.keys)
 	}
+	if err == nil {
+		e.publicToken, err = loadPublicToken(context.Background(), db, cfg.PublicToken)
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -136,7 +145,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.api.ServeHTTP(w, r)
 }
 
-// API serves only the Stytch API under /v1/; anything else is a Stytch-style 404.
+// API serves the Stytch API under /v1/ and the emulated OAuth provider's pages under
+// /_emulator/oauth/ (the public OAuth start URLs redirect there, on the same host); anything
+// else is a Stytch-style 404.
 func (e *Emulator) API() http.Handler { return e.api }
 
 // Dev serves only the dev routes, at their absolute paths (/dev/mailbox, ...).
@@ -204,6 +215,13 @@ func (e *Emulator) apiRoutes() http.Handler {
 	route("POST /v1/b2b/organizations/{organization_id}/members", e.memberCreate)
 	route("PUT /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberUpdateHandler)
 
+	route("POST /v1/b2b/otps/email/discovery/send", e.otpDiscoverySend)
+	route("POST /v1/b2b/otps/email/discovery/authenticate", e.otpDiscoveryAuthenticate)
+	route("POST /v1/b2b/oauth/discovery/authenticate", e.oauthDiscoveryAuthenticate)
+	mux.HandleFunc("GET /v1/b2b/public/oauth/{provider}/discovery/start", e.oauthDiscoveryStart)
+	mux.HandleFunc("GET /_emulator/oauth/{provider}", e.idpShow) // the emulated provider (oauth_idp.go)
+	mux.HandleFunc("POST /_emulator/oauth/{provider}", e.idpSubmit)
+
 	mux.HandleFunc("/", e.unrouted(mux, "/"))
 	return mux
 }
@@ -245,6 +263,13 @@ func (e *Emulator) inTx(ctx context.Context, f func(*sql.Tx) (map[string]any, er
 	}
 	defer tx.Rollback()
 	body, err := f(tx)
+	var keep *keepChanges
+	if errors.As(err, &keep) { // a failure that must still be recorded (e.g. a wrong OTP attempt)
+		if cerr := tx.Commit(); cerr != nil {
+			return nil, fmt.Errorf("commit: %w", cerr)
+		}
+		return nil, keep.err
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -220,12 +220,14 @@ type emailFactor struct {
 }
 
 type authFactor struct {
-	Type                string       `json:"type"`
-	DeliveryMethod      string       `json:"delivery_method"`
-	LastAuthenticatedAt string       `json:"last_authenticated_at"`
-	CreatedAt           string       `json:"created_at"`
-	UpdatedAt           string       `json:"updated_at"`
-	EmailFactor         *emailFactor `json:"email_factor"`
+	Type                 string       `json:"type"`
+	DeliveryMethod       string       `json:"delivery_method"`
+	LastAuthenticatedAt  string       `json:"last_authenticated_at"`
+	CreatedAt            string       `json:"created_at"`
+	UpdatedAt            string       `json:"updated_at"`
+	EmailFactor          *emailFactor `json:"email_factor"`
+	GoogleOAuthFactor    *oauthFactor `json:"google_oauth_factor,omitempty"`
+	MicrosoftOAuthFactor *oauthFactor `json:"microsoft_oauth_factor,omitempty"`
 }
 
 func magicLinkFactor(emailID, email string, now time.Time) authFactor {

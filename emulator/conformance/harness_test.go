@@ -27,8 +27,9 @@ const (
 	secret    = "secret-test-conformance"
 )
 
-// baseURL is the running binary's address, set by TestMain.
-var baseURL string
+// baseURL and publicToken are the running binary's address and public token (as it prints
+// them), set by TestMain.
+var baseURL, publicToken string
 
 // TestMain builds cmd/stytch-emulator, starts it on a free loopback port with a fresh database
 // and stops it (SIGINT, graceful) after the tests.
@@ -66,14 +67,17 @@ func runWithEmulator(m *testing.M) (int, error) {
 		_ = cmd.Wait()
 	}()
 	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if after, ok := strings.CutPrefix(sc.Text(), "Stytch B2B emulator listening on "); ok {
+	for publicToken == "" && sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if after, ok := strings.CutPrefix(line, "Stytch B2B emulator listening on "); ok {
 			baseURL = after
-			break
+		}
+		if after, ok := strings.CutPrefix(line, "STYTCH_PUBLIC_TOKEN="); ok {
+			publicToken = after
 		}
 	}
-	if baseURL == "" {
-		return 0, errors.New("the emulator printed no base URL")
+	if baseURL == "" || publicToken == "" {
+		return 0, errors.New("the emulator printed no base URL or public token")
 	}
 	go io.Copy(io.Discard, stderr)
 	return m.Run(), nil
