@@ -257,9 +257,12 @@ type querier interface {
 // ID, by its slug (case-insensitively) or its organization_external_id.
 func getOrg(ctx context.Context, q querier, id string) (*organization, error) {
 	var data string
-	err := q.QueryRowContext(ctx, `SELECT data FROM organizations
-		WHERE id = ?1 OR slug = ?1 OR (?1 != '' AND json_extract(data, '$.organization_external_id') = ?1)
-		ORDER BY id = ?1 DESC, slug = ?1 DESC LIMIT 1`, id).Scan(&data)
+	err := q.QueryRowContext(ctx, `SELECT data FROM organizations WHERE id = ?`, id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) && id != "" { // the slow path only for slugs and external IDs
+		err = q.QueryRowContext(ctx, `SELECT data FROM organizations
+			WHERE slug = ?1 OR json_extract(data, '$.organization_external_id') = ?1
+			ORDER BY slug = ?1 DESC LIMIT 1`, id).Scan(&data)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errOrgNotFound
 	}

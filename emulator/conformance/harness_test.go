@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +48,10 @@ func runWithEmulator(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "stytch-emulator")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool, err := exec.LookPath("go") // go test puts GOROOT/bin first on PATH
+	if err != nil {
+		return 0, err
+	}
 	if out, err := exec.Command(goTool, "build", "-o", bin, "github.com/orgpick/orgpick/cmd/stytch-emulator").CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("build: %w\n%s", err, out)
 	}
