@@ -108,8 +108,13 @@ func (e *Emulator) discoverySend(ctx context.Context, tx *sql.Tx, r *http.Reques
 	var req struct {
 		EmailAddress         string `json:"email_address"`
 		DiscoveryRedirectURL string `json:"discovery_redirect_url"`
+		ExpirationMinutes    int    `json:"discovery_expiration_minutes"`
 	}
 	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	lifetime, err := linkLifetime(req.ExpirationMinutes, discoveryLinkLifetime)
+	if err != nil {
 		return nil, err
 	}
 	email, err := normalizeEmail(req.EmailAddress)
@@ -117,7 +122,6 @@ func (e *Emulator) discoverySend(ctx context.Context, tx *sql.Tx, r *http.Reques
 		return nil, err
 	}
 	redirect, err := e.checkRedirect(req.DiscoveryRedirectURL,
-		newAPIError(400, "no_default_discovery_redirect_url_set", "No discovery_redirect_url was provided and no default is configured."),
 		newAPIError(400, "invalid_discovery_redirect_url", "The discovery_redirect_url is not one of the allowed redirect URLs for this project."))
 	if err != nil {
 		return nil, err
@@ -127,7 +131,7 @@ func (e *Emulator) discoverySend(ctx context.Context, tx *sql.Tx, r *http.Reques
 		return nil, errRateLimited
 	}
 	tok := newMagicToken()
-	if err := insertMagicLink(ctx, tx, tok, magicLink{Kind: "discovery", Email: email}, now.Add(discoveryLinkLifetime)); err != nil {
+	if err := insertMagicLink(ctx, tx, tok, magicLink{Kind: "discovery", Email: email}, now.Add(lifetime)); err != nil {
 		return nil, err
 	}
 	err = e.recordMail(ctx, tx, Message{To: email, Subject: "Your sign-in link", Kind: "discovery",
@@ -160,9 +164,10 @@ func (e *Emulator) discoveryAuthenticate(ctx context.Context, tx *sql.Tx, r *htt
 		return nil, err
 	}
 	return map[string]any{
-		"intermediate_session_token": ist,
-		"email_address":              ml.Email,
-		"discovered_organizations":   orgs,
+		"intermediate_session_token":            ist,
+		"intermediate_session_token_expires_at": ts(now.Add(istLifetime)),
+		"email_address":                         ml.Email,
+		"discovered_organizations":              orgs,
 	}, nil
 }
 
@@ -211,7 +216,7 @@ func (e *Emulator) istExchange(ctx context.Context, tx *sql.Tx, r *http.Request)
 			return nil, err
 		}
 	}
-	factors, err := istFactors(ctx, tx, ist, m)
+	factors, err := istFactors(ctx, tx, ist, m, now)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +256,7 @@ func (e *Emulator) discoveryOrgCreate(ctx context.Context, tx *sql.Tx, r *http.R
 			req.OrganizationSlug = &slug
 		}
 	}
-	o := newOrganization(now)
+	o := newOrganizationFor(&req.orgSettings, now)
 	if err := req.orgSettings.apply(o); err != nil {
 		return nil, err
 	}
@@ -265,7 +270,7 @@ func (e *Emulator) discoveryOrgCreate(ctx context.Context, tx *sql.Tx, r *http.R
 	if err := saveMember(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
-	factors, err := istFactors(ctx, tx, ist, m)
+	factors, err := istFactors(ctx, tx, ist, m, now)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,6 @@ func TestDiscoverySend(t *testing.T) {
 		{"invalid email", "not-an-email", redirect, 400, "invalid_email"},
 		{"display name", "Ada <ada@acme.com>", redirect, 400, "invalid_email"},
 		{"non-loopback redirect", "ada@acme.com", "https://evil.example/authenticate", 400, "invalid_discovery_redirect_url"},
-		{"missing redirect, no default", "ada@acme.com", "", 400, "no_default_discovery_redirect_url_set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,8 +96,8 @@ func TestDiscoverySend(t *testing.T) {
 		if !strings.Contains(html, `href="https://[::1]:9/cb?stytch_token_type=discovery&amp;token=`) {
 			t.Errorf("newest link not clickable:\n%s", html)
 		}
-		if strings.Contains(html, "<script") || strings.Contains(html, "style") {
-			t.Errorf("mailbox page must have no script or style")
+		if strings.Contains(html, "<script") || strings.Contains(html, "<style") || strings.Contains(html, "style=") {
+			t.Errorf("mailbox page must have no script and no inline style")
 		}
 		if strings.Index(html, "[::1]:9") > strings.Index(html, "127.0.0.1:8080") {
 			t.Errorf("mailbox not newest first")
@@ -120,6 +119,16 @@ func TestDiscoverySend(t *testing.T) {
 			t.Errorf("Dev() served /v1: %d", got)
 		}
 	})
+}
+
+// Stytch's Go quickstart sends without a redirect URL: the project default is used.
+func TestDiscoveryDefaultRedirectURL(t *testing.T) {
+	e := newEnv(t)
+	mustOK(t, sendDiscoveryNoRedirect(e, "bob@acme.com"))
+	link, _ := e.lastLink("bob@acme.com")
+	if !strings.HasPrefix(link, emulator.DefaultRedirectURL+"?") {
+		t.Errorf("link = %s, want the default %s", link, emulator.DefaultRedirectURL)
+	}
 }
 
 func TestDiscoveryAllowedRedirectList(t *testing.T) {

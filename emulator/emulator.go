@@ -48,7 +48,7 @@ type Config struct {
 	// AllowedRedirectURLs lists the redirect URLs accepted by the magic-link send endpoints,
 	// compared without their query string. Empty means any loopback URL (localhost, 127.0.0.1,
 	// [::1]; any port; http or https). When a send call omits its redirect URL, the first entry
-	// is used (like the Dashboard default); with an empty list that is an error.
+	// is used (like the Dashboard default); with an empty list, DefaultRedirectURL.
 	AllowedRedirectURLs []string
 
 	// Log receives one INFO line per recorded email (with its link) and request errors at
@@ -62,6 +62,15 @@ type Config struct {
 	EmailRateBurst        int
 	EmailRateInterval     time.Duration
 	DisableEmailRateLimit bool
+
+	// RBACPolicy adds custom resources and roles to Stytch's default policy (DefaultPolicy);
+	// a role named stytch_member or stytch_admin replaces that default role's permissions.
+	// nil serves the default policy.
+	RBACPolicy *Policy
+
+	// PublicToken is the project's public token, required by the browser-facing OAuth start
+	// URLs; "" means a public-token-test-<uuid> generated once and kept in the database.
+	PublicToken string
 }
 
 // Emulator is an http.Handler serving the Stytch B2B API under /v1/ and dev helpers under /dev/.
@@ -73,6 +82,9 @@ type Emulator struct {
 	dev     http.Handler
 	keys    *signingKey
 	limiter *rateLimiter
+	policy  Policy
+
+	publicToken string
 
 	mu sync.Mutex // serialises every state access: one request at a time touches the database
 
@@ -95,13 +107,23 @@ func New(cfg Config) (*Emulator, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	policy, err := buildPolicy(cfg.RBACPolicy)
+	if err != nil {
+		return nil, err
+	}
 	db, err := openDB(cfg.DatabasePath)
 	if err != nil {
 		return nil, err
 	}
-	e := &Emulator{cfg: cfg, log: log, db: db, calls: map[string]int{}}
+	e := &Emulator{cfg: cfg, log: log, db: db, policy: policy, calls: map[string]int{}}
 	e.limiter = newRateLimiter(cfg.EmailRateBurst, cfg.EmailRateInterval, cfg.DisableEmailRateLimit)
 	e.keys, err = loadOrCreateKey(context.Background(), db)
+	if err == nil {
+		err = ensureCert(context.Background(), db, e.keys)
+	}
+	if err == nil {
+		e.publicToken, err = loadPublicToken(context.Background(), db, cfg.PublicToken)
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -123,7 +145,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.api.ServeHTTP(w, r)
 }
 
-// API serves only the Stytch API under /v1/; anything else is a Stytch-style 404.
+// API serves the Stytch API under /v1/ and the emulated OAuth provider's pages under
+// /_emulator/oauth/ (the public OAuth start URLs redirect there, on the same host); anything
+// else is a Stytch-style 404.
 func (e *Emulator) API() http.Handler { return e.api }
 
 // Dev serves only the dev routes, at their absolute paths (/dev/mailbox, ...).
@@ -184,11 +208,22 @@ func (e *Emulator) apiRoutes() http.Handler {
 	route("GET /v1/b2b/organizations/{organization_id}/member", e.memberGet)
 	route("POST /v1/b2b/organizations/members/search", e.memberSearch)
 	route("DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberDelete)
+	route("GET /v1/b2b/rbac/policy", e.rbacPolicy)
+	route("GET /v1/b2b/sessions", e.sessionsGet)
+	route("POST /v1/b2b/organizations", e.orgCreate)
+	route("DELETE /v1/b2b/organizations/{organization_id}", e.orgDelete)
+	route("POST /v1/b2b/organizations/{organization_id}/members", e.memberCreate)
+	route("PUT /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberUpdateHandler)
 	e.mfaRoutes(route)
 
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		e.writeError(w, r, errNotFoundRoute)
-	})
+	route("POST /v1/b2b/otps/email/discovery/send", e.otpDiscoverySend)
+	route("POST /v1/b2b/otps/email/discovery/authenticate", e.otpDiscoveryAuthenticate)
+	route("POST /v1/b2b/oauth/discovery/authenticate", e.oauthDiscoveryAuthenticate)
+	mux.HandleFunc("GET /v1/b2b/public/oauth/{provider}/discovery/start", e.oauthDiscoveryStart)
+	mux.HandleFunc("GET /_emulator/oauth/{provider}", e.idpShow) // the emulated provider (oauth_idp.go)
+	mux.HandleFunc("POST /_emulator/oauth/{provider}", e.idpSubmit)
+
+	mux.HandleFunc("/", e.unrouted(mux, "/"))
 	return mux
 }
 
@@ -229,6 +264,13 @@ func (e *Emulator) inTx(ctx context.Context, f func(*sql.Tx) (map[string]any, er
 	}
 	defer tx.Rollback()
 	body, err := f(tx)
+	var keep *keepChanges
+	if errors.As(err, &keep) { // a failure that must still be recorded (e.g. a wrong OTP attempt)
+		if cerr := tx.Commit(); cerr != nil {
+			return nil, fmt.Errorf("commit: %w", cerr)
+		}
+		return nil, keep.err
+	}
 	if err != nil {
 		if commitDespite(err) { // e.g. a wrong MFA code still counts as an attempt
 			if cerr := tx.Commit(); cerr != nil {
@@ -275,9 +317,8 @@ var (
 		"The Authorization header is missing or malformed. Use HTTP Basic auth with your project ID and secret.")
 	errUnauthorized = newAPIError(401, "unauthorized_credentials",
 		"Unauthorized credentials. Check your project ID and secret.")
-	errNotFoundRoute = newAPIError(404, "not_found", "The requested endpoint does not exist.")
-	errBadJSON       = newAPIError(400, "invalid_request", "The request body is not valid JSON.")
-	errRateLimited   = newAPIError(429, "too_many_requests", "Too many requests have been made.")
+	errBadJSON     = newAPIError(400, "invalid_request", "The request body is not valid JSON.")
+	errRateLimited = newAPIError(429, "too_many_requests", "Too many requests have been made.")
 
 	errMagicLinkNotFound = newAPIError(404, "magic_link_not_found",
 		"The magic link could not be authenticated, try sending another magic link to the user.")

@@ -40,13 +40,17 @@ func normalizeEmail(s string) (string, error) {
 	return strings.ToLower(s), nil
 }
 
-// checkRedirect returns the redirect URL to use: raw if allowed, or the first configured URL
-// when raw is empty.
-func (e *Emulator) checkRedirect(raw string, missing, notAllowed *apiError) (string, error) {
+// DefaultRedirectURL is the default discovery, login, signup and invite redirect URL of the
+// emulated project when Config.AllowedRedirectURLs is empty (Stytch's own Test default).
+const DefaultRedirectURL = "http://localhost:3000/authenticate"
+
+// checkRedirect returns the redirect URL to use: raw if allowed, or the project's default
+// (the first configured URL, else DefaultRedirectURL) when raw is empty.
+func (e *Emulator) checkRedirect(raw string, notAllowed *apiError) (string, error) {
 	allowed := e.cfg.AllowedRedirectURLs
 	if raw == "" {
 		if len(allowed) == 0 {
-			return "", missing
+			return DefaultRedirectURL, nil
 		}
 		return allowed[0], nil
 	}
@@ -138,6 +142,8 @@ func (e *Emulator) loginOrSignup(ctx context.Context, tx *sql.Tx, r *http.Reques
 		EmailAddress      string `json:"email_address"`
 		LoginRedirectURL  string `json:"login_redirect_url"`
 		SignupRedirectURL string `json:"signup_redirect_url"`
+		LoginExpiration   int    `json:"login_expiration_minutes"`
+		SignupExpiration  int    `json:"signup_expiration_minutes"`
 	}
 	if err := decode(r, &req); err != nil {
 		return nil, err
@@ -163,12 +169,15 @@ func (e *Emulator) loginOrSignup(ctx context.Context, tx *sql.Tx, r *http.Reques
 		m = newMember(o.OrganizationID, email, "pending", false, nil, now)
 		created = true
 	}
-	kind, raw, subject := "signup", req.SignupRedirectURL, "Finish signing up to "+o.OrganizationName
+	kind, raw, subject, mins := "signup", req.SignupRedirectURL, "Finish signing up to "+o.OrganizationName, req.SignupExpiration
 	if m.Status == "active" {
-		kind, raw, subject = "login", req.LoginRedirectURL, "Your login link for "+o.OrganizationName
+		kind, raw, subject, mins = "login", req.LoginRedirectURL, "Your login link for "+o.OrganizationName, req.LoginExpiration
+	}
+	lifetime, err := linkLifetime(mins, loginLinkLifetime)
+	if err != nil {
+		return nil, err
 	}
 	redirect, err := e.checkRedirect(raw,
-		newAPIError(400, "no_"+kind+"_redirect_urls_set", "No "+kind+"_redirect_url was provided and no default is configured."),
 		newAPIError(400, "no_match_for_provided_magic_link_url", "The "+kind+"_redirect_url is not one of the allowed redirect URLs for this project."))
 	if err != nil {
 		return nil, err
@@ -181,7 +190,7 @@ func (e *Emulator) loginOrSignup(ctx context.Context, tx *sql.Tx, r *http.Reques
 			return nil, err
 		}
 	}
-	if err := e.sendOrgLink(ctx, tx, m, o, kind, subject, redirect, now.Add(loginLinkLifetime), now); err != nil {
+	if err := e.sendOrgLink(ctx, tx, m, o, kind, subject, redirect, now.Add(lifetime), now); err != nil {
 		return nil, err
 	}
 	return map[string]any{"member_id": m.MemberID, "member_created": created, "member": m.member, "organization": o}, nil
@@ -207,8 +216,13 @@ func (e *Emulator) invite(ctx context.Context, tx *sql.Tx, r *http.Request) (map
 		TrustedMetadata   map[string]any `json:"trusted_metadata"`
 		UntrustedMetadata map[string]any `json:"untrusted_metadata"`
 		Roles             []string       `json:"roles"`
+		ExpirationMinutes int            `json:"invite_expiration_minutes"`
 	}
 	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	lifetime, err := linkLifetime(req.ExpirationMinutes, inviteLinkLifetime)
+	if err != nil {
 		return nil, err
 	}
 	email, err := normalizeEmail(req.EmailAddress)
@@ -223,24 +237,16 @@ func (e *Emulator) invite(ctx context.Context, tx *sql.Tx, r *http.Request) (map
 	if err != nil {
 		return nil, err
 	}
-	if err := caller.requireAdmin(o.OrganizationID); err != nil {
+	if err := e.authorize(caller, o, resMember, "create"); err != nil {
 		return nil, err
 	}
-	switch o.EmailInvites {
-	case "NOT_ALLOWED":
-		return nil, newAPIError(403, "email_invites_not_allowed", "This organization does not allow email invites.")
-	case "RESTRICTED":
-		if !slices.Contains(o.EmailAllowedDomains, domainOf(email)) {
-			return nil, newAPIError(403, "invalid_email_for_invites", "The email address's domain is not in the organization's email_allowed_domains.")
-		}
+	if err := invitesAllowed(o, email); err != nil {
+		return nil, err
 	}
-	for _, role := range req.Roles {
-		if role != roleAdmin && role != roleMember {
-			return nil, newAPIError(400, "invalid_role", "Unknown role "+role+": the emulator knows stytch_member and stytch_admin.")
-		}
+	if err := e.checkRoles(o, req.Roles); err != nil {
+		return nil, err
 	}
 	redirect, err := e.checkRedirect(req.InviteRedirectURL,
-		newAPIError(400, "no_invite_redirect_urls_set", "No invite_redirect_url was provided and no default is configured."),
 		newAPIError(400, "no_match_for_provided_magic_link_url", "The invite_redirect_url is not one of the allowed redirect URLs for this project."))
 	if err != nil {
 		return nil, err
@@ -265,23 +271,28 @@ func (e *Emulator) invite(ctx context.Context, tx *sql.Tx, r *http.Request) (map
 			m.setRoles(req.Roles)
 		}
 	}
-	if req.Name != "" {
-		m.Name = req.Name
-	}
-	if req.TrustedMetadata != nil {
-		m.TrustedMetadata = req.TrustedMetadata
-	}
-	if req.UntrustedMetadata != nil {
-		m.UntrustedMetadata = req.UntrustedMetadata
-	}
+	m.setProfile(req.Name, req.TrustedMetadata, req.UntrustedMetadata)
 	if err := saveMember(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
 	subject := "You've been invited to join " + o.OrganizationName
-	if err := e.sendOrgLink(ctx, tx, m, o, "invite", subject, redirect, now.Add(inviteLinkLifetime), now); err != nil {
+	if err := e.sendOrgLink(ctx, tx, m, o, "invite", subject, redirect, now.Add(lifetime), now); err != nil {
 		return nil, err
 	}
 	return map[string]any{"member_id": m.MemberID, "member": m.member, "organization": o}, nil
+}
+
+// invitesAllowed applies the organization's email_invites setting to an invitee's address.
+func invitesAllowed(o *organization, email string) error {
+	switch o.EmailInvites {
+	case "NOT_ALLOWED":
+		return newAPIError(403, "email_invites_not_allowed", "This organization does not allow email invites.")
+	case "RESTRICTED":
+		if !slices.Contains(o.EmailAllowedDomains, domainOf(email)) {
+			return newAPIError(403, "invalid_email_for_invites", "The email address's domain is not in the organization's email_allowed_domains.")
+		}
+	}
+	return nil
 }
 
 // POST /v1/b2b/magic_links/authenticate (stytch_token_type=multi_tenant_magic_links)

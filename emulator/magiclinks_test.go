@@ -103,7 +103,8 @@ func TestInviteAndAuthenticate(t *testing.T) {
 		{"bad redirect", email.InviteParams{EmailAddress: "x@y.io", InviteRedirectURL: "https://evil.example/"}, nil, 400, "no_match_for_provided_magic_link_url"},
 		{"non-admin session", email.InviteParams{EmailAddress: "x@y.io"}, &methodoptions.Authorization{SessionToken: bobTok}, 403, "session_authorization_error"},
 		{"admin of another org", email.InviteParams{EmailAddress: "x@y.io"}, &methodoptions.Authorization{SessionToken: other.SessionToken}, 403, "session_authorization_tenancy_error"},
-		{"unknown role", email.InviteParams{EmailAddress: "x@y.io", Roles: []string{"owner"}}, nil, 400, "invalid_role"},
+		{"unknown role", email.InviteParams{EmailAddress: "x@y.io", Roles: []string{"owner"}}, nil, 400, "invalid_rbac_role_id"},
+		{"explicit stytch_member", email.InviteParams{EmailAddress: "x@y.io", Roles: []string{"stytch_member"}}, nil, 400, "cannot_assign_default_rbac_role_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

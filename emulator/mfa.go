@@ -261,14 +261,14 @@ func getISTScope(ctx context.Context, q querier, hash string) (*istScope, error)
 }
 
 // istFactors are the factors an IST proves, as seen by member m: a scoped IST's stored
-// factors (email factors re-pointed at m), else the discovery magic-link factor.
-func istFactors(ctx context.Context, q querier, ist *intermediateSession, m *storedMember) ([]authFactor, error) {
+// factors (email factors re-pointed at m), else the discovery method's factor.
+func istFactors(ctx context.Context, q querier, ist *intermediateSession, m *storedMember, now time.Time) ([]authFactor, error) {
 	scope, err := getISTScope(ctx, q, ist.Hash)
 	if err != nil {
 		return nil, err
 	}
-	if scope == nil {
-		return []authFactor{magicLinkFactor(m.EmailID, m.EmailAddress, ist.Created)}, nil
+	if scope == nil { // a discovery IST: the one factor its method proved
+		return discoveryISTFactors(ctx, q, ist, m, now)
 	}
 	out := make([]authFactor, 0, len(scope.Factors))
 	for _, f := range scope.Factors {

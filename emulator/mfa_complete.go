@@ -123,7 +123,7 @@ func (e *Emulator) resolveIST(ctx context.Context, q querier, a *mfaAuth, tok st
 		return errISTForOrg
 	}
 	a.ist = ist
-	a.factors, err = istFactors(ctx, q, ist, a.member)
+	a.factors, err = istFactors(ctx, q, ist, a.member, e.now())
 	return err
 }
 
@@ -195,7 +195,7 @@ func (e *Emulator) completeMFA(ctx context.Context, tx *sql.Tx, a *mfaAuth, f au
 
 // mfaResponse is the body of TOTP / SMS authenticate and recovery-code recover.
 func mfaResponse(m *storedMember, o *organization, s *sessionRow, jwt string) map[string]any {
-	ms := s.wire(m)
+	ms := s.wire(m, o)
 	return map[string]any{
 		"member_id":      m.MemberID,
 		"member":         m.member,
@@ -328,7 +328,6 @@ func (e *Emulator) mfaRoutes(route func(pattern string, f apiFunc)) {
 	route("POST /v1/b2b/recovery_codes/recover", e.recoveryRecover)
 	route("GET /v1/b2b/recovery_codes/{organization_id}/{member_id}", e.recoveryGet)
 	route("POST /v1/b2b/recovery_codes/rotate", e.recoveryRotate)
-	route("PUT /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberUpdate)
 	// DELETE …/members/{member_id}/totp and …/members/mfa_phone_numbers/{member_id} overlap as
 	// patterns, so one route serves both.
 	route("DELETE /v1/b2b/organizations/{organization_id}/members/{first}/{second}", e.memberFactorDelete)

@@ -7,107 +7,9 @@ import (
 	"net/http"
 )
 
-// memberUpdateRequest is the body of PUT /v1/b2b/organizations/{organization_id}/members/{member_id}.
-// Pointers tell "absent" from a value; the v16 SDK never sends false for is_breakglass or
-// mfa_enrolled (omitempty), but a raw false is honoured.
-type memberUpdateRequest struct {
-	Name              *string        `json:"name"`
-	TrustedMetadata   map[string]any `json:"trusted_metadata"`
-	UntrustedMetadata map[string]any `json:"untrusted_metadata"`
-	IsBreakglass      *bool          `json:"is_breakglass"`
-	MFAPhoneNumber    string         `json:"mfa_phone_number"`
-	MFAEnrolled       *bool          `json:"mfa_enrolled"`
-	Roles             *[]string      `json:"roles"`
-	DefaultMFAMethod  string         `json:"default_mfa_method"`
-}
-
-// PUT /v1/b2b/organizations/{organization_id}/members/{member_id}
-func (e *Emulator) memberUpdate(ctx context.Context, tx *sql.Tx, r *http.Request) (map[string]any, error) {
-	var req memberUpdateRequest
-	if err := decode(r, &req); err != nil {
-		return nil, err
-	}
-	o, m, err := loadOrgMember(ctx, tx, r.PathValue("organization_id"), r.PathValue("member_id"))
-	if err != nil {
-		return nil, err
-	}
-	caller, err := e.caller(ctx, tx, r)
-	if err != nil {
-		return nil, err
-	}
-	if err := req.authorize(caller, m); err != nil {
-		return nil, err
-	}
-	now := e.now()
-	if err := req.applyTo(ctx, tx, m); err != nil {
-		return nil, err
-	}
-	m.UpdatedAt = ts(now)
-	if err := saveMember(ctx, tx, m, now); err != nil {
-		return nil, err
-	}
-	return map[string]any{"member_id": m.MemberID, "member": m.member, "organization": o}, nil
-}
-
-// authorize applies the member-session headers: an admin of the organization may change
-// anything but trusted_metadata; a member may change its own name, untrusted metadata, MFA
-// phone, MFA enrolment and default MFA method (stytch.self), not roles or break-glass.
-func (req *memberUpdateRequest) authorize(c *callerSession, m *storedMember) error {
-	if err := c.mayActOn(m.OrganizationID, m.MemberID); err != nil {
-		return err
-	}
-	if c == nil {
-		return nil
-	}
-	if req.TrustedMetadata != nil {
-		return errAuthz
-	}
-	if !c.member.IsAdmin && (req.IsBreakglass != nil || req.Roles != nil) {
-		return errAuthz
-	}
-	return nil
-}
-
-// applyTo validates the request and writes it into m (not saved).
-func (req *memberUpdateRequest) applyTo(ctx context.Context, q querier, m *storedMember) error {
-	if req.Roles != nil {
-		for _, role := range *req.Roles {
-			if role != roleAdmin && role != roleMember {
-				return newAPIError(400, "invalid_role", "Unknown role "+role+": the emulator knows stytch_member and stytch_admin.")
-			}
-		}
-	}
-	if err := req.applyPhone(ctx, q, m); err != nil {
-		return err
-	}
-	if err := req.applyDefaultMethod(m); err != nil {
-		return err
-	}
-	if req.Name != nil {
-		m.Name = *req.Name
-	}
-	if req.TrustedMetadata != nil {
-		m.TrustedMetadata = req.TrustedMetadata
-	}
-	if req.UntrustedMetadata != nil {
-		m.UntrustedMetadata = req.UntrustedMetadata
-	}
-	if req.IsBreakglass != nil {
-		m.IsBreakglass = *req.IsBreakglass
-	}
-	if req.MFAEnrolled != nil {
-		m.MFAEnrolled = *req.MFAEnrolled
-	}
-	if req.Roles != nil {
-		m.setRoles(*req.Roles)
-	}
-	return nil
-}
-
-// applyPhone sets mfa_phone_number (unverified) when the member has none; the same number is
-// a no-op and another one is refused (delete the old number first, as with Stytch).
-func (req *memberUpdateRequest) applyPhone(ctx context.Context, q querier, m *storedMember) error {
-	phone := req.MFAPhoneNumber
+// applyMFAPhone sets mfa_phone_number (unverified) when the member has none; the same number
+// is a no-op and another one is refused (delete the old number first, as with Stytch).
+func applyMFAPhone(ctx context.Context, q querier, m *storedMember, phone string) error {
 	switch {
 	case phone == "" || phone == m.MFAPhoneNumber:
 		return nil
@@ -124,20 +26,19 @@ func (req *memberUpdateRequest) applyPhone(ctx context.Context, q querier, m *st
 	return nil
 }
 
-// applyDefaultMethod sets default_mfa_method to a method the member has.
-func (req *memberUpdateRequest) applyDefaultMethod(m *storedMember) error {
-	switch req.DefaultMFAMethod {
+// applyDefaultMFAMethod sets default_mfa_method to a method the member has.
+func applyDefaultMFAMethod(m *storedMember, method string) error {
+	switch method {
 	case "":
 		return nil
 	case methodSMS, methodTOTP:
 	default:
 		return newAPIError(400, "invalid_mfa_default_method", "default_mfa_method must be sms_otp or totp.")
 	}
-	if (req.DefaultMFAMethod == methodSMS && m.MFAPhoneNumber == "") ||
-		(req.DefaultMFAMethod == methodTOTP && m.TOTPRegistrationID == "") {
-		return newAPIError(400, "default_mfa_member_missing_factor", "The member has no "+req.DefaultMFAMethod+" factor to make the default.")
+	if (method == methodSMS && m.MFAPhoneNumber == "") || (method == methodTOTP && m.TOTPRegistrationID == "") {
+		return newAPIError(400, "default_mfa_member_missing_factor", "The member has no "+method+" factor to make the default.")
 	}
-	m.DefaultMFAMethod = req.DefaultMFAMethod
+	m.DefaultMFAMethod = method
 	return nil
 }
 
@@ -153,7 +54,7 @@ func (e *Emulator) memberFactorDelete(ctx context.Context, tx *sql.Tx, r *http.R
 	case second == "totp":
 		memberID = first
 	default:
-		return nil, errNotFoundRoute
+		return nil, errRouteNotFound
 	}
 	o, m, err := loadOrgMember(ctx, tx, r.PathValue("organization_id"), memberID)
 	if err != nil {
@@ -163,7 +64,11 @@ func (e *Emulator) memberFactorDelete(ctx context.Context, tx *sql.Tx, r *http.R
 	if err != nil {
 		return nil, err
 	}
-	if err := caller.mayActOn(o.OrganizationID, m.MemberID); err != nil {
+	action := "update.info.delete.mfa-phone"
+	if second == "totp" {
+		action = "update.info.delete.mfa-totp"
+	}
+	if err := e.authorizeOnMember(caller, o, m.MemberID, action); err != nil {
 		return nil, err
 	}
 	if second == "totp" {

@@ -56,10 +56,10 @@ func TestMemberUpdate(t *testing.T) {
 		{"number of another member", members.UpdateParams{MemberID: cyID, MFAPhoneNumber: phone}, nil, 400, "duplicate_member_phone_number"},
 		{"unknown default method", members.UpdateParams{DefaultMFAMethod: "email"}, nil, 400, "invalid_mfa_default_method"},
 		{"default method without the factor", members.UpdateParams{DefaultMFAMethod: "totp"}, nil, 400, "default_mfa_member_missing_factor"},
-		{"unknown role", members.UpdateParams{Roles: &[]string{"owner"}}, nil, 400, "invalid_role"},
+		{"unknown role", members.UpdateParams{Roles: &[]string{"owner"}}, nil, 400, "invalid_rbac_role_id"},
 		{"unknown member", members.UpdateParams{MemberID: "member-test-nope", Name: "x"}, nil, 404, "member_not_found"},
 		{"admin makes cy an admin", members.UpdateParams{MemberID: cyID, Roles: &[]string{"stytch_admin"}}, admin, 200, ""},
-		{"admin may not set trusted metadata", members.UpdateParams{TrustedMetadata: map[string]any{"a": 1}}, admin, 403, "session_authorization_error"},
+		{"admin may not set trusted metadata", members.UpdateParams{TrustedMetadata: map[string]any{"a": 1}}, admin, 400, "cannot_update_trusted_metadata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,7 +164,7 @@ func TestMemberFactorDelete(t *testing.T) {
 	})
 	t.Run("unknown factor path", func(t *testing.T) {
 		status, body := e.doRaw("DELETE", "/v1/b2b/organizations/"+orgID+"/members/"+bobID+"/password", nil)
-		if status != 404 || body["error_type"] != "not_found" {
+		if status != 404 || body["error_type"] != "route_not_found" {
 			t.Errorf("%d %v", status, body)
 		}
 	})

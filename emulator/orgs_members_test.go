@@ -47,8 +47,8 @@ func TestOrganizationGetAndSearch(t *testing.T) {
 		{"OR", query("OR", filter("organization_slugs", []string{"acme"}), filter("organization_name_fuzzy", "gadg")), []string{"acme", "beta"}, ""},
 		{"AND", query("AND", filter("organization_slugs", []string{"acme"}), filter("organization_name_fuzzy", "gadg")), []string{}, ""},
 		{"by member email", query("AND", filter("member_emails", []string{"BOB@beta.io"})), []string{"beta"}, ""},
-		{"fuzzy too short", query("AND", filter("organization_name_fuzzy", "ga")), nil, "organization_search_fuzzy_filter_too_short"},
-		{"unknown filter", query("AND", filter("nope", "x")), nil, "organization_search_invalid_filter_name"},
+		{"fuzzy too short", query("AND", filter("organization_name_fuzzy", "ga")), nil, "organization_search_organization_name_fuzzy_too_short"},
+		{"unknown filter", query("AND", filter("nope", "x")), nil, "organization_search_filter_name_not_recognized"},
 	}
 	for _, tt := range tests {
 		t.Run("search "+tt.name, func(t *testing.T) {
@@ -142,7 +142,7 @@ func TestOrganizationUpdate(t *testing.T) {
 		{"bad jit value", organizations.UpdateParams{EmailJITProvisioning: "ALL_ALLOWED"}, nil, 400, "invalid_email_jit_provisioning"},
 		{"member session not admin", organizations.UpdateParams{OrganizationName: "Hacked"}, plain, 403, "session_authorization_error"},
 		{"other org's admin", organizations.UpdateParams{OrganizationName: "Hacked"}, stranger, 403, "session_authorization_tenancy_error"},
-		{"admin sets trusted_metadata", organizations.UpdateParams{TrustedMetadata: map[string]any{"a": 1}}, admin, 403, "session_authorization_error"},
+		{"admin sets trusted_metadata", organizations.UpdateParams{TrustedMetadata: map[string]any{"a": 1}}, admin, 400, "cannot_update_trusted_metadata"},
 		{"revoked-looking session", organizations.UpdateParams{OrganizationName: "X"}, &methodoptions.Authorization{SessionToken: "nope"}, 404, "session_not_found"},
 	}
 	for _, tt := range tests {
@@ -179,6 +179,7 @@ func TestMembersGetSearchDelete(t *testing.T) {
 	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
 		p.EmailJITProvisioning = "RESTRICTED"
 		p.EmailAllowedDomains = []string{"acme.com"}
+		p.EmailInvites = "ALL_ALLOWED" // with other auth settings it would default to NOT_ALLOWED
 	})
 	orgID := acme.Organization.OrganizationID
 	bobSession := joinOrg(t, e, orgID, "bob@acme.com")
@@ -243,7 +244,9 @@ func TestMembersGetSearchDelete(t *testing.T) {
 	})
 	t.Run("search RBAC", func(t *testing.T) {
 		_, err := search(&members.SearchParams{OrganizationIds: []string{orgID}}, &methodoptions.Authorization{SessionToken: bobSession})
-		mustOK(t, err) // stytch_member may search its own org
+		wantStytchError(t, err, 403, "session_authorization_error") // stytch_member lacks stytch.member search
+		_, err = search(&members.SearchParams{OrganizationIds: []string{"acme"}}, &methodoptions.Authorization{SessionToken: acme.SessionToken})
+		mustOK(t, err) // stytch_admin may; the slug stands for the organization ID
 		_, err = search(&members.SearchParams{OrganizationIds: []string{orgID}}, &methodoptions.Authorization{SessionJWT: zed.SessionJWT})
 		wantStytchError(t, err, 403, "session_authorization_tenancy_error")
 	})

@@ -28,6 +28,7 @@ const (
 type signingKey struct {
 	kid  string
 	priv *rsa.PrivateKey
+	cert []byte // self-signed certificate (DER), see ensureCert
 }
 
 func loadOrCreateKey(ctx context.Context, db *sql.DB) (*signingKey, error) {
@@ -69,7 +70,7 @@ func (k *signingKey) jwk() map[string]any {
 	pub := k.priv.PublicKey
 	return map[string]any{
 		"kty": "RSA", "use": "sig", "key_ops": []string{"verify"}, "alg": "RS256",
-		"kid": k.kid, "x5c": []string{},
+		"kid": k.kid, "x5c": k.x5c(), "x5t_s256": k.x5tS256(),
 		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 	}
@@ -94,9 +95,10 @@ type memberSession struct {
 	OrganizationID        string         `json:"organization_id"`
 	Roles                 []string       `json:"roles"`
 	CustomClaims          map[string]any `json:"custom_claims"`
+	OrganizationSlug      string         `json:"organization_slug"`
 }
 
-func (s *sessionRow) wire(m *storedMember) memberSession {
+func (s *sessionRow) wire(m *storedMember, o *organization) memberSession {
 	factors := s.Factors
 	if factors == nil {
 		factors = []authFactor{}
@@ -105,6 +107,7 @@ func (s *sessionRow) wire(m *storedMember) memberSession {
 		MemberSessionID: s.ID, MemberID: s.MemberID,
 		StartedAt: ts(s.StartedAt), LastAccessedAt: ts(s.LastAccessedAt), ExpiresAt: ts(s.ExpiresAt),
 		AuthenticationFactors: factors, OrganizationID: s.OrgID, Roles: m.roleIDs(), CustomClaims: s.CustomClaims,
+		OrganizationSlug: o.OrganizationSlug,
 	}
 }
 
@@ -237,7 +240,7 @@ func (e *Emulator) issueSession(ctx context.Context, tx *sql.Tx, m *storedMember
 // sessionResponse is the shape shared by IST exchange, discovery create, sessions exchange and
 // magic-link authenticate.
 func sessionResponse(is *issued, m *storedMember, o *organization) map[string]any {
-	ms := is.session.wire(m)
+	ms := is.session.wire(m, o)
 	return map[string]any{
 		"member_id":                  m.MemberID,
 		"session_token":              is.session.Token,
@@ -303,12 +306,9 @@ func (e *Emulator) sessionsAuthenticate(ctx context.Context, tx *sql.Tx, r *http
 	}
 	var verdict any
 	if ac := req.AuthorizationCheck; ac != nil {
-		if ac.OrganizationID != s.OrgID {
-			return nil, errTenancy
-		}
-		roles := grantingRoles(m, ac.ResourceID, ac.Action)
-		if len(roles) == 0 {
-			return nil, errAuthz
+		roles, err := e.authorizationCheck(ctx, tx, m, o, ac.OrganizationID, ac.ResourceID, ac.Action)
+		if err != nil {
+			return nil, err
 		}
 		verdict = map[string]any{"authorized": true, "granting_roles": roles}
 	}
@@ -321,30 +321,13 @@ func (e *Emulator) sessionsAuthenticate(ctx context.Context, tx *sql.Tx, r *http
 		return nil, err
 	}
 	return map[string]any{
-		"member_session": s.wire(m),
+		"member_session": s.wire(m, o),
 		"session_token":  s.Token,
 		"session_jwt":    j,
 		"member":         m.member,
 		"organization":   o,
 		"verdict":        verdict,
 	}, nil
-}
-
-// grantingRoles is the emulator's fixed RBAC policy: stytch_admin may do anything;
-// stytch_member may act on stytch.self and search/read members and its organization.
-func grantingRoles(m *storedMember, resource, action string) []string {
-	var out []string
-	for _, role := range m.roleIDs() {
-		switch {
-		case role == roleAdmin:
-			out = append(out, role)
-		case role == roleMember && (resource == "stytch.self" ||
-			(resource == "stytch.member" && action == "search") ||
-			(resource == "stytch.organization" && action == "get")):
-			out = append(out, role)
-		}
-	}
-	return out
 }
 
 // POST /v1/b2b/sessions/exchange
@@ -434,7 +417,7 @@ func (e *Emulator) sessionsRevoke(ctx context.Context, tx *sql.Tx, r *http.Reque
 		if err != nil {
 			return nil, err
 		}
-		if err := caller.mayActOn(m.OrganizationID, m.MemberID); err != nil {
+		if err := e.authorizeRevoke(ctx, tx, caller, m.OrganizationID, m.MemberID); err != nil {
 			return nil, err
 		}
 		if err := revokeMemberSessions(ctx, tx, m.MemberID, now); err != nil {
@@ -451,7 +434,7 @@ func (e *Emulator) sessionsRevoke(ctx context.Context, tx *sql.Tx, r *http.Reque
 	if err != nil {
 		return nil, err
 	}
-	if err := caller.mayActOn(s.OrgID, s.MemberID); err != nil {
+	if err := e.authorizeRevoke(ctx, tx, caller, s.OrgID, s.MemberID); err != nil {
 		return nil, err
 	}
 	if err := revokeSession(ctx, tx, s.ID, now); err != nil {
@@ -488,43 +471,4 @@ func (e *Emulator) caller(ctx context.Context, q querier, r *http.Request) (*cal
 		return nil, errSessionNotFound
 	}
 	return &callerSession{member: m}, nil
-}
-
-// requireAdmin: the caller must be a stytch_admin of orgID.
-func (c *callerSession) requireAdmin(orgID string) error {
-	if c == nil {
-		return nil
-	}
-	if c.member.OrganizationID != orgID {
-		return errTenancy
-	}
-	if !c.member.IsAdmin {
-		return errAuthz
-	}
-	return nil
-}
-
-// requireMemberOf: the caller must belong to orgID (any role).
-func (c *callerSession) requireMemberOf(orgID string) error {
-	if c == nil {
-		return nil
-	}
-	if c.member.OrganizationID != orgID {
-		return errTenancy
-	}
-	return nil
-}
-
-// mayActOn: same org, and either the caller's own member or an admin.
-func (c *callerSession) mayActOn(orgID, memberID string) error {
-	if c == nil {
-		return nil
-	}
-	if c.member.OrganizationID != orgID {
-		return errTenancy
-	}
-	if c.member.MemberID != memberID && !c.member.IsAdmin {
-		return errAuthz
-	}
-	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"regexp"
 	"time"
 )
 
@@ -18,14 +17,10 @@ const (
 )
 
 var (
-	e164Re = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
 	errInvalidPhone = newAPIError(400, "invalid_phone_number",
 		"The phone number is invalid. Ensure the phone number is in the E.164 format, e.g. +15555550123.")
 	errDuplicatePhone = newAPIError(400, "duplicate_member_phone_number",
 		"Another member of this organization already uses this phone number.")
-	errOTPNotFound = newAPIError(404, "otp_code_not_found",
-		"The passcode was incorrect. Check the code and try again.")
 	errOTPUnusable = newAPIError(401, "unable_to_auth_otp_code",
 		"The passcode was already used or has expired. Send another one.")
 )

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,10 @@ func openDB(path string) (*sql.DB, error) {
 			return nil, fmt.Errorf("emulator: apply schema: %w", err)
 		}
 	}
+	if err := migrate(db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -77,12 +82,15 @@ type organization struct {
 	SSODefaultConnectionID               *string        `json:"sso_default_connection_id"`
 	SCIMActiveConnection                 any            `json:"scim_active_connection"`
 	AllowedOAuthTenants                  map[string]any `json:"allowed_oauth_tenants"`
+	OrganizationExternalID               string         `json:"organization_external_id"`
+	ClaimedEmailDomains                  []string       `json:"claimed_email_domains"`
+	CustomRoles                          []Role         `json:"custom_roles"`
 }
 
 // normalize replaces nil lists and maps with empty ones so they encode as [] and {}.
 func (o *organization) normalize() {
 	for _, s := range []*[]string{&o.SSOJITProvisioningAllowedConnections, &o.EmailAllowedDomains,
-		&o.AllowedAuthMethods, &o.AllowedMFAMethods} {
+		&o.AllowedAuthMethods, &o.AllowedMFAMethods, &o.ClaimedEmailDomains} {
 		if *s == nil {
 			*s = []string{}
 		}
@@ -98,6 +106,9 @@ func (o *organization) normalize() {
 	}
 	if o.AllowedOAuthTenants == nil {
 		o.AllowedOAuthTenants = map[string]any{}
+	}
+	if o.CustomRoles == nil {
+		o.CustomRoles = []Role{}
 	}
 }
 
@@ -135,6 +146,10 @@ type member struct {
 	CreatedAt              string         `json:"created_at"`
 	UpdatedAt              string         `json:"updated_at"`
 	SCIMRegistration       any            `json:"scim_registration"`
+	IsLocked               bool           `json:"is_locked"`
+	ExternalID             string         `json:"external_id"`
+	LockCreatedAt          *string        `json:"lock_created_at"`
+	LockExpiresAt          *string        `json:"lock_expires_at"`
 }
 
 // storedMember is a member plus what the emulator keeps but the wire object lacks.
@@ -162,15 +177,17 @@ func newMember(orgID, email string, status string, verified bool, roles []string
 	return m
 }
 
-// setRoles sets the directly assigned roles; stytch_member is always present.
+// setRoles sets the directly assigned roles (validated by checkRoles); stytch_member is always
+// present, and is_admin tells whether stytch_admin is among them.
 func (m *storedMember) setRoles(roles []string) {
 	m.Roles = []memberRole{{RoleID: roleMember, Sources: []roleSource{{Type: "direct_assignment", Details: map[string]any{}}}}}
 	m.IsAdmin = false
 	for _, r := range roles {
-		if r == roleAdmin && !m.IsAdmin {
-			m.IsAdmin = true
-			m.Roles = append(m.Roles, memberRole{RoleID: roleAdmin, Sources: []roleSource{{Type: "direct_assignment", Details: map[string]any{}}}})
+		if slices.Contains(m.roleIDs(), r) {
+			continue
 		}
+		m.IsAdmin = m.IsAdmin || r == roleAdmin
+		m.Roles = append(m.Roles, memberRole{RoleID: r, Sources: []roleSource{{Type: "direct_assignment", Details: map[string]any{}}}})
 	}
 }
 
@@ -205,12 +222,14 @@ type emailFactor struct {
 }
 
 type authFactor struct {
-	Type                string       `json:"type"`
-	DeliveryMethod      string       `json:"delivery_method"`
-	LastAuthenticatedAt string       `json:"last_authenticated_at"`
-	CreatedAt           string       `json:"created_at"`
-	UpdatedAt           string       `json:"updated_at"`
-	EmailFactor         *emailFactor `json:"email_factor"`
+	Type                 string       `json:"type"`
+	DeliveryMethod       string       `json:"delivery_method"`
+	LastAuthenticatedAt  string       `json:"last_authenticated_at"`
+	CreatedAt            string       `json:"created_at"`
+	UpdatedAt            string       `json:"updated_at"`
+	EmailFactor          *emailFactor `json:"email_factor"`
+	GoogleOAuthFactor    *oauthFactor `json:"google_oauth_factor,omitempty"`
+	MicrosoftOAuthFactor *oauthFactor `json:"microsoft_oauth_factor,omitempty"`
 
 	PhoneNumberFactor      *phoneNumberFactor      `json:"phone_number_factor,omitempty"`
 	AuthenticatorAppFactor *authenticatorAppFactor `json:"authenticator_app_factor,omitempty"`
@@ -240,9 +259,16 @@ type querier interface {
 
 // Organizations.
 
+// getOrg finds an organization by ID or, as Stytch allows wherever it takes an organization
+// ID, by its slug (case-insensitively) or its organization_external_id.
 func getOrg(ctx context.Context, q querier, id string) (*organization, error) {
 	var data string
 	err := q.QueryRowContext(ctx, `SELECT data FROM organizations WHERE id = ?`, id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) && id != "" { // the slow path only for slugs and external IDs
+		err = q.QueryRowContext(ctx, `SELECT data FROM organizations
+			WHERE slug = ?1 OR json_extract(data, '$.organization_external_id') = ?1
+			ORDER BY slug = ?1 DESC LIMIT 1`, id).Scan(&data)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errOrgNotFound
 	}

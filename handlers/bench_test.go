@@ -23,6 +23,7 @@ const (
 	callOrgList       = "POST /v1/b2b/discovery/organizations"
 	callSessionAuth   = "POST /v1/b2b/sessions/authenticate"
 	callRevoke        = "POST /v1/b2b/sessions/revoke"
+	callPolicy        = "GET /v1/b2b/rbac/policy"
 )
 
 // jwtAge is how far back the emulator's clock is set while it issues a session JWT, to get one
@@ -96,6 +97,11 @@ func TestStytchCallBudget(t *testing.T) {
 			wantStatus(t, b.get("/orgs?q=acme", true), http.StatusOK)
 		})
 		wantRedirect(t, b.post("/orgs/create", url.Values{"organization_name": {"Acme Rockets"}}, false), "/dashboard")
+	})
+	// The RBAC policy (what the pages offer a member's roles) is fetched once per process and
+	// kept 5 minutes, like the SDK's own policy cache.
+	wantCalls(t, e, "first dashboard view", map[string]int{callPolicy: 1}, func() {
+		wantStatus(t, b.get("/dashboard", false), http.StatusOK)
 	})
 	wantCalls(t, e, "100 dashboard views inside the JWT's life", nil, func() {
 		for i := range 100 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
 )
 
@@ -12,21 +13,38 @@ type SessionRevoker interface {
 	Revoke(ctx context.Context, sessionToken string) error
 }
 
+// PermissionChecker says what a member's roles allow under Stytch's RBAC policy: pages offer
+// only what the member may do (Stytch checks the action itself again).
+type PermissionChecker interface {
+	Can(ctx context.Context, roles []string, orgID string, p stytchb2b.Permission) bool
+}
+
+// DashboardStytch is what Dashboard needs of the Stytch adapter.
+type DashboardStytch interface {
+	SessionRevoker
+	PermissionChecker
+}
+
 // Dashboard serves the signed-in home and logout.
 type Dashboard struct {
 	re     *responder
 	state  sessionState
-	stytch SessionRevoker
+	stytch DashboardStytch
 }
 
 // NewDashboard returns the dashboard handlers.
-func NewDashboard(re *responder, state sessionState, st SessionRevoker) *Dashboard {
+func NewDashboard(re *responder, state sessionState, st DashboardStytch) *Dashboard {
 	return &Dashboard{re: re, state: state, stytch: st}
 }
 
 // DashboardPage handles GET /dashboard (signed in).
 func (h *Dashboard) DashboardPage(w http.ResponseWriter, r *http.Request, m Member) {
-	d := views.DashboardData{Email: m.Email, OrgName: m.Org.Name, OrgLogo: m.Org.LogoURL, Role: roleName(m.IsAdmin()), ExpiresAt: m.ExpiresAt}
+	ctx := r.Context()
+	d := views.DashboardData{
+		Email: m.Email, OrgName: m.Org.Name, OrgLogo: m.Org.LogoURL, Role: roleName(m.IsAdmin()), ExpiresAt: m.ExpiresAt,
+		CanMembers:  h.stytch.Can(ctx, m.Roles, m.Org.ID, stytchb2b.ListMembers),
+		CanSettings: h.stytch.Can(ctx, m.Roles, m.Org.ID, stytchb2b.EditJoinRules),
+	}
 	for _, o := range m.Others {
 		d.Others = append(d.Others, choice(o))
 	}

@@ -17,7 +17,6 @@ var (
 	ErrBadRequest      = errors.New("malformed request")
 	ErrCrossOrigin     = errors.New("cross-origin request refused")
 	ErrOrgNotOffered   = errors.New("organization not offered for this sign-in")
-	ErrNotAdmin        = errors.New("admin role required")
 	ErrNotFound        = errors.New("no such page")
 	ErrUnsupportedLink = errors.New("unsupported magic link type") // SSO, OAuth, passwords
 	ErrRevokeActive    = errors.New("refused to revoke an active member")
@@ -136,7 +135,7 @@ func describe(err error) failure {
 		f.status, f.msg = http.StatusNotFound, "That organization no longer exists. Please choose another one."
 	case errors.Is(err, ErrOrgNotOffered), errors.Is(err, stytchb2b.ErrNotEligible):
 		f.status, f.msg = http.StatusForbidden, "You can't enter that organization with this email address. Please choose one from the list."
-	case errors.Is(err, ErrNotAdmin), errors.Is(err, stytchb2b.ErrForbidden):
+	case errors.Is(err, stytchb2b.ErrForbidden):
 		f.status, f.msg, f.next, f.nextLabel = http.StatusForbidden, "Only an admin of this organization can do that. Ask an admin for help.", "/dashboard", msgBackToDashboard
 	case errors.Is(err, stytchb2b.ErrMemberNotFound):
 		f.status, f.msg, f.next, f.nextLabel = http.StatusNotFound, "We couldn't find that person in this organization. They may have been removed already.", "/members", msgBackToMembers

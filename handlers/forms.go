@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/orgpick/orgpick/internal/commondomain"
 	"github.com/orgpick/orgpick/stytchb2b"
 )
 
@@ -189,13 +190,6 @@ func slugify(name string) string {
 // maxAllowedDomains is how many allowed email domains the settings form accepts.
 const maxAllowedDomains = 20
 
-// commonDomains are well-known consumer email providers, refused before asking Stytch (which
-// refuses these and more, with organization_settings_domain_too_common).
-var commonDomains = []string{
-	"gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-	"icloud.com", "me.com", "aol.com", "protonmail.com", "proton.me",
-}
-
 var domainLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // parseDomains reads the allowed-domains field: domains separated by commas, semicolons,
@@ -208,7 +202,7 @@ func parseDomains(raw string) ([]string, string) {
 		if !validDomain(d) {
 			return nil, fmt.Sprintf(fmtDomainMalformed, shorten(f))
 		}
-		if slices.Contains(commonDomains, d) {
+		if commondomain.Is(d) { // Stytch's own list and matching (yahoo.co.jp is yahoo)
 			return nil, fmt.Sprintf(fmtDomainCommon, d)
 		}
 		if !slices.Contains(out, d) {

@@ -15,8 +15,9 @@ type SessionChecker interface {
 	// AuthenticateSession verifies the JWT (locally while fresh); refreshed says Stytch was asked.
 	AuthenticateSession(ctx context.Context, jwt string) (s stytchb2b.Session, refreshed bool, err error)
 	ListOrgs(ctx context.Context, sessionToken string) ([]stytchb2b.Org, error)
-	// RecheckSession asks Stytch (never the local check): the member's roles as they are now.
-	RecheckSession(ctx context.Context, sessionToken string) (stytchb2b.Session, error)
+	// RecheckSession asks Stytch (never the local check): the member's roles as they are now,
+	// and whether they grant need (ErrForbidden if not).
+	RecheckSession(ctx context.Context, sessionToken, orgID string, need *stytchb2b.Permission) (stytchb2b.Session, error)
 }
 
 // guard decides whether a request comes from a signed-in member. Inside the session JWT's life
@@ -41,13 +42,18 @@ func (g *guard) signedIn(h memberHandler) http.HandlerFunc {
 	}
 }
 
-// adminOnly lets only admins of their organization through to h; other members get 403 and a
-// clear message. The role is asked of Stytch on every admin request (not taken from the JWT,
-// which may be minutes old), so a demoted admin loses these pages at once.
-func (g *guard) adminOnly(h memberHandler) http.HandlerFunc {
+// can lets through to h only members whose roles grant p in their organization, as Stytch
+// says on this very request (sessions/authenticate with an authorization check, not the JWT,
+// which may be minutes old): a demoted admin loses these routes at once, and custom roles that
+// grant p work. Others get 403 and a clear message.
+func (g *guard) can(p stytchb2b.Permission, h memberHandler) http.HandlerFunc {
 	return g.signedIn(func(w http.ResponseWriter, r *http.Request, m Member) {
-		s, err := g.stytch.RecheckSession(r.Context(), m.Token)
+		s, err := g.stytch.RecheckSession(r.Context(), m.Token, m.Org.ID, &p)
 		switch {
+		case errors.Is(err, stytchb2b.ErrForbidden):
+			g.refreshRoles(r.Context(), m) // so the pages stop offering what was just refused
+			g.re.fail(w, r, fmt.Errorf("member %s, %s %s: %w", m.MemberID, p.Resource, p.Action, err))
+			return
 		case err != nil:
 			g.re.fail(w, r, err)
 			return
@@ -57,12 +63,18 @@ func (g *guard) adminOnly(h memberHandler) http.HandlerFunc {
 		}
 		m = memberFrom(s, m.Email, m.Others)
 		g.state.putMember(r.Context(), m) // the fresh JWT and roles serve the next page views
-		if !m.IsAdmin() {
-			g.re.fail(w, r, fmt.Errorf("member %s: %w", m.MemberID, ErrNotAdmin))
-			return
-		}
 		h(w, r, m)
 	})
+}
+
+// refreshRoles stores the member's current roles (and a fresh JWT) after Stytch refused an
+// action; a failure only leaves the cached ones, which the JWT's next refresh replaces.
+func (g *guard) refreshRoles(ctx context.Context, m Member) {
+	s, err := g.stytch.RecheckSession(ctx, m.Token, m.Org.ID, nil)
+	if err != nil || s.MemberID != m.MemberID || s.Org.ID != m.Org.ID {
+		return
+	}
+	g.state.putMember(ctx, memberFrom(s, m.Email, m.Others))
 }
 
 // member returns the signed-in member, or answers the request itself and returns false.

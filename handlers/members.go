@@ -20,11 +20,13 @@ type MemberAdmin interface {
 	FindMember(ctx context.Context, sessionToken, orgID, memberID string) (stytchb2b.OrgMember, error)
 	Invite(ctx context.Context, sessionToken, orgID, invitedBy, email, redirectURL string) error
 	DeleteMember(ctx context.Context, sessionToken, orgID, memberID string) error
+	PermissionChecker
 }
 
 // Members serves an organization's member list and its invitations. Every admin action is
-// checked twice: by the route's adminOnly (refused before Stytch is asked) and by Stytch, which
-// runs each call with the member's own session token and its RBAC permissions.
+// checked twice: by the route's permission check (Stytch's authorization check on the session,
+// before anything else) and by Stytch again, which runs each call with the member's own session
+// token and its RBAC permissions. Listing needs stytch.member search (admins, by default).
 type Members struct {
 	re         *responder
 	stytch     MemberAdmin
@@ -51,7 +53,8 @@ func (h *Members) renderMembers(w http.ResponseWriter, r *http.Request, status i
 		h.re.fail(w, r, err)
 		return
 	}
-	d := views.MembersData{OrgName: m.Org.Name, Admin: m.IsAdmin(), Members: memberRows(list, m.MemberID), Total: total, Invite: invite, Notice: n}
+	canInvite := h.stytch.Can(r.Context(), m.Roles, m.Org.ID, stytchb2b.InviteMembers)
+	d := views.MembersData{OrgName: m.Org.Name, Admin: canInvite, Members: memberRows(list, m.MemberID), Total: total, Invite: invite, Notice: n}
 	h.re.render(w, r, status, "Members", views.MembersFragment(d))
 }
 

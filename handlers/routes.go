@@ -1,11 +1,16 @@
 package handlers
 
-import "net/http"
+import (
+	"net/http"
 
-// routes is the URL table. signedIn and adminOnly show who may reach a route; the rest are
+	"github.com/orgpick/orgpick/stytchb2b"
+)
+
+// routes is the URL table. signedIn and can (a permission of Stytch's RBAC policy) show who
+// may reach a route; the rest are
 // open (each sends people where they belong when there is nothing for them).
 func (a *app) routes() http.Handler {
-	signedIn, adminOnly := a.guard.signedIn, a.guard.adminOnly
+	signedIn, can := a.guard.signedIn, a.guard.can
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.auth.LoginPage)
@@ -22,11 +27,11 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /dashboard", signedIn(a.dashboard.DashboardPage))
 	mux.HandleFunc("POST /logout", a.dashboard.LogoutSubmit)
 	mux.HandleFunc("GET /members", signedIn(a.members.MembersPage))
-	mux.HandleFunc("POST /members/invite", adminOnly(a.members.InviteSubmit))
-	mux.HandleFunc("POST /members/resend", adminOnly(a.members.ResendSubmit))
-	mux.HandleFunc("POST /members/revoke", adminOnly(a.members.RevokeSubmit))
-	mux.HandleFunc("GET /settings", adminOnly(a.settings.SettingsPage))
-	mux.HandleFunc("POST /settings", adminOnly(a.settings.SettingsSubmit))
+	mux.HandleFunc("POST /members/invite", can(stytchb2b.InviteMembers, a.members.InviteSubmit))
+	mux.HandleFunc("POST /members/resend", can(stytchb2b.InviteMembers, a.members.ResendSubmit))
+	mux.HandleFunc("POST /members/revoke", can(stytchb2b.RemoveMembers, a.members.RevokeSubmit))
+	mux.HandleFunc("GET /settings", can(stytchb2b.EditJoinRules, a.settings.SettingsPage))
+	mux.HandleFunc("POST /settings", can(stytchb2b.EditJoinRules, a.settings.SettingsSubmit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.re.fail(w, r, ErrNotFound) })
 
 	// Static files, health and dev routes need no session: they skip the session store.

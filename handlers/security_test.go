@@ -604,8 +604,8 @@ func (r *recordingStytch) AuthenticateSession(ctx context.Context, jwt string) (
 	return s, refreshed, err
 }
 
-func (r *recordingStytch) RecheckSession(ctx context.Context, token string) (stytchb2b.Session, error) {
-	s, err := r.Client.RecheckSession(ctx, token)
+func (r *recordingStytch) RecheckSession(ctx context.Context, token, orgID string, need *stytchb2b.Permission) (stytchb2b.Session, error) {
+	s, err := r.Client.RecheckSession(ctx, token, orgID, need)
 	r.note(s.Token, s.JWT)
 	return s, err
 }

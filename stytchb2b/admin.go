@@ -105,7 +105,7 @@ func (c *Client) DeleteMember(ctx context.Context, sessionToken, orgID, memberID
 // (sessions/authenticate answers with the organization): Organizations.Get takes no member
 // session in stytch-go v16, and a read with project credentials would bypass Stytch's RBAC.
 func (c *Client) OrgSettings(ctx context.Context, sessionToken string) (OrgSettings, error) {
-	resp, err := c.authenticateToken(ctx, "read organization settings", sessionToken)
+	resp, err := c.authenticateToken(ctx, "read organization settings", sessionToken, nil)
 	if err != nil {
 		return OrgSettings{}, err
 	}

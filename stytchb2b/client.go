@@ -24,6 +24,7 @@ type Client struct {
 	maxTokenAge time.Duration // how long a session JWT is trusted without asking Stytch
 	duration    int32         // session_duration_minutes for new sessions
 	verified    verifiedJWTs  // JWTs already verified locally, until they are too old
+	policies    policyCache   // the project's RBAC policy, for what pages offer
 }
 
 // New wraps an SDK client. timeout bounds each call; sessions last duration.
@@ -130,10 +131,15 @@ func (c *Client) AuthenticateSession(ctx context.Context, jwt string) (Session, 
 }
 
 // RecheckSession asks Stytch itself (never the local JWT check) about a session: the member's
-// roles as they are now, and a fresh JWT. Admin pages use it so a role change takes effect on
-// the next admin request.
-func (c *Client) RecheckSession(ctx context.Context, sessionToken string) (Session, error) {
-	resp, err := c.authenticateToken(ctx, "recheck session", sessionToken)
+// roles as they are now, and a fresh JWT. With a permission, Stytch also checks that the
+// member's roles grant it in orgID (403, ErrForbidden, if not). Admin pages use it so a role
+// change takes effect on the next admin request.
+func (c *Client) RecheckSession(ctx context.Context, sessionToken, orgID string, need *Permission) (Session, error) {
+	var check *sessions.AuthorizationCheck
+	if need != nil {
+		check = need.check(orgID)
+	}
+	resp, err := c.authenticateToken(ctx, "recheck session", sessionToken, check)
 	if err != nil {
 		return Session{}, err
 	}
@@ -141,13 +147,13 @@ func (c *Client) RecheckSession(ctx context.Context, sessionToken string) (Sessi
 }
 
 // authenticateToken is sessions/authenticate with a session token.
-func (c *Client) authenticateToken(ctx context.Context, op, sessionToken string) (*sessions.AuthenticateResponse, error) {
+func (c *Client) authenticateToken(ctx context.Context, op, sessionToken string, check *sessions.AuthorizationCheck) (*sessions.AuthenticateResponse, error) {
 	if err := needSession(op, sessionToken); err != nil {
 		return nil, err
 	}
 	ctx, cancel := c.ctx(ctx)
 	defer cancel()
-	resp, err := c.api.Sessions.Authenticate(ctx, &sessions.AuthenticateParams{SessionToken: sessionToken})
+	resp, err := c.api.Sessions.Authenticate(ctx, &sessions.AuthenticateParams{SessionToken: sessionToken, AuthorizationCheck: check})
 	if err != nil {
 		return nil, mapErr(op, err)
 	}

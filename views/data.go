@@ -78,12 +78,14 @@ type CreateOrgData struct {
 
 // DashboardData renders the signed-in home.
 type DashboardData struct {
-	Email     string
-	OrgName   string
-	OrgLogo   string
-	Role      string // "Admin" or "Member"
-	ExpiresAt time.Time
-	Others    []OrgChoice // orgs this member can switch to
+	Email       string
+	OrgName     string
+	OrgLogo     string
+	Role        string // "Admin" or "Member"
+	ExpiresAt   time.Time
+	Others      []OrgChoice // orgs this member can switch to
+	CanMembers  bool        // the member's roles allow listing the members (Stytch RBAC)
+	CanSettings bool        // … and editing who can join
 }
 
 // MembersData renders the member list of the current organization (GET /members).

@@ -4,7 +4,8 @@
 //	go run ./cmd/stytch-emulator [-addr 127.0.0.1:4010] [-db data/stytch-emulator.db] [-project-id …] [-secret …]
 //
 // Each flag falls back to an environment variable (EMULATOR_ADDR, EMULATOR_DATABASE_PATH,
-// STYTCH_PROJECT_ID, STYTCH_SECRET) and then to a fixed development default.
+// STYTCH_PROJECT_ID, STYTCH_SECRET, STYTCH_PUBLIC_TOKEN, EMULATOR_REDIRECT_URLS) and then to a
+// fixed development default.
 package main
 
 import (
@@ -56,8 +57,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	dbPath := fs.String("db", orDefault("EMULATOR_DATABASE_PATH", defaultDB), "SQLite file (env EMULATOR_DATABASE_PATH)")
 	projectID := fs.String("project-id", orDefault("STYTCH_PROJECT_ID", defaultProjectID), "project ID (env STYTCH_PROJECT_ID)")
 	secret := fs.String("secret", orDefault("STYTCH_SECRET", defaultSecret), "secret (env STYTCH_SECRET)")
-	redirects := fs.String("redirect-urls", getenv("EMULATOR_REDIRECT_URLS"), "comma-separated allowed redirect URLs; empty = any loopback URL (env EMULATOR_REDIRECT_URLS)")
+	publicToken := fs.String("public-token", getenv("STYTCH_PUBLIC_TOKEN"), "public token for the OAuth start URLs; empty = one generated and kept in the database (env STYTCH_PUBLIC_TOKEN)")
+	redirects := fs.String("redirect-urls", getenv("EMULATOR_REDIRECT_URLS"),
+		"comma-separated allowed redirect URLs, the first being the default; empty = any loopback URL, default "+emulator.DefaultRedirectURL+" (env EMULATOR_REDIRECT_URLS)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the usage went to stderr; asking for help is not a failure
+		}
 		return err
 	}
 	if strings.HasPrefix(*projectID, "project-live-") {
@@ -65,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := emulator.Config{ProjectID: *projectID, Secret: *secret, DatabasePath: *dbPath, Log: log}
+	cfg := emulator.Config{ProjectID: *projectID, Secret: *secret, DatabasePath: *dbPath, Log: log, PublicToken: *publicToken}
 	for _, u := range strings.Split(*redirects, ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			cfg.AllowedRedirectURLs = append(cfg.AllowedRedirectURLs, u)
@@ -83,7 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "Stytch B2B emulator listening on %s\n", base)
-	fmt.Fprintf(stderr, "  STYTCH_BASE_URL=%s\n  STYTCH_PROJECT_ID=%s\n  STYTCH_SECRET=%s\n", base, *projectID, *secret)
+	fmt.Fprintf(stderr, "  STYTCH_BASE_URL=%s\n  STYTCH_PROJECT_ID=%s\n  STYTCH_SECRET=%s\n  STYTCH_PUBLIC_TOKEN=%s\n",
+		base, *projectID, *secret, emu.PublicToken())
 	fmt.Fprintf(stderr, "  mailbox: %s/dev/mailbox (JSON: %s/dev/mailbox.json)\n  database: %s\n", base, base, *dbPath)
 
 	srv := &http.Server{

@@ -75,3 +75,13 @@ func TestRunRejectsLiveProject(t *testing.T) {
 		t.Fatalf("run with a live project ID: %v, want the refusal", err)
 	}
 }
+
+func TestRunHelpIsNotAnError(t *testing.T) {
+	var out strings.Builder
+	if err := run(t.Context(), []string{"-h"}, func(string) string { return "" }, &out); err != nil {
+		t.Fatalf("-h: %v", err)
+	}
+	if !strings.Contains(out.String(), "-redirect-urls") {
+		t.Errorf("usage not printed: %q", out.String())
+	}
+}

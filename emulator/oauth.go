@@ -1,0 +1,231 @@
+package emulator
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// OAuth discovery with Google and Microsoft, offline: Stytch's public start URL sends the
+// browser to an emulated provider page (oauth_idp.go) instead of the real provider, which
+// sends it back with a single-use discovery_oauth token.
+
+const oauthLifetime = 10 * time.Minute // the start's state and the returned token (choice)
+
+// oauthProvider describes one emulated identity provider.
+type oauthProvider struct {
+	Name           string // as shown on the emulated page
+	Type           string // provider_type in responses
+	DeliveryMethod string // the session factor's delivery_method
+}
+
+var oauthProviders = map[string]oauthProvider{
+	"google":    {"Google", "Google", "oauth_google"},
+	"microsoft": {"Microsoft", "Microsoft", "oauth_microsoft"},
+}
+
+var (
+	errPublicToken = newAPIError(404, "public_token_not_found",
+		"The public_token is missing or is not this project's public token.")
+	errOAuthToken = newAPIError(404, "oauth_token_not_found",
+		"The OAuth token could not be found: it is unknown, was already used or has expired.")
+	errPKCEExpected = newAPIError(400, "pkce_expected_code_verifier",
+		"A pkce_code_verifier is required: the flow was started with a pkce_code_challenge.")
+	errPKCEUnexpected = newAPIError(400, "pkce_did_not_expect_code_verifier",
+		"A pkce_code_verifier was given but the flow was started without a pkce_code_challenge.")
+	errPKCEMismatch = newAPIError(400, "pkce_mismatch",
+		"The pkce_code_verifier does not match the pkce_code_challenge from the start of the flow.")
+)
+
+// loadPublicToken returns the configured public token or the project's persisted one,
+// creating public-token-test-<uuid> on first use.
+func loadPublicToken(ctx context.Context, db *sql.DB, configured string) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	tok, ok, err := getKV(ctx, db, "public_token")
+	if err != nil || ok {
+		return tok, err
+	}
+	tok = "public-token-test-" + newUUID()
+	return tok, putKV(ctx, db, "public_token", tok)
+}
+
+// PublicToken is the project's public token, for the browser-facing OAuth start URLs.
+func (e *Emulator) PublicToken() string { return e.publicToken }
+
+// GET /v1/b2b/public/oauth/{provider}/discovery/start?public_token=…[&discovery_redirect_url=…]
+// [&pkce_code_challenge=…][&provider_login_hint=…]: 307 to the emulated provider page. Errors
+// are Stytch's JSON error bodies.
+func (e *Emulator) oauthDiscoveryStart(w http.ResponseWriter, r *http.Request) {
+	e.count(r)
+	q := r.URL.Query()
+	provider := r.PathValue("provider")
+	if _, ok := oauthProviders[provider]; !ok {
+		e.writeError(w, r, errRouteNotFound)
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(q.Get("public_token")), []byte(e.publicToken)) != 1 {
+		e.writeError(w, r, errPublicToken)
+		return
+	}
+	redirect, err := e.checkRedirect(q.Get("discovery_redirect_url"),
+		newAPIError(400, "invalid_discovery_redirect_url", "The discovery_redirect_url is not one of the allowed redirect URLs for this project."))
+	if err != nil {
+		e.writeError(w, r, err)
+		return
+	}
+	state := newSessionToken()
+	err = e.locked(r.Context(), func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(r.Context(), `INSERT INTO oauth_states (hash, provider, redirect, pkce, login_hint, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			hashToken(state), provider, redirect, q.Get("pkce_code_challenge"), q.Get("provider_login_hint"), e.now().Add(oauthLifetime).UnixNano())
+		return err
+	})
+	if err != nil {
+		e.writeError(w, r, fmt.Errorf("store oauth state: %w", err))
+		return
+	}
+	http.Redirect(w, r, idpPath(provider)+"?state="+url.QueryEscape(state), http.StatusTemporaryRedirect)
+}
+
+// count records a call for Calls(), like apiHandler does.
+func (e *Emulator) count(r *http.Request) {
+	e.callsMu.Lock()
+	e.calls[r.Pattern]++
+	e.callsMu.Unlock()
+}
+
+// locked runs f in a transaction while holding the state lock.
+func (e *Emulator) locked(ctx context.Context, f func(*sql.Tx) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, err := e.inTx(ctx, func(tx *sql.Tx) (map[string]any, error) { return nil, f(tx) })
+	return err
+}
+
+// oauthIdentity is what the emulated provider vouches for.
+type oauthIdentity struct {
+	Provider, Email, Name, Subject, Tenant, PKCE string
+}
+
+// newIdentity derives a stable provider subject and tenant for an email: Google's tenant is
+// the hosted domain (none for consumer domains), Microsoft's a UUID per domain (the consumer
+// tenant for consumer domains).
+func newIdentity(provider, email, name, pkce string) oauthIdentity {
+	sum := sha256.Sum256([]byte(provider + ":" + email))
+	id := oauthIdentity{Provider: provider, Email: email, Name: name, PKCE: pkce, Subject: hex.EncodeToString(sum[:12])}
+	domain := domainOf(email)
+	switch {
+	case provider == "google" && !isCommonDomain(domain):
+		id.Tenant = domain
+	case provider == "microsoft" && isCommonDomain(domain):
+		id.Tenant = "9188040d-6c67-4c5b-b112-36a304b66dad"
+	case provider == "microsoft":
+		d := sha256.Sum256([]byte(domain))
+		h := hex.EncodeToString(d[:16])
+		id.Tenant = h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	}
+	return id
+}
+
+// issueOAuthToken stores a single-use discovery_oauth token for id.
+func (e *Emulator) issueOAuthToken(ctx context.Context, tx *sql.Tx, id oauthIdentity) (string, error) {
+	tok := newSessionToken()
+	_, err := tx.ExecContext(ctx, `INSERT INTO oauth_tokens (hash, provider, email, name, subject, tenant, pkce, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		hashToken(tok), id.Provider, id.Email, id.Name, id.Subject, id.Tenant, id.PKCE, e.now().Add(oauthLifetime).UnixNano())
+	if err != nil {
+		return "", fmt.Errorf("store oauth token: %w", err)
+	}
+	return tok, nil
+}
+
+// POST /v1/b2b/oauth/discovery/authenticate
+func (e *Emulator) oauthDiscoveryAuthenticate(ctx context.Context, tx *sql.Tx, r *http.Request) (map[string]any, error) {
+	var req struct {
+		Token    string `json:"discovery_oauth_token"`
+		Verifier string `json:"pkce_code_verifier"`
+	}
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	now := e.now()
+	id, err := spendOAuthToken(ctx, tx, req.Token, req.Verifier, now)
+	if err != nil {
+		return nil, err
+	}
+	p := oauthProviders[id.Provider]
+	detail := &oauthFactor{ID: "oauth-user-test-" + newUUID(), ProviderSubject: id.Subject}
+	factor := authFactor{Type: "oauth", DeliveryMethod: p.DeliveryMethod}
+	if id.Provider == "google" {
+		factor.GoogleOAuthFactor = detail
+	} else {
+		factor.MicrosoftOAuthFactor = detail
+	}
+	ist, err := newDiscoveryIST(ctx, tx, id.Email, factor, now)
+	if err != nil {
+		return nil, err
+	}
+	body, err := discoveryResult(ctx, tx, ist, id.Email, now)
+	if err != nil {
+		return nil, err
+	}
+	tenants := []string{}
+	if id.Tenant != "" {
+		tenants = append(tenants, id.Tenant)
+	}
+	body["provider_type"], body["provider_tenant_id"], body["provider_tenant_ids"], body["full_name"] = p.Type, id.Tenant, tenants, id.Name
+	return body, nil
+}
+
+// spendOAuthToken checks PKCE and consumes the token. Unknown, used and expired tokens are all
+// oauth_token_not_found; a PKCE failure leaves the token unspent.
+func spendOAuthToken(ctx context.Context, tx *sql.Tx, tok, verifier string, now time.Time) (oauthIdentity, error) {
+	var id oauthIdentity
+	var expires int64
+	var used sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT provider, email, name, subject, tenant, pkce, expires_at, used_at FROM oauth_tokens WHERE hash = ?`,
+		hashToken(tok)).Scan(&id.Provider, &id.Email, &id.Name, &id.Subject, &id.Tenant, &id.PKCE, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (used.Valid || !now.Before(time.Unix(0, expires)))) {
+		return id, errOAuthToken
+	}
+	if err != nil {
+		return id, fmt.Errorf("get oauth token: %w", err)
+	}
+	if err := checkPKCE(id.PKCE, verifier); err != nil {
+		return id, err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE oauth_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, now.UnixNano(), hashToken(tok))
+	if err != nil {
+		return id, fmt.Errorf("spend oauth token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return id, errOAuthToken
+	}
+	return id, nil
+}
+
+// checkPKCE: challenge = base64url(SHA-256(verifier)), unpadded (a padded challenge is accepted).
+func checkPKCE(challenge, verifier string) error {
+	switch {
+	case challenge == "" && verifier == "":
+		return nil
+	case challenge == "":
+		return errPKCEUnexpected
+	case verifier == "":
+		return errPKCEExpected
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	if base64.RawURLEncoding.EncodeToString(sum[:]) != strings.TrimRight(challenge, "=") {
+		return errPKCEMismatch
+	}
+	return nil
+}

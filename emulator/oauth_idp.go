@@ -1,0 +1,190 @@
+package emulator
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// The emulated identity provider: a plain HTML page (no JavaScript) in the spirit of the
+// Firebase Auth emulator, where the developer picks or types the account to sign in with.
+// It is served by API() (next to /v1/) because the start URL redirects to it on the same host.
+
+// idpPath is the emulated provider's page for provider.
+func idpPath(provider string) string { return "/_emulator/oauth/" + provider }
+
+// idpPage is what the page shows.
+type idpPage struct {
+	Provider oauthProvider
+	Action   string
+	State    string
+	Email    string
+	Name     string
+	Error    string
+	Known    []string // addresses of existing members, offered as one-click choices
+	Target   string   // host the browser returns to
+}
+
+var idpTmpl = template.Must(template.New("idp").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in to {{.Provider.Name}} (emulated)</title><link rel="icon" href="data:,">
+<style>
+body{font-family:system-ui,sans-serif;background:#f6f8fa;color:#1b1f24;margin:0}
+main{max-width:28rem;margin:3rem auto;padding:1.5rem;background:#fff;border:1px solid #d0d7de;border-radius:.5rem}
+label{display:block;font-weight:600;margin:.75rem 0 .25rem}
+input{width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #d0d7de;border-radius:.375rem}
+button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#fff;background:#0b5cad;border:0;border-radius:.375rem;cursor:pointer}
+.pick button{background:transparent;color:#0b5cad;border:1px solid #0b5cad;width:100%;text-align:left}
+.hint{color:#57606a;font-size:.9rem}.error{color:#b42318}
+</style>
+</head>
+<body>
+<main data-testid="emulated-idp">
+<h1>Sign in to {{.Provider.Name}} (emulated)</h1>
+<p class="hint">This page stands in for {{.Provider.Name}}: nothing leaves this machine. Choose the account to continue to {{.Target}} with.</p>
+{{if .Error}}<p class="error" role="alert" data-testid="idp-error">{{.Error}}</p>{{end}}
+{{range .Known}}
+<form class="pick" method="post" action="{{$.Action}}">
+<input type="hidden" name="state" value="{{$.State}}"><input type="hidden" name="email" value="{{.}}">
+<button type="submit" data-testid="idp-pick">{{.}}</button>
+</form>
+{{end}}
+<form method="post" action="{{.Action}}" data-testid="idp-form">
+<input type="hidden" name="state" value="{{.State}}">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" required autocomplete="email" value="{{.Email}}">
+<label for="name">Name (optional)</label>
+<input id="name" name="name" autocomplete="name" value="{{.Name}}">
+<button type="submit">Continue</button>
+</form>
+</main>
+</body>
+</html>
+`))
+
+// oauthState is a started, unspent sign-in.
+type oauthState struct {
+	Provider, Redirect, PKCE, LoginHint string
+}
+
+var errStateGone = errors.New("this sign-in request has expired or was already used; start again from the app")
+
+// getOAuthState returns the live state for a state token.
+func getOAuthState(ctx context.Context, q querier, provider, state string, now time.Time) (*oauthState, error) {
+	var s oauthState
+	var expires int64
+	var used sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT provider, redirect, pkce, login_hint, expires_at, used_at FROM oauth_states WHERE hash = ?`,
+		hashToken(state)).Scan(&s.Provider, &s.Redirect, &s.PKCE, &s.LoginHint, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (used.Valid || s.Provider != provider || !now.Before(time.Unix(0, expires)))) {
+		return nil, errStateGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get oauth state: %w", err)
+	}
+	return &s, nil
+}
+
+// GET /_emulator/oauth/{provider}?state=…
+func (e *Emulator) idpShow(w http.ResponseWriter, r *http.Request) {
+	provider, stateTok := r.PathValue("provider"), r.URL.Query().Get("state")
+	var page idpPage
+	err := e.locked(r.Context(), func(tx *sql.Tx) error {
+		s, err := getOAuthState(r.Context(), tx, provider, stateTok, e.now())
+		if err != nil {
+			return err
+		}
+		page, err = e.newIDPPage(r.Context(), tx, provider, stateTok, s)
+		page.Email = s.LoginHint
+		return err
+	})
+	e.renderIDP(w, r, page, err)
+}
+
+// POST /_emulator/oauth/{provider} (state, email, name): 303 back to the app's redirect URL
+// with stytch_token_type=discovery_oauth and a single-use token; a bad email re-renders (422).
+func (e *Emulator) idpSubmit(w http.ResponseWriter, r *http.Request) {
+	provider, stateTok := r.PathValue("provider"), r.PostFormValue("state")
+	var page idpPage
+	var location string
+	err := e.locked(r.Context(), func(tx *sql.Tx) error {
+		s, err := getOAuthState(r.Context(), tx, provider, stateTok, e.now())
+		if err != nil {
+			return err
+		}
+		email, err := normalizeEmail(r.PostFormValue("email"))
+		if err != nil {
+			page, _ = e.newIDPPage(r.Context(), tx, provider, stateTok, s)
+			page.Email, page.Name, page.Error = r.PostFormValue("email"), r.PostFormValue("name"), "Enter a valid email address."
+			return nil
+		}
+		if _, err := tx.ExecContext(r.Context(), `UPDATE oauth_states SET used_at = ? WHERE hash = ?`, e.now().UnixNano(), hashToken(stateTok)); err != nil {
+			return fmt.Errorf("spend oauth state: %w", err)
+		}
+		tok, err := e.issueOAuthToken(r.Context(), tx, newIdentity(provider, email, r.PostFormValue("name"), s.PKCE))
+		location = linkWithToken(s.Redirect, "discovery_oauth", tok)
+		return err
+	})
+	if err == nil && location != "" {
+		http.Redirect(w, r, location, http.StatusSeeOther)
+		return
+	}
+	e.renderIDP(w, r, page, err)
+}
+
+// newIDPPage fills the page for a live state, offering existing members' addresses.
+func (e *Emulator) newIDPPage(ctx context.Context, q querier, provider, state string, s *oauthState) (idpPage, error) {
+	page := idpPage{Provider: oauthProviders[provider], Action: idpPath(provider), State: state, Target: hostOf(s.Redirect)}
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT email FROM members WHERE status != 'deleted' ORDER BY email LIMIT 10`)
+	if err != nil {
+		return page, fmt.Errorf("list member emails: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return page, fmt.Errorf("scan member email: %w", err)
+		}
+		page.Known = append(page.Known, email)
+	}
+	return page, rows.Err()
+}
+
+// renderIDP writes the page: 200, 422 with an inline error, 400 for a dead state, 500 else.
+func (e *Emulator) renderIDP(w http.ResponseWriter, r *http.Request, page idpPage, err error) {
+	w.Header().Set("Cache-Control", "no-store")
+	switch {
+	case errors.Is(err, errStateGone):
+		http.Error(w, "Sign-in (emulated): "+err.Error()+".", http.StatusBadRequest)
+		return
+	case err != nil:
+		e.log.Error("emulator oauth page", "err", err)
+		http.Error(w, "emulated sign-in unavailable", http.StatusInternalServerError)
+		return
+	}
+	status := http.StatusOK
+	if page.Error != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := idpTmpl.Execute(w, page); err != nil {
+		e.log.Error("emulator oauth page render", "err", err)
+	}
+}
+
+// hostOf is a URL's host (or the URL itself if it has none), for the page's wording.
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
+}
