@@ -112,13 +112,14 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	projectID, secret := cfg.Credentials()
 	stytchURL := cfg.StytchURL
 	var dev http.Handler
+	publicToken := cfg.PublicToken
 	if cfg.Embedded() {
 		emu, url, stopEmu, err := startEmulator(cfg, log)
 		if err != nil {
 			return nil, err
 		}
 		a.closers = append(a.closers, stopEmu)
-		stytchURL, dev = url, emu.Dev()
+		stytchURL, dev, publicToken = url, emu.Dev(), emu.PublicToken()
 		log.Info("using the embedded Stytch emulator (no STYTCH_PROJECT_ID set)", "api", url, "mailbox", cfg.BaseURL.String()+"/dev/mailbox")
 	}
 	// The SDK fetches the JWKS now (bounded by the client timeout) and keeps refreshing it in
@@ -145,6 +146,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		BaseURL:  cfg.BaseURL.String(),
 		Dev:      dev,
 		ClientIP: func(r *http.Request) string { return ips.ClientIP(r).String() },
+		OAuth:    handlers.OAuthConfig{APIBase: stytchb2b.APIBase(projectID, stytchURL), PublicToken: publicToken},
 	})
 	return a, nil
 }

@@ -92,6 +92,7 @@ func NewApp(ctx context.Context, dir string, opts ...func(*handlers.Deps)) (a *A
 		Assets:     static,
 		BaseURL:    a.URL,
 		Dev:        a.Emu.Dev(),
+		OAuth:      handlers.OAuthConfig{APIBase: emuSrv.URL, PublicToken: a.Emu.PublicToken()},
 		Now:        a.Clock.Now,
 		EmailRules: []handlers.Rule{},
 		IPRules:    []handlers.Rule{},

@@ -187,3 +187,63 @@ func (b *Browser) SignIn(ctx context.Context, mb Mailbox, email, orgName string)
 	}
 	return b.getOK(ctx, "/dashboard")
 }
+
+// OAuthSignIn is "Continue with <provider>" up to the chooser: the app's start route, Stytch's
+// discovery start, the emulated provider's page (signing in as email), and back to the app's
+// /authenticate, which leads to /orgs. It returns the chooser, or the landing's answer if it
+// led elsewhere (with an error).
+func (b *Browser) OAuthSignIn(ctx context.Context, provider, email string) (Response, error) {
+	landing, err := b.OAuthLanding(ctx, provider, email)
+	if err != nil {
+		return Response{}, err
+	}
+	r, err := b.Get(ctx, landing.RequestURI(), false)
+	if err != nil {
+		return r, err
+	}
+	if err := Expect(r, http.StatusSeeOther, "/orgs"); err != nil {
+		return r, err
+	}
+	return b.getOK(ctx, "/orgs")
+}
+
+// OAuthLanding runs "Continue with <provider>" up to the URL the provider sends the browser
+// back to (the app's /authenticate with a discovery_oauth token), without opening it.
+func (b *Browser) OAuthLanding(ctx context.Context, provider, email string) (*url.URL, error) {
+	r, err := b.Get(ctx, "/oauth/"+provider, false)
+	if err != nil {
+		return nil, err
+	}
+	if r.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("GET /oauth/%s: status %d", provider, r.StatusCode)
+	}
+	// Stytch's start and the provider are another site: no app cookies, redirects followed
+	// until the provider's page.
+	idp := &http.Client{Timeout: b.Client.Timeout}
+	resp, err := idp.Get(r.Header.Get("Location"))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	doc, err := goquery.NewDocumentFromReader(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("provider page: status %d (%v)", resp.StatusCode, err)
+	}
+	form := doc.Find(`form[data-testid="idp-form"]`)
+	action, _ := form.Attr("action")
+	target, err := resp.Request.URL.Parse(action)
+	if err != nil {
+		return nil, err
+	}
+	vals := url.Values{"state": {form.Find(`input[name="state"]`).AttrOr("value", "")}, "email": {email}}
+	noFollow := &http.Client{Timeout: b.Client.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	back, err := noFollow.PostForm(target.String(), vals)
+	if err != nil {
+		return nil, err
+	}
+	back.Body.Close()
+	if back.StatusCode/100 != 3 {
+		return nil, fmt.Errorf("provider sign-in: status %d", back.StatusCode)
+	}
+	return url.Parse(back.Header.Get("Location"))
+}
