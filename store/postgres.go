@@ -125,7 +125,9 @@ func (p *pgDB) lastOrg(ctx context.Context, email string) (string, error) {
 }
 
 // limit: a transaction-scoped advisory lock on the key serialises every caller for that key,
-// on every instance; lock, prune and read go in one round trip.
+// on every instance. Two round trips: BEGIN, lock, prune and read in one batch; the insert
+// (if allowed) and COMMIT in another. On any failure the connection is left inside the
+// transaction, and pgxpool closes such a connection on Release, which rolls it back.
 func (p *pgDB) limit(ctx context.Context, key []byte, now time.Time, rules []Rule, record bool) (time.Duration, error) {
 	if !record {
 		rows, err := p.pool.Query(ctx, `SELECT at FROM limit_hits WHERE key = $1 ORDER BY at, id`, key)
@@ -135,35 +137,40 @@ func (p *pgDB) limit(ctx context.Context, key []byte, now time.Time, rules []Rul
 		}
 		return retryAfter(hits, now, rules), nil
 	}
-	var wait time.Duration
-	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, limitLockSpace, lockID(key))
-		b.Queue(`DELETE FROM limit_hits WHERE key = $1 AND expires <= $2`, key, now.UnixNano())
-		b.Queue(`SELECT at FROM limit_hits WHERE key = $1 ORDER BY at, id`, key)
-		br := tx.SendBatch(ctx, b)
-		hits, err := batchHits(br)
-		if err != nil {
-			return err
-		}
-		if wait = retryAfter(hits, now, rules); wait > 0 {
-			return nil // commits the pruning only
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO limit_hits (key, at, expires) VALUES ($1, $2, $3)`,
+	conn, err := p.pool.Acquire(ctx)
+	if err != nil {
+		return 0, classifyPG(err)
+	}
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, limitLockSpace, lockID(key))
+	b.Queue(`DELETE FROM limit_hits WHERE key = $1 AND expires <= $2`, key, now.UnixNano())
+	b.Queue(`SELECT at FROM limit_hits WHERE key = $1 ORDER BY at, id`, key)
+	hits, err := batchHits(conn.SendBatch(ctx, b))
+	if err != nil {
+		return 0, err
+	}
+	wait := retryAfter(hits, now, rules)
+	b = &pgx.Batch{}
+	if wait == 0 {
+		b.Queue(`INSERT INTO limit_hits (key, at, expires) VALUES ($1, $2, $3)`,
 			key, now.UnixNano(), now.Add(longestWindow(rules)).UnixNano())
-		return err
-	})
-	return wait, classifyPG(err)
+	}
+	b.Queue(`COMMIT`) // also when refused: keeps the pruning
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return 0, classifyPG(err)
+	}
+	return wait, nil
 }
 
-// batchHits reads the results of the lock, prune, select batch and closes it.
+// batchHits reads the results of the begin, lock, prune, select batch and closes it.
 func batchHits(br pgx.BatchResults) (hits []time.Time, err error) {
-	defer func() { err = errors.Join(err, br.Close()) }()
-	if _, err := br.Exec(); err != nil {
-		return nil, err
-	}
-	if _, err := br.Exec(); err != nil {
-		return nil, err
+	defer func() { err = errors.Join(err, classifyPG(br.Close())) }()
+	for range 3 {
+		if _, err := br.Exec(); err != nil {
+			return nil, classifyPG(err)
+		}
 	}
 	return pgHits(br.Query())
 }
