@@ -12,6 +12,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/orgpick/orgpick/assets"
+	"github.com/orgpick/orgpick/internal/metrics"
 )
 
 // Stytch is every call the handlers make to the Stytch adapter (stytchb2b.Client); each handler
@@ -43,6 +44,7 @@ type Deps struct {
 	Dev      http.Handler               // the embedded emulator's /dev/ routes (mailbox); nil with real Stytch
 	OAuth    OAuthConfig                // "Continue with Google / Microsoft"; zero = not offered
 	ClientIP func(*http.Request) string // the visitor's address for per-IP limits; nil = the peer's
+	Metrics  *metrics.Metrics           // Prometheus counters; nil counts nothing
 	Now      func() time.Time           // nil = time.Now
 	// Send limits for discovery and invitation emails; nil = DefaultEmailRules / DefaultIPRules.
 	EmailRules, IPRules []Rule
@@ -80,11 +82,13 @@ func New(d Deps) http.Handler {
 	if d.ClientIP == nil {
 		d.ClientIP = peerIP
 	}
-	limiter := func(kind string, rules []Rule) *Limiter { return newLimiter(d.Store, kind, rules, d.Now, d.Log, nil) }
+	limiter := func(kind string, rules []Rule) *Limiter {
+		return newLimiter(d.Store, kind, rules, d.Now, d.Log, d.Metrics)
+	}
 	re := &responder{log: d.Log, sessions: d.Sessions, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), icon: d.Assets.URL("favicon.svg")}
 	d.Sessions.ErrorFunc = re.fail
 	state := sessionState{sm: d.Sessions}
-	sign := &signer{re: re, state: state, lastOrgs: d.Store, revoker: d.Stytch, now: d.Now}
+	sign := &signer{re: re, state: state, lastOrgs: d.Store, revoker: d.Stytch, metrics: d.Metrics, now: d.Now}
 	linkURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
 	mailbox := ""
 	if d.Dev != nil {
@@ -95,20 +99,21 @@ func New(d Deps) http.Handler {
 		re:    re,
 		guard: &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
 		auth: NewAuth(re, state, d.Stytch, d.Store, sign, limiter("email", d.EmailRules), limiter("ip", d.IPRules),
-			AuthOptions{LinkURL: linkURL, MailboxURL: mailbox, OAuth: d.OAuth, ClientIP: d.ClientIP, Now: d.Now}),
+			AuthOptions{LinkURL: linkURL, MailboxURL: mailbox, OAuth: d.OAuth, ClientIP: d.ClientIP, Metrics: d.Metrics, Now: d.Now}),
 		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
 		dashboard: NewDashboard(re, state, d.Stytch),
-		members:   NewMembers(re, d.Stytch, linkURL, limiter("recipient", d.EmailRules), limiter("sender", d.IPRules)),
+		members:   NewMembers(re, d.Stytch, linkURL, limiter("invite_recipient", d.EmailRules), limiter("invite_sender", d.IPRules)),
 		settings:  NewSettings(re, d.Stytch),
 	}
 	return a.routes()
 }
 
 // health handles GET /healthz: 200 when the database answers, 503 when it doesn't.
-func health(db Store, log *slog.Logger) http.HandlerFunc {
+func health(db Store, log *slog.Logger, m *metrics.Metrics) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if err := db.Ping(r.Context()); err != nil {
+			m.StoreError("ping", err)
 			log.Error("health check failed", "err", err)
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return

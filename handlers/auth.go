@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgpick/orgpick/internal/metrics"
 	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
 )
@@ -37,6 +38,7 @@ type Auth struct {
 	mailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	oauth      OAuthConfig
 	clientIP   func(*http.Request) string
+	metrics    *metrics.Metrics
 	now        func() time.Time
 	// secureCookies: the link cookie is Secure with the __Host- prefix (https BASE_URL).
 	secureCookies bool
@@ -48,6 +50,7 @@ type AuthOptions struct {
 	MailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	OAuth      OAuthConfig
 	ClientIP   func(*http.Request) string // the address per-IP limits count
+	Metrics    *metrics.Metrics
 	Now        func() time.Time
 }
 
@@ -62,7 +65,7 @@ type OAuthConfig struct {
 func NewAuth(re *responder, state sessionState, st LinkSender, lastOrgs LastOrgs, sign *signer, byEmail, byIP *Limiter, o AuthOptions) *Auth {
 	return &Auth{
 		re: re, state: state, stytch: st, lastOrgs: lastOrgs, signer: sign, byEmail: byEmail, byIP: byIP,
-		redirectTo: o.LinkURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, clientIP: o.ClientIP, now: o.Now,
+		redirectTo: o.LinkURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, clientIP: o.ClientIP, metrics: o.Metrics, now: o.Now,
 		secureCookies: strings.HasPrefix(o.LinkURL, "https://"),
 	}
 }
@@ -123,6 +126,7 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 	// The session (and its row) starts here, with something worth keeping: requests the app
 	// refuses (invalid, rate-limited, cross-origin) write nothing.
 	h.state.setSent(r.Context(), email, code)
+	h.metrics.SignInStarted(map[bool]string{false: "link", true: "code"}[code])
 	redirect(w, r, "/check-email")
 }
 
@@ -244,6 +248,9 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			h.re.log.Warn("list organizations failed", "org", s.Org.ID, "err", err) // the switcher can wait
 		}
+		if _, pending := h.state.pending(ctx); !pending { // else the signer counts it with its method
+			h.metrics.SignInCompleted("link") // an invitation or organization link: no chooser
+		}
 		h.signer.signedIn(w, r, memberFrom(s, "", others))
 		return
 	}
@@ -252,15 +259,15 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
-	h.discovered(w, r, d)
+	h.discovered(w, r, d, "link")
 }
 
 // discovered ends every discovery method (link, code, OAuth) the same way: the IST and the
 // organizations kept server-side, the last-used one first, any earlier sign-in of this
 // browser ended, then the chooser.
-func (h *Auth) discovered(w http.ResponseWriter, r *http.Request, d stytchb2b.Discovery) {
+func (h *Auth) discovered(w http.ResponseWriter, r *http.Request, d stytchb2b.Discovery, method string) {
 	ctx := r.Context()
-	p := Pending{Discovery: d, ExpiresAt: h.now().Add(istLifetime)}
+	p := Pending{Discovery: d, Method: method, ExpiresAt: h.now().Add(istLifetime)}
 	if last, err := h.lastOrgs.LastOrg(ctx, d.Email); err == nil {
 		p.Orgs, p.LastID = lastFirst(p.Orgs, last), last
 	}

@@ -44,7 +44,7 @@ func (h *Auth) CodeSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
-	h.discovered(w, r, d)
+	h.discovered(w, r, d, "code")
 }
 
 // oauthStart is a started OAuth sign-in, kept server-side: the PKCE verifier proves the
@@ -83,6 +83,7 @@ func (h *Auth) OAuthStart(w http.ResponseWriter, r *http.Request) {
 	}
 	start, verifier := stytchb2b.OAuthStart(h.oauth.APIBase, h.oauth.PublicToken, provider, h.redirectTo)
 	h.state.put(r.Context(), keyOAuth, oauthStart{Provider: provider, Verifier: verifier, ExpiresAt: h.now().Add(oauthStartLife)})
+	h.metrics.SignInStarted(provider)
 	http.Redirect(w, r, start, http.StatusSeeOther)
 }
 
@@ -107,7 +108,7 @@ func (h *Auth) oauthLanding(w http.ResponseWriter, r *http.Request, token string
 		h.re.fail(w, r, err)
 		return
 	}
-	h.discovered(w, r, d)
+	h.discovered(w, r, d, st.Provider)
 }
 
 // codeProblem is the inline message for a code Stytch refused, or "" for other errors.

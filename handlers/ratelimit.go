@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/orgpick/orgpick/internal/metrics"
 	"github.com/orgpick/orgpick/store"
 )
 
@@ -23,16 +24,16 @@ type LimitStore interface {
 // shared LimitStore. Limits protect Stytch's quota and people's inboxes.
 type Limiter struct {
 	db      LimitStore
-	kind    string // the keys' prefix; also the metric label ("email", "ip", "recipient", "sender")
+	kind    string // the keys' prefix; also the metric label ("email", "ip", "invite_recipient", "invite_sender")
 	rules   []Rule
 	now     func() time.Time
 	log     *slog.Logger
-	refused func(kind string) // counts a refusal (metrics); may be nil
+	metrics *metrics.Metrics // counts refusals and store failures; may be nil
 }
 
 // newLimiter is a limiter of kind enforcing rules; no rules means no limit (and no store access).
-func newLimiter(db LimitStore, kind string, rules []Rule, now func() time.Time, log *slog.Logger, refused func(string)) *Limiter {
-	return &Limiter{db: db, kind: kind, rules: rules, now: now, log: log, refused: refused}
+func newLimiter(db LimitStore, kind string, rules []Rule, now func() time.Time, log *slog.Logger, m *metrics.Metrics) *Limiter {
+	return &Limiter{db: db, kind: kind, rules: rules, now: now, log: log, metrics: m}
 }
 
 // Allow records an event for key if every rule allows it. Otherwise it returns a WaitError
@@ -44,11 +45,10 @@ func (l *Limiter) Allow(ctx context.Context, key string) error {
 	ok, wait, err := l.db.Allow(ctx, l.kind+":"+key, l.now(), l.rules)
 	switch {
 	case err != nil:
+		l.metrics.StoreError("limit", err)
 		return err
 	case !ok:
-		if l.refused != nil {
-			l.refused(l.kind)
-		}
+		l.metrics.RateLimited(l.kind)
 		return WaitError{wait}
 	}
 	return nil

@@ -38,10 +38,11 @@ func (a *app) routes() http.Handler {
 	root := http.NewServeMux()
 	root.Handle("GET /assets/", a.d.Assets)
 	root.Handle("GET /favicon.ico", http.RedirectHandler(a.d.Assets.URL("favicon.svg"), http.StatusMovedPermanently))
-	root.HandleFunc("GET /healthz", health(a.d.Store, a.d.Log))
+	root.HandleFunc("GET /healthz", health(a.d.Store, a.d.Log, a.d.Metrics))
 	if a.d.Dev != nil {
 		root.Handle("/dev/", a.d.Dev)
 	}
-	root.Handle("/", a.d.Sessions.LoadAndSave(mux))
-	return a.re.recoverPanics(securityHeaders(a.re.crossOrigin(limitBodies(root))))
+	m := a.d.Metrics // labels requests with the pattern that matched, never the raw path
+	root.Handle("/", a.d.Sessions.LoadAndSave(m.Routes(mux)))
+	return m.Middleware(a.re.recoverPanics(securityHeaders(a.re.crossOrigin(limitBodies(m.Routes(root))))))
 }

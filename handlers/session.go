@@ -9,6 +9,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/orgpick/orgpick/internal/metrics"
 	"github.com/orgpick/orgpick/stytchb2b"
 )
 
@@ -29,6 +30,7 @@ const istLifetime = 10 * time.Minute
 // Pending is a discovery in progress, held server-side until the person picks or creates an org.
 type Pending struct {
 	stytchb2b.Discovery
+	Method    string    `json:"method,omitempty"`  // how the email was proven: link, code, google, microsoft
 	LastID    string    `json:"last_id,omitempty"` // the org this email entered last, listed first
 	ExpiresAt time.Time `json:"expires_at"`
 }
@@ -173,15 +175,20 @@ type signer struct {
 	state    sessionState
 	lastOrgs LastOrgs
 	revoker  SessionRevoker
+	metrics  *metrics.Metrics
 	now      func() time.Time
 }
 
 func (s *signer) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
+	if p, ok := s.state.pending(r.Context()); ok { // a sign-in ends here (not a switch)
+		s.metrics.SignInCompleted(p.Method)
+	}
 	replaced, err := s.state.signIn(r.Context(), m)
 	if err != nil {
 		s.re.fail(w, r, err)
 		return
 	}
+	s.metrics.SessionCreated()
 	s.retire(r.Context(), replaced)
 	// Failing to remember costs only the chooser's ordering: logged, not shown.
 	if err := s.lastOrgs.SetLastOrg(r.Context(), m.Email, m.Org.ID, s.now()); err != nil {

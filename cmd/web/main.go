@@ -23,6 +23,7 @@ import (
 	"github.com/orgpick/orgpick/emulator"
 	"github.com/orgpick/orgpick/handlers"
 	"github.com/orgpick/orgpick/internal/clientip"
+	"github.com/orgpick/orgpick/internal/metrics"
 	"github.com/orgpick/orgpick/store"
 	"github.com/orgpick/orgpick/stytchb2b"
 )
@@ -67,13 +68,39 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
+		go func() {
+			if err := serve(ctx, metricsHandler(a.Metrics), mln, log); err != nil {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+	}
 	log.Info("orgpick listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String())
 	return serve(ctx, a.Handler, ln, log)
 }
 
+// metricsHandler serves GET /metrics (Prometheus' text format) and nothing else.
+func metricsHandler(m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
+}
+
+// stytchEndpoints are the Stytch calls the metrics name (others count as "other").
+var stytchEndpoints = append(metrics.DefaultStytchEndpoints(), "rbac.policy", "totp.create", "totp.authenticate",
+	"otps.sms.send", "otps.sms.authenticate", "recovery_codes.recover", "recovery_codes.get", "recovery_codes.rotate",
+	"organizations.members.update")
+
 // app is the wired application: its handler and what must be closed after serving.
 type app struct {
 	Handler http.Handler
+	Metrics *metrics.Metrics
 	closers []func()
 }
 
@@ -124,7 +151,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	}
 	// The SDK fetches the JWKS now (bounded by the client timeout) and keeps refreshing it in
 	// the background for as long as ctx lives.
-	opts := []b2bstytchapi.Option{b2bstytchapi.WithInitializationContext(ctx), b2bstytchapi.WithHTTPClient(&http.Client{Timeout: stytchTimeout})}
+	a.Metrics = metrics.New(metrics.WithStytchEndpoints(stytchEndpoints...))
+	sdkHTTP := &http.Client{Timeout: stytchTimeout, Transport: stytchb2b.Observed(nil, a.Metrics.ObserveStytch)}
+	opts := []b2bstytchapi.Option{b2bstytchapi.WithInitializationContext(ctx), b2bstytchapi.WithHTTPClient(sdkHTTP)}
 	if stytchURL != "" {
 		opts = append(opts, b2bstytchapi.WithBaseURI(stytchURL))
 	}
@@ -146,6 +175,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		BaseURL:  cfg.BaseURL.String(),
 		Dev:      dev,
 		ClientIP: func(r *http.Request) string { return ips.ClientIP(r).String() },
+		Metrics:  a.Metrics,
 		OAuth:    handlers.OAuthConfig{APIBase: stytchb2b.APIBase(projectID, stytchURL), PublicToken: publicToken},
 	})
 	return a, nil

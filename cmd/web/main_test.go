@@ -341,3 +341,69 @@ func TestPerIPLimitBehindProxies(t *testing.T) {
 		}
 	})
 }
+
+// METRICS_ADDR serves Prometheus metrics on its own listener (never the public one): requests by
+// route pattern, sign-ins by method, Stytch calls by endpoint; no address or token in any label.
+func TestMetricsListener(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	ctx := t.Context()
+	bin, err := testkit.Build(ctx, t.TempDir(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := "127.0.0.1:" + freePort(t)
+	srv, err := testkit.NewServer(bin, t.TempDir(), "METRICS_ADDR="+metricsAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	b := testkit.NewBrowser(srv.URL)
+	if _, err := b.SignIn(ctx, srv, "metered@metrics.test", "Metered"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := b.Get(ctx, "/metrics", false); err != nil || r.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /metrics on the public listener: %v %d, want 404", err, r.StatusCode)
+	}
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(body)
+	for _, want := range []string{
+		`orgpick_sign_ins_started_total{method="link"} 1`,
+		`orgpick_sign_ins_completed_total{method="link"} 1`,
+		`orgpick_http_requests_total{method="GET",route="GET /dashboard",status="200"} 1`,
+		`orgpick_stytch_requests_total{endpoint="magic_links.email.discovery.send",outcome="ok"} 1`,
+		`orgpick_stytch_requests_total{endpoint="discovery.organizations.create",outcome="ok"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, never := range []string{"metered@metrics.test", "token", "organization-test-"} {
+		if strings.Contains(text, never) {
+			t.Errorf("metrics contain %q", never)
+		}
+	}
+	if t.Failed() {
+		t.Logf("metrics:\n%s", text)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
