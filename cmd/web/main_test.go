@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,24 +171,8 @@ func TestServeDrainsInFlightRequests(t *testing.T) {
 // kill -9 between the magic link and the org pick, and again after sign-in: nothing committed
 // is lost (the IST and the session live in SQLite).
 func TestKillDashNineLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
 	ctx := t.Context()
-	bin, err := testkit.Build(ctx, t.TempDir(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := testkit.NewServer(bin, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Kill()
-		if t.Failed() {
-			t.Logf("server log:\n%s", srv.Log.String())
-		}
-	})
+	srv := binaryServer(t)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -345,23 +330,12 @@ func TestPerIPLimitBehindProxies(t *testing.T) {
 // METRICS_ADDR serves Prometheus metrics on its own listener (never the public one): requests by
 // route pattern, sign-ins by method, Stytch calls by endpoint; no address or token in any label.
 func TestMetricsListener(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server binary")
-	}
 	ctx := t.Context()
-	bin, err := testkit.Build(ctx, t.TempDir(), false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	metricsAddr := "127.0.0.1:" + freePort(t)
-	srv, err := testkit.NewServer(bin, t.TempDir(), "METRICS_ADDR="+metricsAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := binaryServer(t, "METRICS_ADDR="+metricsAddr)
 	if err := srv.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Stop() })
 	b := testkit.NewBrowser(srv.URL)
 	if _, err := b.SignIn(ctx, srv, "metered@metrics.test", "Metered"); err != nil {
 		t.Fatal(err)
@@ -406,4 +380,45 @@ func freePort(t *testing.T) string {
 	defer ln.Close()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return port
+}
+
+// binaryServer prepares (does not start) the cmd/web binary, built once per test run, with env
+// added; it is killed when the test ends, and its log printed if the test failed.
+func binaryServer(t *testing.T, env ...string) *testkit.Server {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	binOnce.Do(func() {
+		binDir, _ := os.MkdirTemp("", "orgpick-cmd-web-")
+		binPath, binErr = testkit.Build(context.Background(), binDir, false)
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	srv, err := testkit.NewServer(binPath, t.TempDir(), env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Kill()
+		if t.Failed() {
+			t.Logf("server log:\n%s", srv.Log.String())
+		}
+	})
+	return srv
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
 }
