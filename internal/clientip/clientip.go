@@ -207,3 +207,19 @@ func isPort(s string) bool {
 }
 
 func norm(a netip.Addr) netip.Addr { return a.WithZone("").Unmap() }
+
+// LimitKey is the per-address send-limit key for a client address: the address itself for
+// IPv4, and its /64 network for IPv6, because one subscriber usually holds a whole /64 and
+// could otherwise step through 2^64 addresses to escape a per-address limit. The zero Addr
+// (no IP) gives "unknown", so such requests share one budget.
+func LimitKey(a netip.Addr) string {
+	a = norm(a)
+	switch {
+	case !a.IsValid():
+		return "unknown"
+	case a.Is4():
+		return a.String()
+	}
+	p, _ := a.Prefix(64) // cannot fail for a valid IPv6 address
+	return p.String()
+}

@@ -234,3 +234,22 @@ func addrs(hops ...string) []netip.Addr {
 	}
 	return out
 }
+
+func TestLimitKey(t *testing.T) {
+	tests := []struct {
+		addr netip.Addr
+		want string
+	}{
+		{netip.MustParseAddr("198.51.100.4"), "198.51.100.4"},
+		{netip.MustParseAddr("::ffff:198.51.100.4"), "198.51.100.4"},
+		{netip.MustParseAddr("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64"},
+		{netip.MustParseAddr("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64"},
+		{netip.MustParseAddr("fe80::1%eth0"), "fe80::/64"},
+		{netip.Addr{}, "unknown"},
+	}
+	for _, tt := range tests {
+		if got := clientip.LimitKey(tt.addr); got != tt.want {
+			t.Errorf("LimitKey(%v) = %q, want %q", tt.addr, got, tt.want)
+		}
+	}
+}
