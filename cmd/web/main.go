@@ -174,7 +174,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		Assets:   static,
 		BaseURL:  cfg.BaseURL.String(),
 		Dev:      dev,
-		ClientIP: func(r *http.Request) string { return ips.ClientIP(r).String() },
+		ClientIP: func(r *http.Request) string { return clientip.LimitKey(ips.ClientIP(r)) }, // IPv6 by /64
 		Metrics:  a.Metrics,
 		OAuth:    handlers.OAuthConfig{APIBase: stytchb2b.APIBase(projectID, stytchURL), PublicToken: publicToken},
 	})
