@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -13,8 +14,9 @@ import (
 // answer 503 instead of 500. It implements scs.CtxStore, so scs passes each request's
 // context (SQLite's store ignores it).
 type SessionStore struct {
-	st    *Store
-	inner sessionBackend
+	st      *Store
+	inner   sessionBackend
+	stopped sync.Once
 }
 
 var _ scs.CtxStore = (*SessionStore)(nil)
@@ -81,5 +83,6 @@ func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	return nil
 }
 
-// StopCleanup ends the background cleanup goroutine.
-func (s *SessionStore) StopCleanup() { s.inner.stop() }
+// StopCleanup ends the background cleanup goroutine. Calling it again does nothing (the scs
+// stores it wraps block forever on a second stop).
+func (s *SessionStore) StopCleanup() { s.stopped.Do(s.inner.stop) }

@@ -104,11 +104,13 @@ type app struct {
 	closers []func()
 }
 
-// Close releases everything newApp opened, last opened first.
+// Close releases everything newApp opened, last opened first. Closing twice does nothing more
+// (pgxstore's StopCleanup, for one, blocks forever when called a second time).
 func (a *app) Close() {
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		a.closers[i]()
 	}
+	a.closers = nil
 }
 
 // newApp opens the store, the session manager and the Stytch client (starting the embedded

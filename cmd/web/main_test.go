@@ -18,6 +18,7 @@ import (
 
 	"github.com/orgpick/orgpick/emulator"
 	"github.com/orgpick/orgpick/internal/testkit"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -207,9 +208,11 @@ func TestKillDashNineLosesNothing(t *testing.T) {
 	}
 }
 
-// Two instances of the app on one PostgreSQL database (behind a load balancer, a person's
-// requests land on either): a sign-in started on one continues on the other, and the send
-// limits are shared, also with an instance started later.
+// Two instances of the app on one PostgreSQL database and one (standalone) Stytch, a person's
+// requests alternating between them as behind a load balancer: sign in on A, pick the org on B,
+// dashboard on A, switch on B, log out on A, and B refuses the old cookie; the per-address
+// limit holds across both (and a third started later); A going away mid-sign-in loses nothing
+// for B.
 func TestInstancesShareSessionsAndLimits(t *testing.T) {
 	dbURL, drop, err := testkit.FreshPostgres(t.Context())
 	if err != nil {
@@ -219,29 +222,26 @@ func TestInstancesShareSessionsAndLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { drop() })
-	emu, err := emulator.New(emulator.Config{ProjectID: "project-test-shared", Secret: "secret"})
+	emu, err := emulator.New(emulator.Config{ProjectID: "project-test-shared", Secret: "secret", DisableEmailRateLimit: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
 	stytch := httptest.NewServer(emu.API())
 	t.Cleanup(stytch.Close)
-	instance := func() *httptest.Server {
+	ctx := t.Context()
+	instance := func() (*httptest.Server, func()) {
 		t.Helper()
-		a, err := newApp(t.Context(), testConfig(t, "DATABASE_URL", dbURL, "STYTCH_PROJECT_ID", "project-test-shared",
+		a, err := newApp(ctx, testConfig(t, "DATABASE_URL", dbURL, "STYTCH_PROJECT_ID", "project-test-shared",
 			"STYTCH_SECRET", "secret", "STYTCH_BASE_URL", stytch.URL), quiet())
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(a.Close)
 		srv := httptest.NewServer(a.Handler)
-		t.Cleanup(srv.Close)
-		return srv
+		stop := func() { srv.Close(); a.Close() }
+		t.Cleanup(stop)
+		return srv, stop
 	}
-	one, two := instance(), instance()
-	b1 := testkit.NewBrowser(one.URL)
-	b2 := &testkit.Browser{Base: two.URL, Jar: b1.Jar, Client: b1.Client} // the same browser, the other instance
-	ctx := t.Context()
 	want := func(r testkit.Response, err error, status int, location string) testkit.Response {
 		t.Helper()
 		if err == nil {
@@ -252,27 +252,84 @@ func TestInstancesShareSessionsAndLimits(t *testing.T) {
 		}
 		return r
 	}
-	r, err := b1.Post(ctx, "/login", url.Values{"email": {"shared@pg.test"}}, false)
-	want(r, err, http.StatusSeeOther, "/check-email")
-	if r, err := b2.Get(ctx, "/check-email", false); !strings.Contains(want(r, err, http.StatusOK, "").Body, "shared@pg.test") {
-		t.Fatal("instance two does not know the address typed on instance one")
-	}
-	link, err := testkit.LatestLink(ctx, emu, "shared@pg.test")
+	const email = "shared@pg.test"
+	seed := &testkit.Seeder{API: mustSDK(t, stytch.URL), Mailbox: emu, Redirect: "http://localhost:3000/authenticate",
+		Advance: func(context.Context, time.Duration) error { return nil }}
+	ids, err := seed.Memberships(ctx, email, []string{"Shared One", "Shared Two"}, []string{"shared-one", "shared-two"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err = b2.FollowLink(ctx, link, "/orgs") // the IST is kept by instance two…
-	want(r, err, http.StatusOK, "")
-	r, err = b1.Post(ctx, "/orgs/create", url.Values{"organization_name": {"Shared"}}, false) // …and spent by one
-	want(r, err, http.StatusSeeOther, "/dashboard")
-	r, err = b2.Get(ctx, "/dashboard", false)
-	want(r, err, http.StatusOK, "")
+	a, stopA := instance()
+	b, _ := instance()
+	onA := testkit.NewBrowser(a.URL)
+	onB := &testkit.Browser{Base: b.URL, Jar: onA.Jar, Client: onA.Client} // the same browser, the other instance
 
-	// The per-address limit (one link every 30 s) counts on every instance, including a new one.
-	for _, b := range []*testkit.Browser{b2, testkit.NewBrowser(instance().URL)} {
-		r, err := b.Post(ctx, "/login", url.Values{"email": {"shared@pg.test"}}, false)
+	r, err := onA.Post(ctx, "/login", url.Values{"email": {email}}, false)
+	want(r, err, http.StatusSeeOther, "/check-email")
+	if r, err := onB.Get(ctx, "/check-email", false); !strings.Contains(want(r, err, http.StatusOK, "").Body, email) {
+		t.Fatal("instance B does not know the address typed on instance A")
+	}
+	link, err := testkit.LatestLink(ctx, emu, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = onA.FollowLink(ctx, link, "/orgs") // the IST is kept by A…
+	want(r, err, http.StatusOK, "")
+	r, err = onB.Post(ctx, "/orgs/select", url.Values{"organization_id": {ids[0]}}, false) // …and spent by B
+	want(r, err, http.StatusSeeOther, "/dashboard")
+	r, err = onA.Get(ctx, "/dashboard", false)
+	want(r, err, http.StatusOK, "")
+	r, err = onB.Post(ctx, "/orgs/switch", url.Values{"organization_id": {ids[1]}}, false)
+	want(r, err, http.StatusSeeOther, "/dashboard")
+	old := onA.Cookie("orgpick_session")
+	r, err = onA.Post(ctx, "/logout", nil, false)
+	want(r, err, http.StatusSeeOther, "/?notice=signed-out")
+	replay := testkit.NewBrowser(b.URL)
+	replay.Jar.SetCookies(mustURL(t, b.URL), []*http.Cookie{old})
+	r, err = replay.Get(ctx, "/dashboard", false)
+	want(r, err, http.StatusSeeOther, "/")
+
+	// The per-address limit (one link every 30 s): the sign-in above used it, on A.
+	for _, other := range []*testkit.Browser{onB, testkit.NewBrowser(func() string { s, _ := instance(); return s.URL }())} {
+		r, err := other.Post(ctx, "/login", url.Values{"email": {email}}, false)
 		want(r, err, http.StatusTooManyRequests, "")
 	}
+
+	// A new sign-in on A (another address), then A goes away: B carries on.
+	late := testkit.NewBrowser(a.URL)
+	lateOnB := &testkit.Browser{Base: b.URL, Jar: late.Jar, Client: late.Client}
+	r, err = late.Post(ctx, "/login", url.Values{"email": {"late@pg.test"}}, false)
+	want(r, err, http.StatusSeeOther, "/check-email")
+	link, err = testkit.LatestLink(ctx, emu, "late@pg.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = late.FollowLink(ctx, link, "/orgs")
+	want(r, err, http.StatusOK, "")
+	stopA()
+	r, err = lateOnB.Post(ctx, "/orgs/create", url.Values{"organization_name": {"Survives A"}}, false)
+	want(r, err, http.StatusSeeOther, "/dashboard")
+	r, err = lateOnB.Get(ctx, "/dashboard", false)
+	want(r, err, http.StatusOK, "")
+}
+
+// mustSDK is a Stytch SDK client on the emulator at base (project-test-shared).
+func mustSDK(t *testing.T, base string) *b2bstytchapi.API {
+	t.Helper()
+	api, err := b2bstytchapi.NewClient("project-test-shared", "secret", b2bstytchapi.WithBaseURI(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // The per-IP limit counts the visitor behind trusted proxies (X-Forwarded-For), and only
