@@ -23,6 +23,7 @@ type Stytch interface {
 	SessionRevoker
 	MemberAdmin
 	SettingsAdmin
+	MFAVerifier
 }
 
 // Store is what the handlers need of the app's database.
@@ -61,6 +62,7 @@ type app struct {
 	dashboard *Dashboard
 	members   *Members
 	settings  *Settings
+	mfa       *MFA
 }
 
 // New builds the handlers from d and returns the app's http.Handler.
@@ -92,6 +94,7 @@ func New(d Deps) http.Handler {
 		dashboard: NewDashboard(re, state, d.Stytch),
 		members:   NewMembers(re, d.Stytch, linkURL, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...)),
 		settings:  NewSettings(re, d.Stytch),
+		mfa:       NewMFA(re, state, d.Stytch, sign, d.Now),
 	}
 	return a.routes()
 }

@@ -25,6 +25,15 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /members/revoke", adminOnly(a.members.RevokeSubmit))
 	mux.HandleFunc("GET /settings", adminOnly(a.settings.SettingsPage))
 	mux.HandleFunc("POST /settings", adminOnly(a.settings.SettingsSubmit))
+	mux.HandleFunc("POST /settings/mfa", adminOnly(a.settings.MFASubmit))
+	mux.HandleFunc("GET /mfa", a.mfa.MFAPage)
+	mux.HandleFunc("POST /mfa/totp/setup", a.mfa.TOTPSetupSubmit)
+	mux.HandleFunc("POST /mfa/totp", a.mfa.TOTPSubmit)
+	mux.HandleFunc("POST /mfa/sms/send", a.mfa.SMSSendSubmit)
+	mux.HandleFunc("POST /mfa/sms", a.mfa.SMSSubmit)
+	mux.HandleFunc("POST /mfa/recovery", a.mfa.RecoverySubmit)
+	mux.HandleFunc("GET /mfa/recovery-codes", signedIn(a.mfa.RecoveryCodesPage))
+	mux.HandleFunc("POST /mfa/recovery-codes", signedIn(a.mfa.RecoveryCodesSubmit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.re.fail(w, r, ErrNotFound) })
 
 	// Static files, health and dev routes need no session: they skip the session store.

@@ -19,6 +19,8 @@ const (
 	keyMember  = "member"  // the signed-in Stytch session and what the dashboard shows
 	keyJWT     = "jwt"     // the member's session JWT, apart: a page view needn't scan it as JSON
 	keyRetired = "retired" // Stytch sessions this browser replaced whose revocation failed: retried at logout
+	keyMFA     = "mfa"     // a second sign-in step in progress: the org-bound IST and the member's options (mfa.go)
+	keyCodes   = "codes"   // recovery codes of a new authenticator app, until the member says they are saved
 )
 
 // istLifetime is how long Stytch keeps an intermediate session token.
@@ -106,6 +108,7 @@ func (s sessionState) startDiscovery(ctx context.Context, p Pending) (replaced s
 	}
 	s.sm.Remove(ctx, keyMember)
 	s.sm.Remove(ctx, keyJWT)
+	s.sm.Remove(ctx, keyMFA)
 	s.sm.Put(ctx, keyEmail, p.Email)
 	s.put(ctx, keyPending, p)
 	return replaced, nil
@@ -122,6 +125,7 @@ func (s sessionState) signIn(ctx context.Context, m Member) (replaced string, er
 		replaced = prev.Token
 	}
 	s.sm.Remove(ctx, keyPending)
+	s.sm.Remove(ctx, keyMFA)
 	s.sm.Put(ctx, keyEmail, m.Email)
 	s.putMember(ctx, m)
 	if !m.ExpiresAt.IsZero() && m.ExpiresAt.Before(s.sm.Deadline(ctx)) {
@@ -163,6 +167,12 @@ type signer struct {
 }
 
 func (s *signer) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
+	s.signedInTo(w, r, m, "/dashboard")
+}
+
+// signedInTo is signedIn leading to next instead of the dashboard (the recovery codes of a
+// new authenticator app come first).
+func (s *signer) signedInTo(w http.ResponseWriter, r *http.Request, m Member, next string) {
 	replaced, err := s.state.signIn(r.Context(), m)
 	if err != nil {
 		s.re.fail(w, r, err)
@@ -173,7 +183,7 @@ func (s *signer) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
 	if err := s.lastOrgs.SetLastOrg(r.Context(), m.Email, m.Org.ID, s.now()); err != nil {
 		s.re.log.Warn("remember last org failed", "org", m.Org.ID, "err", err)
 	}
-	redirect(w, r, "/dashboard")
+	redirect(w, r, next)
 }
 
 // retire revokes a Stytch session this browser no longer uses (replaced by a switch or a new

@@ -40,6 +40,23 @@ var (
 	ErrForbidden        = errors.New("the member's role does not allow this")
 )
 
+// Errors of the MFA calls.
+var (
+	ErrCodeWrong         = errors.New("wrong or malformed one-time code")
+	ErrCodeUsed          = errors.New("authenticator code already used")
+	ErrCodeExpired       = errors.New("texted code expired, used or refused after too many tries")
+	ErrRecoveryCodeWrong = errors.New("wrong or used recovery code")
+	ErrTOTPSetupExpired  = errors.New("authenticator registration expired before its first code")
+	ErrTOTPExists        = errors.New("member already has an authenticator app")
+	ErrNoTOTP            = errors.New("member has no authenticator app")
+	ErrPhoneInvalid      = errors.New("phone number refused")
+	ErrPhoneTaken        = errors.New("phone number used by another member")
+	ErrPhoneMismatch     = errors.New("member has another phone number")
+	ErrMethodNotAllowed  = errors.New("MFA method not allowed by the organization")
+	ErrNeedsMFASession   = errors.New("adding a factor needs a session that passed MFA")
+	ErrMFASettings       = errors.New("MFA settings refused")
+)
+
 // mapErr turns an SDK error into one of the app's sentinels, keeping the original for the logs.
 // It is the one place that knows Stytch's error types.
 func mapErr(op string, err error) error {
@@ -98,6 +115,9 @@ func mapErr(op string, err error) error {
 	case "invalid_organization_auth_factor_setting":
 		kind = ErrSettingsConflict
 	default:
+		kind = mapMFAErr(string(se.ErrorType))
+	}
+	if kind == nil {
 		switch {
 		case se.StatusCode == 429:
 			kind = ErrRateLimited
@@ -108,4 +128,37 @@ func mapErr(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %w: %w", op, kind, se)
+}
+
+// mapMFAErr maps the error types of the MFA calls (nil for others).
+func mapMFAErr(errorType string) error {
+	switch errorType {
+	case "unable_to_authenticate_totp", "otp_code_not_found", "invalid_code", "recovery_code_used_as_totp_code":
+		return ErrCodeWrong
+	case "totp_code_already_authenticated":
+		return ErrCodeUsed
+	case "unable_to_auth_otp_code":
+		return ErrCodeExpired
+	case "unable_to_authenticate_recovery_code", "invalid_recovery_code", "totp_code_used_as_recovery_code":
+		return ErrRecoveryCodeWrong
+	case "expired_totp":
+		return ErrTOTPSetupExpired
+	case "active_totp_exists":
+		return ErrTOTPExists
+	case "totp_not_found", "no_active_recovery_code_backed_factor", "recovery_codes_not_found":
+		return ErrNoTOTP
+	case "invalid_phone_number", "invalid_phone_number_country_code", "unsubscribed_phone_number":
+		return ErrPhoneInvalid
+	case "duplicate_member_phone_number":
+		return ErrPhoneTaken
+	case "duplicate_member_phone_number_for_member":
+		return ErrPhoneMismatch
+	case "operation_restricted_by_organization_mfa_methods":
+		return ErrMethodNotAllowed
+	case "session_enforced_factor_matching_session_required":
+		return ErrNeedsMFASession
+	case "invalid_organization_mfa_policy", "invalid_organization_allowed_mfa_methods", "allowed_mfa_methods_required_for_restricted":
+		return ErrMFASettings
+	}
+	return nil
 }
