@@ -36,8 +36,13 @@ func (e *env) totp(secret string) string {
 	return code
 }
 
-// nextStep moves both clocks past the current 30-second TOTP step: a code works once per step.
-func (e *env) nextStep() { e.advance(31 * time.Second) }
+// nextTOTP is the app's code for the next 30-second step, which Stytch accepts too: a code
+// works once per step, so a second sign-in within the same step uses this one. (Moving the
+// clocks instead would make the emulator sign JWTs "from the future" for the SDK's local check.)
+func (e *env) nextTOTP(secret string) string {
+	e.t.Helper()
+	return emulator.TOTPCode(secret, e.emu.Now().Add(30*time.Second))
+}
 
 // smsCode is the code in the newest text to phone.
 func (e *env) smsCode(phone string) string {

@@ -72,13 +72,12 @@ func TestMFAJourneyTOTP(t *testing.T) {
 			b.logout()
 
 			// Signing in again asks for the app's code (no setup, no recovery codes).
-			e.nextStep()
 			page = b.toMFA("bob@acme.test", orgID)
 			if !page.has(t, "totp-form") || !page.has(t, "recovery-form") || page.has(t, "totp-setup-form") {
 				t.Fatalf("verify page should offer the app and recovery codes:\n%.3000s", page.body)
 			}
 			wantStatus(t, b.post("/mfa/totp", url.Values{"code": {"12345"}}, htmx), http.StatusUnprocessableEntity)
-			wantPosted(t, b.post("/mfa/totp", url.Values{"code": {e.totp(s)[:3] + " " + e.totp(s)[3:]}}, htmx), htmx, "/dashboard")
+			wantPosted(t, b.post("/mfa/totp", url.Values{"code": {e.nextTOTP(s)[:3] + " " + e.nextTOTP(s)[3:]}}, htmx), htmx, "/dashboard")
 			wantRedirect(t, b.get("/mfa", false), "/dashboard") // the step is over
 		})
 	}
@@ -313,5 +312,27 @@ func wantFieldError(t testing.TB, r response, id, says string) {
 	}
 	if field.Length() > 0 && field.Is("input") && !field.Is("[autofocus]") {
 		t.Fatalf("#%s does not get the focus after its error", id)
+	}
+}
+
+// An invitation link into an organization that requires MFA leads to the same step (the
+// switcher's organizations are asked of Stytch once the step is done).
+func TestMFAInvitationLink(t *testing.T) {
+	e := newEnv(t)
+	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+	e.requireMFA(orgID)
+	e.invite(admin, "carol@acme.test")
+	b := e.browser()
+	page := b.followLink(e.latestLink("carol@acme.test"), "/mfa")
+	if !page.has(t, "totp-setup-form") || page.testid(t, "mfa-email") != "carol@acme.test" {
+		t.Fatalf("invitation into an MFA org should start the step:\n%.3000s", page.body)
+	}
+	before := e.emu.Calls()[callOrgList]
+	b.enrolTOTP()
+	if got := e.emu.Calls()[callOrgList]; got != before+1 {
+		t.Fatalf("organization lists %d → %d, want one for the switcher", before, got)
+	}
+	if got := b.get("/dashboard", false).testid(t, "dashboard-role"); got != "Member" {
+		t.Fatalf("role %q", got)
 	}
 }

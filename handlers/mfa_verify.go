@@ -11,7 +11,7 @@ import (
 // TOTPSetupSubmit handles POST /mfa/totp/setup: start an authenticator-app registration (its
 // QR code, secret and recovery codes stay server-side until the first code confirms it).
 func (h *MFA) TOTPSetupSubmit(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.pending(w, r)
+	p, ok := h.open(w, r)
 	if !ok {
 		return
 	}
@@ -31,7 +31,7 @@ func (h *MFA) TOTPSetupSubmit(w http.ResponseWriter, r *http.Request) {
 // TOTPSubmit handles POST /mfa/totp (code): a code from the authenticator app ends the step. A
 // first code also confirms a new app, whose recovery codes are then shown once.
 func (h *MFA) TOTPSubmit(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.pending(w, r)
+	p, ok := h.open(w, r)
 	if !ok {
 		return
 	}
@@ -57,7 +57,7 @@ func (h *MFA) TOTPSubmit(w http.ResponseWriter, r *http.Request) {
 // SMSSendSubmit handles POST /mfa/sms/send (phone_number when setting up a phone): text a
 // code to the member's number, or link the typed number and text it.
 func (h *MFA) SMSSendSubmit(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.pending(w, r)
+	p, ok := h.open(w, r)
 	if !ok {
 		return
 	}
@@ -88,7 +88,7 @@ func (h *MFA) SMSSendSubmit(w http.ResponseWriter, r *http.Request) {
 
 // SMSSubmit handles POST /mfa/sms (code): the texted code ends the step (and confirms a new number).
 func (h *MFA) SMSSubmit(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.pending(w, r)
+	p, ok := h.open(w, r)
 	if !ok {
 		return
 	}
@@ -106,7 +106,7 @@ func (h *MFA) SMSSubmit(w http.ResponseWriter, r *http.Request) {
 // RecoverySubmit handles POST /mfa/recovery (recovery_code): a recovery code ends the step in
 // place of the authenticator app; it works once.
 func (h *MFA) RecoverySubmit(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.pending(w, r)
+	p, ok := h.open(w, r)
 	if !ok {
 		return
 	}
@@ -126,6 +126,16 @@ func (h *MFA) RecoverySubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	h.re.log.Info("signed in with a recovery code", "org", p.Org.ID, "remaining", remaining)
 	h.finish(w, r, p, s, nil)
+}
+
+// open is pending for the forms: a step that needs another primary method first takes none.
+func (h *MFA) open(w http.ResponseWriter, r *http.Request) (MFAPending, bool) {
+	p, ok := h.pending(w, r)
+	if ok && p.PrimaryRequired != nil {
+		redirect(w, r, "/mfa")
+		return MFAPending{}, false
+	}
+	return p, ok
 }
 
 // code reads and checks the code field of form; a malformed one is answered here (422).
