@@ -24,6 +24,7 @@ type Stytch interface {
 	MemberAdmin
 	SettingsAdmin
 	MFAVerifier
+	AccountManager
 }
 
 // Store is what the handlers need of the app's database.
@@ -63,6 +64,7 @@ type app struct {
 	members   *Members
 	settings  *Settings
 	mfa       *MFA
+	account   *Account
 }
 
 // New builds the handlers from d and returns the app's http.Handler.
@@ -95,6 +97,7 @@ func New(d Deps) http.Handler {
 		members:   NewMembers(re, d.Stytch, linkURL, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...)),
 		settings:  NewSettings(re, d.Stytch),
 		mfa:       NewMFA(re, state, d.Stytch, sign, d.Now),
+		account:   NewAccount(re, state, d.Stytch),
 	}
 	return a.routes()
 }

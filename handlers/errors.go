@@ -50,6 +50,7 @@ const (
 	noticeSaved         = "saved"
 	noticeMFAExpired    = "mfa-expired"
 	noticeMFASaved      = "mfa-saved"
+	noticePhoneSaved    = "phone-saved"
 )
 
 var notices = map[string]views.Notice{
@@ -62,6 +63,7 @@ var notices = map[string]views.Notice{
 	noticeSaved:         {Kind: "info", Text: "Settings saved."},
 	noticeMFAExpired:    {Kind: "error", Text: msgMFAExpired},
 	noticeMFASaved:      {Kind: "info", Text: "Sign-in security saved. It applies from each member's next sign-in."},
+	noticePhoneSaved:    {Kind: "info", Text: "Number confirmed: texted codes go to it from now on."},
 }
 
 // notice is the message ?notice= asks for, if it is one of ours.

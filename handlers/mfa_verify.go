@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -191,28 +192,44 @@ func (h *MFA) finish(w http.ResponseWriter, r *http.Request, p MFAPending, s sty
 	}
 	next := "/dashboard"
 	if len(codes) > 0 {
-		h.state.put(ctx, keyCodes, codes)
+		h.state.put(ctx, keyCodes, newCodes{Codes: codes, Next: next})
 		next = "/mfa/recovery-codes"
 	}
 	h.signer.signedInTo(w, r, memberFrom(s, p.Email, others), next)
 }
 
-// RecoveryCodesPage handles GET /mfa/recovery-codes (signed in): a new app's recovery codes,
+// newCodes are recovery codes to show once (a new app's, or the account page's), and where
+// "I saved them" leads.
+type newCodes struct {
+	Codes []string `json:"codes"`
+	Next  string   `json:"next"` // /dashboard or /account
+}
+
+func (s sessionState) codes(ctx context.Context) (newCodes, bool) {
+	var c newCodes
+	return c, s.get(ctx, keyCodes, &c) && len(c.Codes) > 0
+}
+
+// RecoveryCodesPage handles GET /mfa/recovery-codes (signed in): recovery codes to save,
 // shown until the member says they are saved.
 func (h *MFA) RecoveryCodesPage(w http.ResponseWriter, r *http.Request, m Member) {
-	var codes []string
-	if !h.state.get(r.Context(), keyCodes, &codes) || len(codes) == 0 {
+	c, ok := h.state.codes(r.Context())
+	if !ok {
 		redirect(w, r, "/dashboard")
 		return
 	}
 	h.re.render(w, r, http.StatusOK, "Save your recovery codes", views.RecoveryCodesFragment(views.RecoveryCodesData{
-		Codes: codes, Action: "/mfa/recovery-codes", Label: "I saved them: continue",
+		Codes: c.Codes, Action: "/mfa/recovery-codes", Label: "I saved them",
 	}))
 }
 
 // RecoveryCodesSubmit handles POST /mfa/recovery-codes (signed in): "I saved them". The codes
 // are forgotten here (Stytch keeps them; the account page can show them again).
 func (h *MFA) RecoveryCodesSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	next := "/dashboard"
+	if c, ok := h.state.codes(r.Context()); ok && c.Next == "/account" {
+		next = c.Next
+	}
 	h.state.sm.Remove(r.Context(), keyCodes)
-	redirect(w, r, "/dashboard")
+	redirect(w, r, next)
 }

@@ -34,6 +34,13 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /mfa/recovery", a.mfa.RecoverySubmit)
 	mux.HandleFunc("GET /mfa/recovery-codes", signedIn(a.mfa.RecoveryCodesPage))
 	mux.HandleFunc("POST /mfa/recovery-codes", signedIn(a.mfa.RecoveryCodesSubmit))
+	mux.HandleFunc("GET /account", signedIn(a.account.AccountPage))
+	mux.HandleFunc("POST /account/totp", signedIn(a.account.TOTPSubmit))
+	mux.HandleFunc("POST /account/totp/confirm", signedIn(a.account.TOTPConfirmSubmit))
+	mux.HandleFunc("POST /account/phone", signedIn(a.account.PhoneSubmit))
+	mux.HandleFunc("POST /account/phone/confirm", signedIn(a.account.PhoneConfirmSubmit))
+	mux.HandleFunc("POST /account/recovery-codes", signedIn(a.account.RecoveryCodesSubmit))
+	mux.HandleFunc("POST /account/recovery-codes/rotate", signedIn(a.account.RotateSubmit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.re.fail(w, r, ErrNotFound) })
 
 	// Static files, health and dev routes need no session: they skip the session store.

@@ -20,7 +20,8 @@ const (
 	keyJWT     = "jwt"     // the member's session JWT, apart: a page view needn't scan it as JSON
 	keyRetired = "retired" // Stytch sessions this browser replaced whose revocation failed: retried at logout
 	keyMFA     = "mfa"     // a second sign-in step in progress: the org-bound IST and the member's options (mfa.go)
-	keyCodes   = "codes"   // recovery codes of a new authenticator app, until the member says they are saved
+	keyCodes   = "codes"   // recovery codes to show once, until the member says they are saved (mfa_verify.go)
+	keyAccount = "account" // a factor being added on the account page: an app's setup, a number to confirm (account.go)
 )
 
 // istLifetime is how long Stytch keeps an intermediate session token.
@@ -126,6 +127,7 @@ func (s sessionState) signIn(ctx context.Context, m Member) (replaced string, er
 	}
 	s.sm.Remove(ctx, keyPending)
 	s.sm.Remove(ctx, keyMFA)
+	s.sm.Remove(ctx, keyAccount)
 	s.sm.Put(ctx, keyEmail, m.Email)
 	s.putMember(ctx, m)
 	if !m.ExpiresAt.IsZero() && m.ExpiresAt.Before(s.sm.Deadline(ctx)) {

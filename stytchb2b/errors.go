@@ -49,6 +49,7 @@ var (
 	ErrTOTPSetupExpired  = errors.New("authenticator registration expired before its first code")
 	ErrTOTPExists        = errors.New("member already has an authenticator app")
 	ErrNoTOTP            = errors.New("member has no authenticator app")
+	ErrNoPhone           = errors.New("member has no MFA phone number")
 	ErrPhoneInvalid      = errors.New("phone number refused")
 	ErrPhoneTaken        = errors.New("phone number used by another member")
 	ErrPhoneMismatch     = errors.New("member has another phone number")
@@ -149,6 +150,8 @@ func mapMFAErr(errorType string) error {
 		return ErrNoTOTP
 	case "invalid_phone_number", "invalid_phone_number_country_code", "unsubscribed_phone_number":
 		return ErrPhoneInvalid
+	case "member_phone_number_not_found":
+		return ErrNoPhone
 	case "duplicate_member_phone_number":
 		return ErrPhoneTaken
 	case "duplicate_member_phone_number_for_member":

@@ -100,7 +100,7 @@ func DashboardFragment(d DashboardData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</time></dd></dl><nav aria-label=\"This organization\" data-testid=\"org-nav\"><a href=\"/members\" data-testid=\"members-link\">Members</a> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</time></dd></dl><nav aria-label=\"This organization\" data-testid=\"org-nav\"><a href=\"/members\" data-testid=\"members-link\">Members</a> · <a href=\"/account\" data-testid=\"account-link\">Your sign-in security</a> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
