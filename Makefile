@@ -44,6 +44,7 @@ fuzz:
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzCreateOrgForm -fuzztime 30s
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzSlugify -fuzztime 30s
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzParseDomains -fuzztime 30s
+	$(GO) test ./handlers -run '^$$' -fuzz FuzzParsePhone -fuzztime 30s
 	$(GO) test ./store -run '^$$' -fuzz FuzzSessionCodec -fuzztime 30s
 
 # bench: the Stytch call budget test, the handler benchmarks (allocations, Stytch calls per op),

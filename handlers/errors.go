@@ -234,6 +234,9 @@ const (
 	msgMFAExpired        = "Your sign-in expired before you finished the second step (it lasts 10 minutes). Enter your email to get a new link."
 	msgTOTPEmpty         = "Enter the 6-digit code your authenticator app shows."
 	msgSMSEmpty          = "Enter the 6-digit code we texted you."
+	msgCodeWrong         = "That code isn't right. Please try again."
+	msgNoPhone           = "You don't have a phone number set up here."
+	msgTOTPExists        = "You already have an authenticator app set up here."
 	msgTOTPWrong         = "That code isn't right. Check that you're reading the entry for this organization, wait for the next code, and try again."
 	msgTOTPUsed          = "That code was already used. Wait for the app to show the next one (they change every 30 seconds)."
 	msgSMSWrong          = "That code isn't right. Check the last text we sent, or send a new code."
@@ -266,6 +269,8 @@ func mfaProblem(err error) string {
 	switch {
 	case errors.Is(err, stytchb2b.ErrRateLimited):
 		return msgTooManyCodes
+	case errors.Is(err, stytchb2b.ErrCodeWrong):
+		return msgCodeWrong
 	case errors.Is(err, stytchb2b.ErrCodeUsed):
 		return msgTOTPUsed
 	case errors.Is(err, stytchb2b.ErrCodeExpired):
@@ -276,6 +281,10 @@ func mfaProblem(err error) string {
 		return msgTOTPSetupExpired
 	case errors.Is(err, stytchb2b.ErrNoTOTP):
 		return msgNoTOTP
+	case errors.Is(err, stytchb2b.ErrNoPhone):
+		return msgNoPhone
+	case errors.Is(err, stytchb2b.ErrTOTPExists):
+		return msgTOTPExists
 	case errors.Is(err, stytchb2b.ErrPhoneInvalid):
 		return msgPhoneRefused
 	case errors.Is(err, stytchb2b.ErrPhoneTaken):
