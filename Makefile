@@ -33,7 +33,7 @@ test:
 	fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 8m $$($(GO) list ./... | grep -v '/cmd/web/e2e$$')
-	$(GO) test -race -count=1 -timeout 8m -v ./cmd/web/e2e/
+	$(GO) test -race -count=1 -timeout 15m -v ./cmd/web/e2e/
 
 check: test
 
