@@ -56,6 +56,7 @@ func (h *Account) step(ctx context.Context, m Member) accountStep {
 	return st
 }
 
+// proof is what the account's MFA calls present: the member's own session.
 func (h *Account) proof(m Member) stytchb2b.Proof { return stytchb2b.Proof{SessionToken: m.Token} }
 
 // AccountPage handles GET /account (signed in): the member's factors (one Stytch call).

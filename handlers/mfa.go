@@ -42,13 +42,16 @@ func (p MFAPending) proof() stytchb2b.Proof { return stytchb2b.Proof{IST: p.IST}
 // smsSent reports whether a code is on its way to the member's phone.
 func (p MFAPending) smsSent() bool { return p.SMSTo != "" || p.SMSSent && p.Phone != "" }
 
+// mfa returns the second sign-in step in progress, if any.
 func (s sessionState) mfa(ctx context.Context) (MFAPending, bool) {
 	var p MFAPending
 	return p, s.get(ctx, keyMFA, &p) && p.IST != ""
 }
 
+// putMFA keeps the step (server-side, with the rest of the session).
 func (s sessionState) putMFA(ctx context.Context, p MFAPending) { s.put(ctx, keyMFA, p) }
 
+// forgetMFA drops the step (expired, or the person starts again).
 func (s sessionState) forgetMFA(ctx context.Context) { s.sm.Remove(ctx, keyMFA) }
 
 // needsMFA starts the second sign-in step when err says Stytch wants one (a sign-in answered
@@ -121,6 +124,7 @@ type mfaForm struct {
 	phone  string
 }
 
+// with is f with msg as the problem of form.
 func (f mfaForm) with(form, msg string) mfaForm {
 	f.errors = map[string]string{form: msg}
 	return f

@@ -205,6 +205,7 @@ type newCodes struct {
 	Next  string   `json:"next"` // /dashboard or /account
 }
 
+// codes returns the recovery codes waiting to be shown, if any.
 func (s sessionState) codes(ctx context.Context) (newCodes, bool) {
 	var c newCodes
 	return c, s.get(ctx, keyCodes, &c) && len(c.Codes) > 0

@@ -61,6 +61,7 @@ type MFARequiredError struct {
 	Step MFAStep
 }
 
+// Error names the call, the member and the organization (never the IST).
 func (e *MFARequiredError) Error() string {
 	return fmt.Sprintf("%s: %s (member %s, organization %s)", e.Op, ErrMFARequired, e.Step.MemberID, e.Step.Org.ID)
 }
@@ -141,6 +142,7 @@ type MemberMFA struct {
 	Methods       []string // the MFA methods the organization allows this member
 }
 
+// memberMFA is what the account page shows of a member and its organization.
 func memberMFA(m *orgs.Member, o *orgs.Organization) MemberMFA {
 	policy := o.MFAPolicy
 	if policy == "" {

@@ -28,7 +28,7 @@ func (p Proof) check(op string) error {
 	return nil
 }
 
-// duration is session_duration_minutes for a call that completes a sign-in (an IST); a call on
+// durationFor is session_duration_minutes for a call that completes a sign-in (an IST); a call on
 // a signed-in session leaves its length alone.
 func (c *Client) durationFor(p Proof) int32 {
 	if p.IST != "" {
