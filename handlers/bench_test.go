@@ -148,6 +148,7 @@ func TestStytchCallBudget(t *testing.T) {
 	// The second sign-in step (MFA), path by path: mfa_bench_test.go.
 	mfaCallBudget(t, e)
 	mfaRecoveryBudget(t, e)
+	mfaAccountBudget(t, e)
 }
 
 // with returns a copy of base plus one call of route.

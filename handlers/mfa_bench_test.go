@@ -102,3 +102,37 @@ func mfaRecoveryBudget(t *testing.T, e *env) {
 		wantRedirect(t, b.post("/mfa/recovery", url.Values{"recovery_code": {codes[0]}}, false), "/dashboard")
 	})
 }
+
+// The account page's routes at the emulator.
+const (
+	callFactorDelete   = "DELETE /v1/b2b/organizations/{organization_id}/members/{first}/{second}" // an app or a phone
+	callRecoveryGet    = "GET /v1/b2b/recovery_codes/{organization_id}/{member_id}"
+	callRecoveryRotate = "POST /v1/b2b/recovery_codes/rotate"
+)
+
+// mfaAccountBudget: the account page reads the member's factors once per view; each change
+// costs the calls that make it.
+func mfaAccountBudget(t *testing.T, e *env) {
+	b, _ := e.adminOrg("self@own.test", "Own")
+	wantCalls(t, e, "account page", map[string]int{callSessionAuth: 1}, func() { wantStatus(t, b.get("/account", false), http.StatusOK) })
+	wantCalls(t, e, "set up an app (any old one removed first)", map[string]int{callFactorDelete: 1, callTOTPCreate: 1}, func() {
+		wantRedirect(t, b.post("/account/totp", nil, false), "/account")
+	})
+	s := secret(t, b.get("/account", false))
+	wantCalls(t, e, "confirm the app", map[string]int{callTOTPAuth: 1}, func() {
+		wantRedirect(t, b.post("/account/totp/confirm", url.Values{"code": {e.totp(s)}}, false), "/mfa/recovery-codes")
+	})
+	wantCalls(t, e, "show the recovery codes", map[string]int{callRecoveryGet: 1}, func() {
+		wantRedirect(t, b.post("/account/recovery-codes", nil, false), "/mfa/recovery-codes")
+	})
+	wantCalls(t, e, "replace the recovery codes", map[string]int{callRecoveryRotate: 1}, func() {
+		wantRedirect(t, b.post("/account/recovery-codes/rotate", nil, false), "/mfa/recovery-codes")
+	})
+	wantCalls(t, e, "set a phone", map[string]int{callSMSSend: 1, callSMSAuth: 1}, func() {
+		wantRedirect(t, b.post("/account/phone", url.Values{"phone_number": {"+15555550177"}}, false), "/account")
+		wantRedirect(t, b.post("/account/phone/confirm", url.Values{"code": {e.smsCode("+15555550177")}}, false), "/account?notice=phone-saved")
+	})
+	wantCalls(t, e, "change the phone", map[string]int{callSMSSend: 2, callFactorDelete: 1}, func() {
+		wantRedirect(t, b.post("/account/phone", url.Values{"phone_number": {"+15555550188"}}, false), "/account")
+	})
+}

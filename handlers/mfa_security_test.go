@@ -178,3 +178,29 @@ func TestMFAPrimaryRequired(t *testing.T) {
 	wantRedirect(t, b.post("/mfa/totp/setup", nil, false), "/mfa") // no factor forms either
 	wantStatus(t, b.get("/orgs", false), http.StatusOK)            // the discovery is still open
 }
+
+// Every MFA and account form refuses a cross-site POST before anything else happens.
+func TestMFACrossSitePostsRefused(t *testing.T) {
+	e := newEnv(t)
+	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+	e.invite(admin, "bob@acme.test")
+	e.requireMFA(orgID)
+	b := e.browser()
+	b.toMFA("bob@acme.test", orgID)
+	before := e.emu.Calls()
+	for _, path := range []string{
+		"/mfa/totp/setup", "/mfa/totp", "/mfa/sms/send", "/mfa/sms", "/mfa/recovery", "/mfa/recovery-codes",
+		"/account/totp", "/account/totp/confirm", "/account/phone", "/account/phone/confirm",
+		"/account/recovery-codes", "/account/recovery-codes/rotate", "/settings/mfa",
+	} {
+		for _, who := range []*browser{admin, b} {
+			req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader("code=123456&phone_number=%2B14155550100&mfa_policy=OPTIONAL"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			wantStatus(t, who.do(req), http.StatusForbidden)
+		}
+	}
+	if got := callsSince(e.emu, before); len(got) != 0 {
+		t.Fatalf("cross-site POSTs reached Stytch: %v", got)
+	}
+}
