@@ -14,3 +14,11 @@ func groupSecret(s string) string {
 	}
 	return b.String()
 }
+
+// unconfirmed says so after a phone number no texted code has confirmed yet.
+func unconfirmed(verified bool) string {
+	if verified {
+		return ""
+	}
+	return " (not confirmed yet)"
+}
