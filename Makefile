@@ -33,7 +33,7 @@ test:
 	fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 8m $$($(GO) list ./... | grep -v '/cmd/web/e2e$$')
-	$(GO) test -race -count=1 -timeout 8m -v ./cmd/web/e2e/
+	$(GO) test -race -count=1 -timeout 15m -v ./cmd/web/e2e/
 
 check: test
 
@@ -44,6 +44,7 @@ fuzz:
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzCreateOrgForm -fuzztime 30s
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzSlugify -fuzztime 30s
 	$(GO) test ./handlers -run '^$$' -fuzz FuzzParseDomains -fuzztime 30s
+	$(GO) test ./handlers -run '^$$' -fuzz FuzzParsePhone -fuzztime 30s
 	$(GO) test ./store -run '^$$' -fuzz FuzzSessionCodec -fuzztime 30s
 
 # bench: the Stytch call budget test, the handler benchmarks (allocations, Stytch calls per op),

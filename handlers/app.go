@@ -24,6 +24,8 @@ type Stytch interface {
 	SessionRevoker
 	MemberAdmin
 	SettingsAdmin
+	MFAVerifier
+	AccountManager
 }
 
 // Store is what the handlers need of the app's database.
@@ -66,6 +68,8 @@ type app struct {
 	dashboard *Dashboard
 	members   *Members
 	settings  *Settings
+	mfa       *MFA
+	account   *Account
 }
 
 // New builds the handlers from d and returns the app's http.Handler.
@@ -104,6 +108,8 @@ func New(d Deps) http.Handler {
 		dashboard: NewDashboard(re, state, d.Stytch),
 		members:   NewMembers(re, d.Stytch, linkURL, limiter("invite_recipient", d.EmailRules), limiter("invite_sender", d.IPRules)),
 		settings:  NewSettings(re, d.Stytch),
+		mfa:       NewMFA(re, state, d.Stytch, sign, d.Now),
+		account:   NewAccount(re, state, d.Stytch),
 	}
 	return a.routes()
 }

@@ -240,6 +240,9 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if tokenType == tokenMultiTenant { // an invitation or organization login: straight into that org
 		s, err := h.stytch.AuthenticateMagicLink(ctx, token)
+		if h.signer.needsMFA(w, r, err, nil, true) {
+			return
+		}
 		if err != nil {
 			h.re.fail(w, r, err)
 			return

@@ -150,6 +150,11 @@ func TestStytchCallBudget(t *testing.T) {
 		wantRedirect(t, b2.get("/dashboard", false), "/?notice=session-ended")
 	})
 	wantCalls(t, e, "view after the revoked session ended", nil, func() { wantRedirect(t, b2.get("/dashboard", false), "/") })
+
+	// The second sign-in step (MFA), path by path: mfa_bench_test.go.
+	mfaCallBudget(t, e)
+	mfaRecoveryBudget(t, e)
+	mfaAccountBudget(t, e)
 }
 
 // with returns a copy of base plus one call of route.

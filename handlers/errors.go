@@ -34,13 +34,13 @@ func (e WaitError) Is(target error) bool { return target == stytchb2b.ErrRateLim
 
 // Sentences shared by an error page and a notice or a form field.
 const (
-	msgChoiceExpired = "Your sign-in expired before you chose an organization (it lasts 10 minutes). Enter your email to get a new link."
-	msgSessionEnded  = "Your session has ended. Please sign in again."
-	msgEmailRefused  = "We can't send email to that address. Please check it, or use another one."
-	msgCodeFormat    = "Enter the 6-digit code from the email."
-	msgCodeWrong     = "That code isn't right. Check the email and type it again."
-	msgCodeExpired   = "That code has expired or was already used (codes work once, for 10 minutes). Send a new one below."
-	msgCodeTooMany   = "Too many wrong codes. Send a new code below, or wait a minute."
+	msgChoiceExpired  = "Your sign-in expired before you chose an organization (it lasts 10 minutes). Enter your email to get a new link."
+	msgSessionEnded   = "Your session has ended. Please sign in again."
+	msgEmailRefused   = "We can't send email to that address. Please check it, or use another one."
+	msgCodeFormat     = "Enter the 6-digit code from the email."
+	msgEmailCodeWrong = "That code isn't right. Check the email and type it again."
+	msgCodeExpired    = "That code has expired or was already used (codes work once, for 10 minutes). Send a new one below."
+	msgCodeTooMany    = "Too many wrong codes. Send a new code below, or wait a minute."
 )
 
 // Notices a redirect may ask a page to show (?notice=…): fixed texts, never echoed input.
@@ -52,6 +52,9 @@ const (
 	noticeResent        = "resent"
 	noticeRevoked       = "revoked"
 	noticeSaved         = "saved"
+	noticeMFAExpired    = "mfa-expired"
+	noticeMFASaved      = "mfa-saved"
+	noticePhoneSaved    = "phone-saved"
 )
 
 var notices = map[string]views.Notice{
@@ -62,6 +65,9 @@ var notices = map[string]views.Notice{
 	noticeResent:        {Kind: "info", Text: "Invitation sent again."},
 	noticeRevoked:       {Kind: "info", Text: "Invitation revoked: its link no longer works."},
 	noticeSaved:         {Kind: "info", Text: "Settings saved."},
+	noticeMFAExpired:    {Kind: "error", Text: msgMFAExpired},
+	noticeMFASaved:      {Kind: "info", Text: "Sign-in security saved. It applies from each member's next sign-in."},
+	noticePhoneSaved:    {Kind: "info", Text: "Number confirmed: texted codes go to it from now on."},
 }
 
 // notice is the message ?notice= asks for, if it is one of ours.
@@ -146,7 +152,7 @@ func describe(err error) failure {
 	case errors.Is(err, stytchb2b.ErrInviteDomain), errors.Is(err, stytchb2b.ErrInvitesOff):
 		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "This organization's settings no longer allow an invitation to that address.", "/members", msgBackToMembers
 	case errors.Is(err, stytchb2b.ErrMFARequired):
-		f.status, f.msg = http.StatusForbidden, "This organization requires an extra sign-in step (such as SSO or a second factor) that this app doesn't support yet. Ask its admin, or choose another organization."
+		f.status, f.msg = http.StatusForbidden, "This organization requires an extra sign-in step that we couldn't start. Please try again, or ask its admin."
 	case errors.Is(err, stytchb2b.ErrEmailInvalid):
 		f.status, f.msg = http.StatusBadRequest, msgEmailRefused
 	case errors.Is(err, stytchb2b.ErrStytchDown):
@@ -163,6 +169,8 @@ func describe(err error) failure {
 		f.status, f.msg = http.StatusNotFound, "There's no page at this address."
 	case errors.Is(err, stytchb2b.ErrStytchRejected):
 		f.status, f.msg = http.StatusBadRequest, "Our sign-in service refused that request. Please start again."
+	case mfaProblem(err) != "": // an MFA refusal that reached no form
+		f.status, f.msg = http.StatusBadRequest, mfaProblem(err)
 	}
 	return f
 }
@@ -227,4 +235,76 @@ func ceilSeconds(d time.Duration) int {
 		return 0
 	}
 	return int(math.Ceil(d.Seconds()))
+}
+
+// The second sign-in step (MFA): what a person reads about a code, a phone number or the step.
+const (
+	msgMFAExpired        = "Your sign-in expired before you finished the second step (it lasts 10 minutes). Enter your email to get a new link."
+	msgTOTPEmpty         = "Enter the 6-digit code your authenticator app shows."
+	msgSMSEmpty          = "Enter the 6-digit code we texted you."
+	msgCodeWrong         = "That code isn't right. Please try again."
+	msgNoPhone           = "You don't have a phone number set up here."
+	msgTOTPExists        = "You already have an authenticator app set up here."
+	msgTOTPWrong         = "That code isn't right. Check that you're reading the entry for this organization, wait for the next code, and try again."
+	msgTOTPUsed          = "That code was already used. Wait for the app to show the next one (they change every 30 seconds)."
+	msgSMSWrong          = "That code isn't right. Check the last text we sent, or send a new code."
+	msgSMSExpired        = "That code has expired or was already used (codes work once, for 2 minutes). Send a new code and enter that one."
+	msgTooManyCodes      = "Too many wrong codes. Please wait 5 minutes and try again, or use another way to sign in."
+	msgTOTPSetupExpired  = "This setup took too long and expired. Set up the authenticator app again to get a new QR code."
+	msgRecoveryEmpty     = "Enter one of your recovery codes."
+	msgRecoveryIsOTP     = "That looks like a code from your authenticator app. Enter it above, or enter a recovery code here (like abcd-efgh-ijkl)."
+	msgRecoveryMalformed = "Recovery codes look like abcd-efgh-ijkl: letters and digits in groups, separated by dashes."
+	msgRecoveryWrong     = "That recovery code isn't right or was already used. Each code works once; try another one."
+	msgNoTOTP            = "You don't have an authenticator app set up here, so recovery codes don't work. Use another way to sign in."
+	msgPhoneEmpty        = "Enter your mobile number."
+	msgPhoneChars        = "A phone number has only digits after the +. Leave out letters and other signs."
+	msgPhoneNoCountry    = "Start with + and your country code, like +1 for the US or +44 for the UK."
+	msgPhoneShort        = "That number is too short: enter the country code and the whole number."
+	msgPhoneLong         = "That number is too long: a phone number has at most 15 digits after the +."
+	msgPhoneInvalid      = "That isn't a phone number we can text. Enter + then the country code and number."
+	msgPhoneRefused      = "We can't text that number. Please check it, or use another one."
+	msgPhoneTaken        = "Another member of this organization already uses that number. Please use your own."
+	msgPhoneMismatch     = "You already have another number set up. Texted codes go to that number."
+	msgMethodOff         = "This organization doesn't allow that way of signing in. Please use another one."
+	msgNeedsMFASession   = "To add another sign-in step, first sign in again with the one you have."
+	msgMFAPolicyInvalid  = "Stytch refused these settings. Allow at least one method."
+	msgMFAMethodsNone    = "Allow at least one method, or people couldn't set up a second step."
+)
+
+// mfaProblem words a refused code, phone number or setup, shown next to the form that sent it
+// ("" for errors that are not about what was typed).
+func mfaProblem(err error) string {
+	switch {
+	case errors.Is(err, stytchb2b.ErrRateLimited):
+		return msgTooManyCodes
+	case errors.Is(err, stytchb2b.ErrCodeWrong):
+		return msgCodeWrong
+	case errors.Is(err, stytchb2b.ErrCodeUsed):
+		return msgTOTPUsed
+	case errors.Is(err, stytchb2b.ErrCodeExpired):
+		return msgSMSExpired
+	case errors.Is(err, stytchb2b.ErrRecoveryCodeWrong):
+		return msgRecoveryWrong
+	case errors.Is(err, stytchb2b.ErrTOTPSetupExpired):
+		return msgTOTPSetupExpired
+	case errors.Is(err, stytchb2b.ErrNoTOTP):
+		return msgNoTOTP
+	case errors.Is(err, stytchb2b.ErrNoPhone):
+		return msgNoPhone
+	case errors.Is(err, stytchb2b.ErrTOTPExists):
+		return msgTOTPExists
+	case errors.Is(err, stytchb2b.ErrPhoneInvalid):
+		return msgPhoneRefused
+	case errors.Is(err, stytchb2b.ErrPhoneTaken):
+		return msgPhoneTaken
+	case errors.Is(err, stytchb2b.ErrPhoneMismatch):
+		return msgPhoneMismatch
+	case errors.Is(err, stytchb2b.ErrMethodNotAllowed):
+		return msgMethodOff
+	case errors.Is(err, stytchb2b.ErrNeedsMFASession):
+		return msgNeedsMFASession
+	case errors.Is(err, stytchb2b.ErrMFASettings):
+		return msgMFAPolicyInvalid
+	}
+	return ""
 }

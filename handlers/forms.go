@@ -91,23 +91,6 @@ func parseMethod(v string) (code bool, err error) {
 	return false, fmt.Errorf("sign-in method %q: %w", shorten(v), ErrBadRequest)
 }
 
-var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
-
-// parseCode reads a typed one-time code: six digits, spaces and dashes ignored (people copy
-// "123 456"). It says in plain words what is wrong.
-func parseCode(raw string) (string, string) {
-	code := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || r == '-' {
-			return -1
-		}
-		return r
-	}, raw)
-	if !sixDigits.MatchString(code) {
-		return "", msgCodeFormat
-	}
-	return code, ""
-}
-
 // Magic-link token types this app accepts, and what a token looks like (URL-safe base64).
 const (
 	tokenDiscovery   = "discovery"

@@ -29,7 +29,7 @@ func (h *Auth) CodeSubmit(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/") // no code was asked for here (or the session is gone): start over
 		return
 	}
-	code, problem := parseCode(raw)
+	code, problem := parseOTP(raw, msgCodeFormat)
 	if problem != "" {
 		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, problem)
 		return
@@ -115,7 +115,7 @@ func (h *Auth) oauthLanding(w http.ResponseWriter, r *http.Request, token string
 func codeProblem(err error) string {
 	switch {
 	case errors.Is(err, stytchb2b.ErrCodeWrong):
-		return msgCodeWrong
+		return msgEmailCodeWrong
 	case errors.Is(err, stytchb2b.ErrCodeExpired):
 		return msgCodeExpired
 	case errors.Is(err, stytchb2b.ErrRateLimited):

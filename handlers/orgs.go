@@ -111,6 +111,9 @@ func (h *Orgs) SelectSubmit(w http.ResponseWriter, r *http.Request) {
 		h.choiceExpired(w, r)
 		return
 	}
+	if h.signer.needsMFA(w, r, err, p.Orgs, false) {
+		return
+	}
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
@@ -142,6 +145,9 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.choiceExpired(w, r)
 		return
 	}
+	if h.signer.needsMFA(w, r, err, p.Orgs, false) {
+		return
+	}
 	if f.Errors = createOrgProblem(err); f.Errors != nil {
 		h.re.log.Info("create organization refused", "err", err)
 		h.invalidCreate(w, r, p, f)
@@ -171,6 +177,9 @@ func (h *Orgs) SwitchSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 		return
 	}
 	s, err := h.stytch.ExchangeSession(r.Context(), m.Token, orgID)
+	if h.signer.needsMFA(w, r, err, append(m.Others, m.Org), false) { // the new org asks for its own second step
+		return
+	}
 	if err != nil {
 		h.re.fail(w, r, err) // an ended session signs the person out there
 		return

@@ -22,6 +22,9 @@ const (
 	keyRetired  = "retired"   // Stytch sessions this browser replaced whose revocation failed: retried at logout
 	keySentCode = "sent_code" // the last email sent was a one-time code (the check-email page asks for it)
 	keyOAuth    = "oauth"     // a started OAuth sign-in: provider and PKCE verifier
+	keyMFA      = "mfa"       // a second sign-in step in progress: the org-bound IST and the member's options (mfa.go)
+	keyCodes    = "codes"     // recovery codes to show once, until the member says they are saved (mfa_verify.go)
+	keyAccount  = "account"   // a factor being added on the account page: an app's setup, a number to confirm (account.go)
 )
 
 // istLifetime is how long Stytch keeps an intermediate session token.
@@ -110,6 +113,7 @@ func (s sessionState) startDiscovery(ctx context.Context, p Pending) (replaced s
 	}
 	s.sm.Remove(ctx, keyMember)
 	s.sm.Remove(ctx, keyJWT)
+	s.sm.Remove(ctx, keyMFA)
 	s.sm.Put(ctx, keyEmail, p.Email)
 	s.put(ctx, keyPending, p)
 	return replaced, nil
@@ -126,6 +130,8 @@ func (s sessionState) signIn(ctx context.Context, m Member) (replaced string, er
 		replaced = prev.Token
 	}
 	s.sm.Remove(ctx, keyPending)
+	s.sm.Remove(ctx, keyMFA)
+	s.sm.Remove(ctx, keyAccount)
 	s.sm.Put(ctx, keyEmail, m.Email)
 	s.putMember(ctx, m)
 	if !m.ExpiresAt.IsZero() && m.ExpiresAt.Before(s.sm.Deadline(ctx)) {
@@ -180,6 +186,12 @@ type signer struct {
 }
 
 func (s *signer) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
+	s.signedInTo(w, r, m, "/dashboard")
+}
+
+// signedInTo is signedIn leading to next instead of the dashboard (the recovery codes of a
+// new authenticator app come first).
+func (s *signer) signedInTo(w http.ResponseWriter, r *http.Request, m Member, next string) {
 	if p, ok := s.state.pending(r.Context()); ok { // a sign-in ends here (not a switch)
 		s.metrics.SignInCompleted(p.Method)
 	}
@@ -194,7 +206,7 @@ func (s *signer) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
 	if err := s.lastOrgs.SetLastOrg(r.Context(), m.Email, m.Org.ID, s.now()); err != nil {
 		s.re.log.Warn("remember last org failed", "org", m.Org.ID, "err", err)
 	}
-	redirect(w, r, "/dashboard")
+	redirect(w, r, next)
 }
 
 // retire revokes a Stytch session this browser no longer uses (replaced by a switch or a new

@@ -13,6 +13,7 @@ import (
 type SettingsAdmin interface {
 	OrgSettings(ctx context.Context, sessionToken string) (stytchb2b.OrgSettings, error) // read with the member's session
 	UpdateOrgSettings(ctx context.Context, sessionToken, orgID string, s stytchb2b.OrgSettings) (stytchb2b.OrgSettings, error)
+	UpdateMFASettings(ctx context.Context, sessionToken, orgID, policy string, methods []string) error // settings_mfa.go
 }
 
 // Settings serves who may join an organization by email domain (admins only).
@@ -86,7 +87,7 @@ func (h *Settings) renderSettings(w http.ResponseWriter, r *http.Request, status
 func settingsData(m Member, s stytchb2b.OrgSettings) views.SettingsData {
 	d := views.SettingsData{
 		OrgName: m.Org.Name, Domains: strings.Join(s.AllowedDomains, "\n"), JIT: s.JITByDomain,
-		HasDomains: len(s.AllowedDomains) > 0, MaxDomains: maxAllowedDomains,
+		HasDomains: len(s.AllowedDomains) > 0, MaxDomains: maxAllowedDomains, MFA: mfaSettingsData(s),
 	}
 	switch s.EmailInvites {
 	case "RESTRICTED":

@@ -138,5 +138,10 @@ func orgMember(m orgs.Member) OrgMember {
 }
 
 func orgSettings(o orgs.Organization) OrgSettings {
-	return OrgSettings{AllowedDomains: o.EmailAllowedDomains, JITByDomain: o.EmailJITProvisioning == "RESTRICTED", EmailInvites: o.EmailInvites}
+	s := OrgSettings{AllowedDomains: o.EmailAllowedDomains, JITByDomain: o.EmailJITProvisioning == "RESTRICTED", EmailInvites: o.EmailInvites}
+	s.MFAPolicy, s.MFAMethods = o.MFAPolicy, allowedMethods(&o, &orgs.Member{})
+	if s.MFAPolicy == "" {
+		s.MFAPolicy = PolicyOptional
+	}
+	return s
 }

@@ -3,7 +3,6 @@ package stytchb2b
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
@@ -59,7 +58,9 @@ func (c *Client) AuthenticateDiscoveryLink(ctx context.Context, token string) (D
 	return Discovery{IST: resp.IntermediateSessionToken, Email: resp.EmailAddress, Orgs: discovered(resp.DiscoveredOrganizations)}, nil
 }
 
-// ExchangeIST exchanges the IST for a member session in orgID.
+// ExchangeIST exchanges the IST for a member session in orgID. When the organization needs a
+// second factor first, the error is an *MFARequiredError (so are CreateOrg's,
+// AuthenticateMagicLink's and ExchangeSession's).
 func (c *Client) ExchangeIST(ctx context.Context, ist, orgID string) (Session, error) {
 	ctx, cancel := c.ctx(ctx)
 	defer cancel()
@@ -70,7 +71,7 @@ func (c *Client) ExchangeIST(ctx context.Context, ist, orgID string) (Session, e
 		return Session{}, mapErr("exchange intermediate session", err)
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil {
-		return Session{}, fmt.Errorf("exchange intermediate session: %w", ErrMFARequired)
+		return Session{}, mfaRequired("exchange intermediate session", resp.IntermediateSessionToken, &resp.Member, &resp.Organization, resp.MFARequired, resp.PrimaryRequired)
 	}
 	return session(resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization), nil
 }
@@ -87,7 +88,7 @@ func (c *Client) CreateOrg(ctx context.Context, ist, name, slug string) (Session
 		return Session{}, mapErr("create organization", err)
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil || resp.Organization == nil {
-		return Session{}, fmt.Errorf("create organization: %w", ErrMFARequired)
+		return Session{}, mfaRequired("create organization", resp.IntermediateSessionToken, &resp.Member, resp.Organization, resp.MFARequired, resp.PrimaryRequired)
 	}
 	return session(resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, resp.Organization), nil
 }
@@ -103,7 +104,7 @@ func (c *Client) AuthenticateMagicLink(ctx context.Context, token string) (Sessi
 		return Session{}, mapErr("authenticate magic link", err)
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil {
-		return Session{}, fmt.Errorf("authenticate magic link: %w", ErrMFARequired)
+		return Session{}, mfaRequired("authenticate magic link", resp.IntermediateSessionToken, &resp.Member, &resp.Organization, resp.MFARequired, nil)
 	}
 	return session(resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization), nil
 }
@@ -182,7 +183,7 @@ func (c *Client) ExchangeSession(ctx context.Context, sessionToken, orgID string
 		return Session{}, mapErr("exchange session", err)
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" {
-		return Session{}, fmt.Errorf("exchange session: %w", ErrMFARequired)
+		return Session{}, mfaRequired("exchange session", resp.IntermediateSessionToken, &resp.Member, &resp.Organization, resp.MFARequired, resp.PrimaryRequired)
 	}
 	return session(resp.SessionToken, resp.SessionJWT, &resp.MemberSession, &resp.Member, &resp.Organization), nil
 }

@@ -40,12 +40,24 @@ var (
 	ErrForbidden        = errors.New("the member's role does not allow this")
 )
 
-// Errors of one-time codes and OAuth.
+// Errors of one-time codes (emailed, texted, authenticator, recovery) and OAuth.
 var (
-	ErrCodeWrong    = errors.New("one-time code incorrect")
-	ErrCodeExpired  = errors.New("one-time code expired or already used")
-	ErrOAuthExpired = errors.New("oauth token not found, expired or already used")
-	ErrOAuthDevice  = errors.New("oauth flow finished in another browser (pkce)")
+	ErrCodeWrong         = errors.New("wrong or malformed one-time code")
+	ErrCodeUsed          = errors.New("authenticator code already used")
+	ErrCodeExpired       = errors.New("one-time code expired, used or refused after too many tries")
+	ErrRecoveryCodeWrong = errors.New("wrong or used recovery code")
+	ErrTOTPSetupExpired  = errors.New("authenticator registration expired before its first code")
+	ErrTOTPExists        = errors.New("member already has an authenticator app")
+	ErrNoTOTP            = errors.New("member has no authenticator app")
+	ErrNoPhone           = errors.New("member has no MFA phone number")
+	ErrPhoneInvalid      = errors.New("phone number refused")
+	ErrPhoneTaken        = errors.New("phone number used by another member")
+	ErrPhoneMismatch     = errors.New("member has another phone number")
+	ErrMethodNotAllowed  = errors.New("MFA method not allowed by the organization")
+	ErrNeedsMFASession   = errors.New("adding a factor needs a session that passed MFA")
+	ErrMFASettings       = errors.New("MFA settings refused")
+	ErrOAuthExpired      = errors.New("oauth token not found, expired or already used")
+	ErrOAuthDevice       = errors.New("oauth flow finished in another browser (pkce)")
 )
 
 // mapErr turns an SDK error into one of the app's sentinels, keeping the original for the logs.
@@ -93,10 +105,6 @@ func mapErr(op string, err error) error {
 		kind = fmt.Errorf("%w (%w)", ErrNotEligible, ErrMemberNotFound)
 	case "session_authorization_error", "session_authorization_tenancy_error":
 		kind = ErrForbidden
-	case "otp_code_not_found", "invalid_code":
-		kind = ErrCodeWrong
-	case "unable_to_auth_otp_code":
-		kind = ErrCodeExpired
 	case "oauth_token_not_found":
 		kind = ErrOAuthExpired
 	case "pkce_mismatch", "pkce_expected_code_verifier", "pkce_did_not_expect_code_verifier":
@@ -114,6 +122,9 @@ func mapErr(op string, err error) error {
 	case "invalid_organization_auth_factor_setting":
 		kind = ErrSettingsConflict
 	default:
+		kind = mapMFAErr(string(se.ErrorType))
+	}
+	if kind == nil {
 		switch {
 		case se.StatusCode == 429:
 			kind = ErrRateLimited
@@ -124,4 +135,39 @@ func mapErr(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %w: %w", op, kind, se)
+}
+
+// mapMFAErr maps the error types of the MFA calls (nil for others).
+func mapMFAErr(errorType string) error {
+	switch errorType {
+	case "unable_to_authenticate_totp", "otp_code_not_found", "invalid_code", "recovery_code_used_as_totp_code":
+		return ErrCodeWrong
+	case "totp_code_already_authenticated":
+		return ErrCodeUsed
+	case "unable_to_auth_otp_code":
+		return ErrCodeExpired
+	case "unable_to_authenticate_recovery_code", "invalid_recovery_code", "totp_code_used_as_recovery_code":
+		return ErrRecoveryCodeWrong
+	case "expired_totp":
+		return ErrTOTPSetupExpired
+	case "active_totp_exists":
+		return ErrTOTPExists
+	case "totp_not_found", "no_active_recovery_code_backed_factor", "recovery_codes_not_found":
+		return ErrNoTOTP
+	case "invalid_phone_number", "invalid_phone_number_country_code", "unsubscribed_phone_number":
+		return ErrPhoneInvalid
+	case "member_phone_number_not_found":
+		return ErrNoPhone
+	case "duplicate_member_phone_number":
+		return ErrPhoneTaken
+	case "duplicate_member_phone_number_for_member":
+		return ErrPhoneMismatch
+	case "operation_restricted_by_organization_mfa_methods":
+		return ErrMethodNotAllowed
+	case "session_enforced_factor_matching_session_required":
+		return ErrNeedsMFASession
+	case "invalid_organization_mfa_policy", "invalid_organization_allowed_mfa_methods", "allowed_mfa_methods_required_for_restricted":
+		return ErrMFASettings
+	}
+	return nil
 }

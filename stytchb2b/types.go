@@ -75,4 +75,6 @@ type OrgSettings struct {
 	AllowedDomains []string // email_allowed_domains
 	JITByDomain    bool     // email_jit_provisioning: true = RESTRICTED, false = NOT_ALLOWED
 	EmailInvites   string   // email_invites (read only here): ALL_ALLOWED, RESTRICTED or NOT_ALLOWED
+	MFAPolicy      string   // mfa_policy (read here; UpdateMFASettings changes it): PolicyOptional or PolicyRequiredAll
+	MFAMethods     []string // the MFA methods the organization allows (both unless mfa_methods is RESTRICTED)
 }

@@ -124,4 +124,5 @@ type SettingsData struct {
 	EmailInvites string            // who may be invited, in plain words
 	Errors       map[string]string // by field name: email_allowed_domains, email_jit_provisioning
 	Notice       Notice
+	MFA          MFASettingsData // the second sign-in step's policy (its own form)
 }

@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// stripSeparators drops the spaces, dashes, dots and brackets people type inside codes and
+// phone numbers.
+func stripSeparators(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || strings.ContainsRune("-.()/", r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
+
+// parseOTP reads a 6-digit one-time code ("123 456" and "123-456" too). empty is the sentence
+// for a missing or malformed code.
+func parseOTP(raw, empty string) (code, problem string) {
+	c := stripSeparators(raw)
+	if !sixDigits.MatchString(c) {
+		return "", empty
+	}
+	return c, ""
+}
+
+var recoveryCodePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// parseRecoveryCode reads a recovery code like abcd-efgh-ijkl: trimmed, lower-cased (Stytch
+// ignores case), at most 64 characters of letters, digits and inner dashes.
+func parseRecoveryCode(raw string) (code, problem string) {
+	c := strings.ToLower(strings.Join(strings.Fields(raw), ""))
+	switch {
+	case c == "":
+		return "", msgRecoveryEmpty
+	case sixDigits.MatchString(c):
+		return "", msgRecoveryIsOTP
+	case len(c) > 64 || !recoveryCodePattern.MatchString(c):
+		return "", msgRecoveryMalformed
+	}
+	return c, ""
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// parsePhone reads a phone number in international form and returns it as E.164 (+ and 7 to
+// 15 digits), or says in plain words what is wrong. A leading 00 counts as +.
+func parsePhone(raw string) (phone, problem string) {
+	p := stripSeparators(raw)
+	if strings.HasPrefix(p, "00") {
+		p = "+" + p[2:]
+	}
+	digits := strings.TrimPrefix(p, "+")
+	switch {
+	case p == "":
+		return "", msgPhoneEmpty
+	case strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) >= 0:
+		return "", msgPhoneChars
+	case !strings.HasPrefix(p, "+"):
+		return "", msgPhoneNoCountry
+	case strings.HasPrefix(digits, "0"):
+		return "", msgPhoneNoCountry
+	case len(digits) < 7:
+		return "", msgPhoneShort
+	case len(digits) > 15:
+		return "", msgPhoneLong
+	case !e164.MatchString(p):
+		return "", msgPhoneInvalid
+	}
+	return p, ""
+}
+
+// maskPhone hides all but the last four digits of a number for display: ••••••0100.
+func maskPhone(p string) string {
+	if len(p) < 8 {
+		return p
+	}
+	return "••••••" + p[len(p)-4:]
+}
