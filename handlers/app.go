@@ -74,7 +74,7 @@ func New(d Deps) http.Handler {
 	if d.IPRules == nil {
 		d.IPRules = DefaultIPRules
 	}
-	re := &responder{log: d.Log, sessions: d.Sessions, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), icon: d.Assets.URL("favicon.svg")}
+	re := &responder{log: d.Log, sessions: d.Sessions, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), appJS: d.Assets.URL("app.js"), icon: d.Assets.URL("favicon.svg")}
 	d.Sessions.ErrorFunc = re.fail
 	state := sessionState{sm: d.Sessions}
 	sign := &signer{re: re, state: state, lastOrgs: d.Store, revoker: d.Stytch, now: d.Now}
@@ -89,7 +89,7 @@ func New(d Deps) http.Handler {
 		guard:     &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
 		auth:      NewAuth(re, state, d.Stytch, d.Store, sign, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...), linkURL, mailbox, d.Now),
 		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
-		dashboard: NewDashboard(re, state, d.Stytch),
+		dashboard: NewDashboard(re, state, d.Stytch, d.Now),
 		members:   NewMembers(re, d.Stytch, linkURL, NewLimiter(d.Now, d.EmailRules...), NewLimiter(d.Now, d.IPRules...)),
 		settings:  NewSettings(re, d.Stytch),
 	}

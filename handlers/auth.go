@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,33 +53,43 @@ func (h *Auth) LoginPage(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/dashboard")
 		return
 	}
-	h.renderLogin(w, r, http.StatusOK, views.LoginData{Email: h.state.email(r.Context()), Notice: notice(r)})
+	h.renderLogin(w, r, http.StatusOK, views.LoginData{Email: h.state.email(r.Context()), Notice: h.re.notice(r)})
 }
 
 func (h *Auth) renderLogin(w http.ResponseWriter, r *http.Request, status int, d views.LoginData) {
 	h.re.render(w, r, status, "Sign in", views.LoginFragment(d))
 }
 
-// LoginSubmit handles POST /login (also the resend button): it sends a discovery magic link.
+// Which form sent POST /login (its hidden intent field): the email form (""), the resend
+// button of "check your inbox", or "Create another organization" (signed in).
+const (
+	intentResend = "resend"
+	intentNewOrg = "new-org"
+)
+
+// LoginSubmit handles POST /login (also the resend button and "Create another organization"):
+// it sends a discovery magic link. Too soon after the last one, the form that was sent says
+// why and when, with the address kept (429, the same with and without JavaScript).
 func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
-	raw, err := formValue(r, "email")
+	v, err := formValues(r, "email", "intent")
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
+	raw, intent := v[0], v[1]
 	email, problem := parseEmail(raw)
 	if problem != "" {
-		h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: raw, Error: problem})
+		h.refuseLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: raw, Error: problem, NewOrg: intent == intentNewOrg})
 		return
 	}
 	ip := clientIP(r)
 	if wait, ok := h.byIP.Allow(ip); !ok {
-		h.re.fail(w, r, WaitError{wait})
+		h.cooldown(w, r, email, intent, sendCooldown(email, wait, true))
 		return
 	}
 	if wait, ok := h.byEmail.Allow(email); !ok {
 		h.byIP.Undo(ip) // refused before anything was sent: the address's limit, not this IP's
-		h.re.fail(w, r, WaitError{wait})
+		h.cooldown(w, r, email, intent, sendCooldown(email, wait, false))
 		return
 	}
 	if err := h.stytch.SendDiscoveryEmail(r.Context(), email, h.redirectTo); err != nil {
@@ -86,7 +97,7 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.byIP.Undo(ip)
 		if errors.Is(err, stytchb2b.ErrEmailInvalid) {
 			h.re.log.Info("email refused by stytch", "err", err)
-			h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: msgEmailRefused})
+			h.refuseLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: msgEmailRefused, NewOrg: intent == intentNewOrg})
 			return
 		}
 		h.state.setEmail(r.Context(), email) // kept for the retry
@@ -96,7 +107,33 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 	// The session (and its row) starts here, with something worth keeping: requests the app
 	// refuses (invalid, rate-limited, cross-origin) write nothing.
 	h.state.setEmail(r.Context(), email)
+	if intent != intentResend {
+		h.state.setNewOrg(r.Context(), intent == intentNewOrg)
+	}
 	redirect(w, r, "/check-email")
+}
+
+// refuseLogin re-renders the email form with status. "Create another organization" sits in the
+// header or the dashboard, so htmx puts its answer in #main instead.
+func (h *Auth) refuseLogin(w http.ResponseWriter, r *http.Request, status int, d views.LoginData) {
+	if d.NewOrg {
+		retarget(w, r)
+	}
+	h.renderLogin(w, r, status, d)
+}
+
+// cooldown answers a send refused by a limit in the form that was sent: "check your inbox"
+// for its resend button, the email form otherwise.
+func (h *Auth) cooldown(w http.ResponseWriter, r *http.Request, email, intent string, c views.Cooldown) {
+	h.re.log.Info("send refused by the rate limit", "path", r.URL.Path, "wait_s", c.Seconds)
+	w.Header().Set("Retry-After", strconv.Itoa(c.Seconds))
+	if intent != intentResend {
+		h.refuseLogin(w, r, http.StatusTooManyRequests, views.LoginData{Email: email, Cooldown: c, NewOrg: intent == intentNewOrg})
+		return
+	}
+	d := h.checkEmailData(r.Context(), email)
+	d.Cooldown = c
+	h.re.render(w, r, http.StatusTooManyRequests, "Check your inbox", views.CheckEmailFragment(d))
 }
 
 // CheckEmailPage handles GET /check-email: where the link went, resend, another address.
@@ -106,11 +143,15 @@ func (h *Auth) CheckEmailPage(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/")
 		return
 	}
-	d := views.CheckEmailData{Email: email, ResendIn: ceilSeconds(h.byEmail.Wait(email))}
+	h.re.render(w, r, http.StatusOK, "Check your inbox", views.CheckEmailFragment(h.checkEmailData(r.Context(), email)))
+}
+
+func (h *Auth) checkEmailData(ctx context.Context, email string) views.CheckEmailData {
+	d := views.CheckEmailData{Email: email, ResendIn: ceilSeconds(h.byEmail.Wait(email)), NewOrg: h.state.newOrg(ctx)}
 	if h.mailboxURL != "" {
 		d.MailboxURL = h.mailboxURL + "?to=" + url.QueryEscape(email)
 	}
-	h.re.render(w, r, http.StatusOK, "Check your inbox", views.CheckEmailFragment(d))
+	return d
 }
 
 // AuthenticatePage handles GET /authenticate?stytch_token_type=…&token=…, where magic links
@@ -139,7 +180,13 @@ func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	h.re.render(w, r, http.StatusOK, "Continue signing in", views.ContinueFragment(d))
+	title := "Continue signing in"
+	if d.TokenType == tokenMultiTenant {
+		title = "Accept your invitation"
+	} else {
+		d.Email = h.state.email(r.Context()) // the address this browser asked a link for
+	}
+	h.re.render(w, r, http.StatusOK, title, views.ContinueFragment(d))
 }
 
 // linkCookieLife bounds how long an opened link waits for its Continue button.
@@ -201,6 +248,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			h.re.log.Warn("list organizations failed", "org", s.Org.ID, "err", err) // the switcher can wait
 		}
+		h.re.confirm(ctx, "", "You accepted the invitation: you're now a member of "+s.Org.Name+".")
 		h.signer.signedIn(w, r, memberFrom(s, "", others))
 		return
 	}

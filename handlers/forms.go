@@ -10,8 +10,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/orgpick/orgpick/stytchb2b"
 )
 
 // formValue reads one field of a POSTed form (never the query string), refusing bodies that
@@ -93,7 +91,7 @@ func linkParams(tokenType, token string) error {
 		return fmt.Errorf("%w: unsupported token type", ErrUnsupportedLink)
 	}
 	if !tokenPattern.MatchString(token) {
-		return fmt.Errorf("%w: malformed token", stytchb2b.ErrLinkNotFound)
+		return fmt.Errorf("%w: malformed token", ErrLinkMalformed)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ type memberHandler func(w http.ResponseWriter, r *http.Request, m Member)
 func (g *guard) signedIn(h memberHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if m, ok := g.member(w, r); ok {
-			h(w, r, m)
+			h(w, withMember(r, m), m)
 		}
 	}
 }
@@ -61,7 +61,7 @@ func (g *guard) adminOnly(h memberHandler) http.HandlerFunc {
 			g.re.fail(w, r, fmt.Errorf("member %s: %w", m.MemberID, ErrNotAdmin))
 			return
 		}
-		h(w, r, m)
+		h(w, withMember(r, m), m)
 	})
 }
 

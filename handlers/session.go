@@ -19,6 +19,7 @@ const (
 	keyMember  = "member"  // the signed-in Stytch session and what the dashboard shows
 	keyJWT     = "jwt"     // the member's session JWT, apart: a page view needn't scan it as JSON
 	keyRetired = "retired" // Stytch sessions this browser replaced whose revocation failed: retried at logout
+	keyNewOrg  = "new_org" // the link was asked for to create another organization: the chooser opens its form
 )
 
 // istLifetime is how long Stytch keeps an intermediate session token.
@@ -122,6 +123,7 @@ func (s sessionState) signIn(ctx context.Context, m Member) (replaced string, er
 		replaced = prev.Token
 	}
 	s.sm.Remove(ctx, keyPending)
+	s.sm.Remove(ctx, keyNewOrg)
 	s.sm.Put(ctx, keyEmail, m.Email)
 	s.putMember(ctx, m)
 	if !m.ExpiresAt.IsZero() && m.ExpiresAt.Before(s.sm.Deadline(ctx)) {
@@ -144,6 +146,16 @@ func (s sessionState) addRetired(ctx context.Context, token string) {
 func (s sessionState) email(ctx context.Context) string { return s.sm.GetString(ctx, keyEmail) }
 
 func (s sessionState) setEmail(ctx context.Context, email string) { s.sm.Put(ctx, keyEmail, email) }
+
+func (s sessionState) newOrg(ctx context.Context) bool { return s.sm.GetBool(ctx, keyNewOrg) }
+
+func (s sessionState) setNewOrg(ctx context.Context, on bool) {
+	if on {
+		s.sm.Put(ctx, keyNewOrg, true)
+	} else if s.sm.Exists(ctx, keyNewOrg) {
+		s.sm.Remove(ctx, keyNewOrg)
+	}
+}
 
 // LastOrgs remembers which organization each email entered last (the store implements it).
 type LastOrgs interface {

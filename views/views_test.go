@@ -160,17 +160,39 @@ func TestDashboardFragment(t *testing.T) {
 	if doc.Find(`[data-testid="switcher"] form[action="/orgs/switch"]`).Length() != 1 {
 		t.Fatal("switcher posts to /orgs/switch")
 	}
+	if f := doc.Find(`[data-testid="new-org-dashboard"]`); f.AttrOr("method", "") != "post" || f.Find(`input[name=intent]`).AttrOr("value", "") != "new-org" {
+		t.Fatal("creating another organization is a POST form")
+	}
+}
+
+// Signed-in pages carry a header with the current organization, a switcher, the email and
+// logout; htmx responses carry the same header out of band.
+func TestSessionHeader(t *testing.T) {
+	l := layout
+	l.Session = &views.SessionBar{Email: "ada@acme.test", OrgID: "o1", OrgName: "Acme", Role: "Admin",
+		Others: []views.OrgChoice{{ID: "o2", Name: "Beta", Verb: "Switch", Group: "member"}}, More: 3}
+	doc, _ := render(t, views.Page(l, views.DashboardFragment(views.DashboardData{Email: "ada@acme.test", OrgName: "Acme"})))
+	if text(doc, "header-org") != "Acme" || text(doc, "header-email") != "ada@acme.test" {
+		t.Fatal("the header names the organization and the email")
+	}
+	if doc.Find(`[data-testid="header-switcher"] form[action="/orgs/switch"] input[value="o2"]`).Length() != 1 || text(doc, "header-all-orgs") != "All 5 of your organizations" {
+		t.Fatal("the header switches organization, and links to the rest")
+	}
 	if f := doc.Find(`[data-testid="logout-form"]`); f.AttrOr("method", "") != "post" || f.AttrOr("action", "") != "/logout" {
 		t.Fatal("logout is a POST form")
+	}
+	doc, _ = render(t, views.SessionHeader(nil, true))
+	if bar := doc.Find("#session-bar"); bar.AttrOr("hx-swap-oob", "") != "true" || bar.Children().Length() != 0 {
+		t.Fatal("signed out: an empty header, out of band")
 	}
 }
 
 func TestErrorPage(t *testing.T) {
-	doc, html := render(t, views.Page(layout, views.ErrorSection(429, "Please wait 20 seconds.", "/", "Back to sign in")))
+	doc, html := render(t, views.Page(layout, views.ErrorSection("Please wait a moment", "Please wait 20 seconds.", "/", "Back to sign in")))
 	if text(doc, "error-message") != "Please wait 20 seconds." || doc.Find(`[data-testid="error-next"]`).AttrOr("href", "") != "/" {
 		t.Fatal(html)
 	}
-	if !strings.Contains(doc.Find("h1").Text(), "wait") {
-		t.Fatal("heading fits the status")
+	if text(doc, "error-heading") != "Please wait a moment" || doc.Find("h1").AttrOr("aria-describedby", "") != "error-message" {
+		t.Fatal("headed by what happened, the message tied to it")
 	}
 }

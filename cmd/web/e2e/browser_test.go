@@ -37,8 +37,9 @@ type browser struct {
 	rec  *recorder
 	out  *syncBuffer // Chromium's stdout and stderr
 
-	jsChecked bool     // checkJavaScriptState ran
-	refused   []string // paths whose error page walkBack accepts: refusals the journey asked for
+	jsChecked bool            // checkJavaScriptState ran
+	refused   []string        // paths whose error page walkBack accepts: refusals the journey asked for
+	audited   map[string]bool // page states audit has checked (axe-core, narrow widths)
 }
 
 // newBrowser starts Chromium for one person in a journey run. Cleanup runs the always-on
@@ -170,10 +171,14 @@ func (b *browser) open(pathOrURL string) {
 	b.do("open "+pathOrURL, chromedp.Navigate(u))
 }
 
-// waitFor waits until the element with this data-testid is visible.
+// waitFor waits until the element with this data-testid is visible. A page or a state of one
+// (pageTestids) is then audited: axe-core and the narrow widths.
 func (b *browser) waitFor(testid string) {
 	b.t.Helper()
 	b.do("wait for "+testid, chromedp.WaitVisible(tid(testid)))
+	if pageTestids[testid] {
+		b.audit()
+	}
 }
 
 // waitText waits until the element with this data-testid has this text (whitespace collapsed).
