@@ -45,6 +45,7 @@
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (e.defaultPrevented || form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) return;
+    if (form.classList.contains("is-submitting")) { e.preventDefault(); return; } // sent already
     setTimeout(function () { busy(form, true); }, 0);
   });
   window.addEventListener("pageshow", function (e) {

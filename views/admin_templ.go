@@ -451,7 +451,7 @@ func InviteForm(d InviteData) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<form id=\"invite-form\" data-testid=\"invite-form\" class=\"create\" method=\"post\" action=\"/members/invite\" hx-post=\"/members/invite\" hx-target=\"this\" hx-swap=\"outerHTML\" hx-disabled-elt=\"find button\" novalidate><h2>Invite someone</h2><label for=\"invite-email\">Their email address</label> <input id=\"invite-email\" type=\"email\" name=\"email\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<form id=\"invite-form\" data-testid=\"invite-form\" class=\"create\" method=\"post\" action=\"/members/invite\" hx-post=\"/members/invite\" hx-target=\"this\" hx-swap=\"outerHTML\" hx-disabled-elt=\"find button\" hx-sync=\"this:drop\" novalidate><h2>Invite someone</h2><label for=\"invite-email\">Their email address</label> <input id=\"invite-email\" type=\"email\" name=\"email\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -607,7 +607,7 @@ func SettingsForm(d SettingsData) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "<form id=\"settings-form\" data-testid=\"settings-form\" class=\"create\" method=\"post\" action=\"/settings\" hx-post=\"/settings\" hx-target=\"this\" hx-swap=\"outerHTML\" hx-disabled-elt=\"find button[type=submit]\" novalidate><label for=\"email_allowed_domains\">Allowed email domains</label><p class=\"hint\" id=\"domains-hint\">One per line or separated by commas, like <code>example.com</code> (at most ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "<form id=\"settings-form\" data-testid=\"settings-form\" class=\"create\" method=\"post\" action=\"/settings\" hx-post=\"/settings\" hx-target=\"this\" hx-swap=\"outerHTML\" hx-disabled-elt=\"find button[type=submit]\" hx-sync=\"this:drop\" novalidate><label for=\"email_allowed_domains\">Allowed email domains</label><p class=\"hint\" id=\"domains-hint\">One per line or separated by commas, like <code>example.com</code> (at most ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

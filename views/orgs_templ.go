@@ -280,7 +280,7 @@ func OrgList(d ChooserData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				for _, o := range g.Orgs {
-					templ_7745c5c3_Err = OrgRow(o, "/orgs/select", "#org-list button", "#chooser:drop").Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = OrgRow(o, "/orgs/select", "#org-list button, #create-org button", "#chooser:drop").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -757,7 +757,7 @@ func NewOrgForm(email, where string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "\" method=\"post\" action=\"/login\" hx-post=\"/login\" hx-disabled-elt=\"find button\"><input type=\"hidden\" name=\"email\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "\" method=\"post\" action=\"/login\" hx-post=\"/login\" hx-disabled-elt=\"find button\" hx-sync=\"this:drop\"><input type=\"hidden\" name=\"email\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

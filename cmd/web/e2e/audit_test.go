@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -25,8 +26,17 @@ var narrowWidths = []int64{390, 320}
 var pageTestids = map[string]bool{
 	"login": true, "login-form": true, "check-email": true, "continue-form": true, "chooser": true,
 	"dashboard": true, "members": true, "invite-form": true, "settings-form": true, "error-page": true,
-	"notice": true, "field-errors": true, "cooldown": true,
+	"notice": true, "cooldown": true, "header-switcher": true, "email-error": true,
+	"organization_name-error": true, "invite-email-error": true, "domains-error": true,
 }
+
+// audited are the page states audit has checked in this package run, by mode: the suite
+// visits the same states in many journeys (the email form, "check your inbox"), and each is
+// checked once with JavaScript on and once with it off.
+var audited = struct {
+	sync.Mutex
+	keys map[string]bool
+}{keys: map[string]bool{}}
 
 // audit checks the page as it is now, once per state: axe-core reports no violation (with the
 // page's scripts on or off: DevTools evaluates axe either way), and at 390 and 320 px wide
@@ -35,13 +45,16 @@ var pageTestids = map[string]bool{
 func (b *browser) audit() {
 	b.t.Helper()
 	key := b.auditKey()
-	if key == "" || b.audited[key] {
+	if key == "" {
 		return
 	}
-	if b.audited == nil {
-		b.audited = map[string]bool{}
+	audited.Lock()
+	seen := audited.keys[mode(b.js)+" "+key]
+	audited.keys[mode(b.js)+" "+key] = true
+	audited.Unlock()
+	if seen {
+		return
 	}
-	b.audited[key] = true
 	b.rec.note("audit %s", key)
 	b.axe(key)
 	for _, w := range narrowWidths {
@@ -49,18 +62,26 @@ func (b *browser) audit() {
 	}
 }
 
-// auditKey names the state the page is in: its path, the region in #main, and whether it shows
-// invalid fields, a notice, a flash message, an open menu. "" for pages that aren't the app's.
+// auditKey names the state the page is in: its path, the region in #main, whether it shows
+// invalid fields, a notice, a flash message, a cooldown, an open menu, the header, a filter
+// box, and how many organization and member rows (none, a few, many). "" for pages that
+// aren't the app's.
 func (b *browser) auditKey() string {
 	return evalOr(b, `(() => {
 		if (location.protocol !== "http:" || location.pathname.startsWith("/dev/")) return "";
+		const bucket = n => n === 0 ? "0" : n < 6 ? "few" : "many";
 		const main = document.querySelector("#main > [id]");
 		return [location.pathname, main ? main.id : "-",
 			"invalid=" + document.querySelectorAll("[aria-invalid=true]").length,
 			"notice=" + document.querySelectorAll("[data-testid=notice]").length,
 			"flash=" + (document.querySelector("#flash")?.textContent.trim() ? 1 : 0),
 			"cooldown=" + document.querySelectorAll("[data-testid=cooldown]").length,
-			"open=" + document.querySelectorAll("details[open]").length].join(" ");
+			"open=" + document.querySelectorAll("details[open]").length,
+			"header=" + document.querySelectorAll("#session-bar > *").length,
+			"filter=" + document.querySelectorAll("#org-filter").length,
+			"rows=" + bucket(document.querySelectorAll("#main [data-testid=org]").length),
+			"members=" + bucket(document.querySelectorAll("[data-testid=member-row]").length),
+			"actions=" + document.querySelectorAll("[data-testid=member-resend]").length].join(" ");
 	})()`, "")
 }
 

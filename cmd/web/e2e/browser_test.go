@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -37,9 +38,8 @@ type browser struct {
 	rec  *recorder
 	out  *syncBuffer // Chromium's stdout and stderr
 
-	jsChecked bool            // checkJavaScriptState ran
-	refused   []string        // paths whose error page walkBack accepts: refusals the journey asked for
-	audited   map[string]bool // page states audit has checked (axe-core, narrow widths)
+	jsChecked bool     // checkJavaScriptState ran
+	refused   []string // paths whose error page walkBack accepts: refusals the journey asked for
 }
 
 // newBrowser starts Chromium for one person in a journey run. Cleanup runs the always-on
@@ -79,7 +79,7 @@ func newBrowser(t *testing.T, srv *server, js bool, name string) *browser {
 		chromedp.CombinedOutput(chromeOut),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	rec := &recorder{inflight: map[network.RequestID]string{}, index: map[network.RequestID]int{}, needHTMX: js}
+	rec := &recorder{inflight: map[network.RequestID]string{}, index: map[network.RequestID]int{}, needHTMX: js, paused: make(chan string, 16)}
 	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.on))
 	b := &browser{t: t, name: name, js: js, srv: srv, ctx: ctx, rec: rec, out: chromeOut}
 	t.Cleanup(func() {
@@ -450,6 +450,7 @@ type recorder struct {
 	inflight map[network.RequestID]string
 	index    map[network.RequestID]int // request ID → its latest entry in requests (a redirect adds one)
 	needHTMX bool
+	paused   chan string // requests DevTools holds (see whileInFlight)
 }
 
 type request struct {
@@ -489,6 +490,11 @@ func (r *recorder) on(ev any) {
 	case *network.EventResponseReceived:
 		if i, ok := r.index[ev.RequestID]; ok && ev.Response != nil {
 			r.requests[i].status = ev.Response.Status
+		}
+	case *fetch.EventRequestPaused:
+		select {
+		case r.paused <- string(ev.RequestID):
+		default:
 		}
 	case *network.EventLoadingFinished:
 		delete(r.inflight, ev.RequestID)
