@@ -100,6 +100,11 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 			h.refuseLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: msgEmailRefused, NewOrg: intent == intentNewOrg})
 			return
 		}
+		if errors.Is(err, stytchb2b.ErrRateLimited) { // Stytch's own limit: the same answer as ours
+			h.re.log.Warn("send refused by stytch's rate limit", "err", err)
+			h.cooldown(w, r, email, intent, views.Cooldown{Seconds: 60, Text: msgStytchBusy})
+			return
+		}
 		h.state.setEmail(r.Context(), email) // kept for the retry
 		h.re.fail(w, r, err)
 		return

@@ -98,6 +98,7 @@ const (
 	fmtDomainsTooMany  = "That's more than %d domains, the most this form accepts."
 	fmtWait            = "Too many attempts. Please wait %s and try again."
 	msgDefaultFailure  = "Something went wrong on our side. Please try again."
+	msgStytchBusy      = "Our sign-in service is getting too many requests right now, so no link was sent. You can try again in"
 	msgBackToSignIn    = "Back to sign in"
 	msgGetNewLink      = "Get a new link"
 	msgBackToDashboard = "Back to the dashboard"

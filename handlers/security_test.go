@@ -210,8 +210,8 @@ func TestRateLimits(t *testing.T) {
 		p.mode.Store(int32(faultTooMany))
 		r := e.browser().post("/login", url.Values{"email": {"busy@sec.test"}}, false)
 		wantStatus(t, r, http.StatusTooManyRequests)
-		if !strings.Contains(r.testid(t, "error-message"), "wait") {
-			t.Fatalf("message %q", r.testid(t, "error-message"))
+		if !strings.Contains(r.testid(t, "cooldown"), "try again in") || r.doc(t).Find("#email").AttrOr("value", "") != "busy@sec.test" {
+			t.Fatalf("message %q", r.testid(t, "cooldown"))
 		}
 	})
 }
