@@ -61,7 +61,7 @@ func (h *Account) proof(m Member) stytchb2b.Proof { return stytchb2b.Proof{Sessi
 
 // AccountPage handles GET /account (signed in): the member's factors (one Stytch call).
 func (h *Account) AccountPage(w http.ResponseWriter, r *http.Request, m Member) {
-	h.render(w, r, http.StatusOK, m, nil, "", notice(r))
+	h.render(w, r, http.StatusOK, m, nil, "", h.re.notice(r))
 }
 
 // render shows the page with status; errs (by form: totp, phone, sms) and phone (as typed)

@@ -89,7 +89,7 @@ func New(d Deps) http.Handler {
 	limiter := func(kind string, rules []Rule) *Limiter {
 		return newLimiter(d.Store, kind, rules, d.Now, d.Log, d.Metrics)
 	}
-	re := &responder{log: d.Log, sessions: d.Sessions, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), icon: d.Assets.URL("favicon.svg")}
+	re := &responder{log: d.Log, sessions: d.Sessions, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), appJS: d.Assets.URL("app.js"), icon: d.Assets.URL("favicon.svg")}
 	d.Sessions.ErrorFunc = re.fail
 	state := sessionState{sm: d.Sessions}
 	sign := &signer{re: re, state: state, lastOrgs: d.Store, revoker: d.Stytch, metrics: d.Metrics, now: d.Now}
@@ -105,7 +105,7 @@ func New(d Deps) http.Handler {
 		auth: NewAuth(re, state, d.Stytch, d.Store, sign, limiter("email", d.EmailRules), limiter("ip", d.IPRules),
 			AuthOptions{LinkURL: linkURL, MailboxURL: mailbox, OAuth: d.OAuth, ClientIP: d.ClientIP, Metrics: d.Metrics, Now: d.Now}),
 		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
-		dashboard: NewDashboard(re, state, d.Stytch),
+		dashboard: NewDashboard(re, state, d.Stytch, d.Now),
 		members:   NewMembers(re, d.Stytch, linkURL, limiter("invite_recipient", d.EmailRules), limiter("invite_sender", d.IPRules)),
 		settings:  NewSettings(re, d.Stytch),
 		mfa:       NewMFA(re, state, d.Stytch, sign, d.Now),

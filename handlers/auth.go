@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,7 +77,7 @@ func (h *Auth) LoginPage(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/dashboard")
 		return
 	}
-	h.renderLogin(w, r, http.StatusOK, views.LoginData{Email: h.state.email(r.Context()), Notice: notice(r)})
+	h.renderLogin(w, r, http.StatusOK, views.LoginData{Email: h.state.email(r.Context()), Notice: h.re.notice(r)})
 }
 
 func (h *Auth) renderLogin(w http.ResponseWriter, r *http.Request, status int, d views.LoginData) {
@@ -85,30 +86,40 @@ func (h *Auth) renderLogin(w http.ResponseWriter, r *http.Request, status int, d
 
 }
 
-// LoginSubmit handles POST /login (also the resend button): it sends a discovery magic link.
+// Which form sent POST /login (its hidden intent field): the email form (""), the resend
+// button of "check your inbox", or "Create another organization" (signed in).
+const (
+	intentResend = "resend"
+	intentNewOrg = "new-org"
+)
+
+// LoginSubmit handles POST /login (also the resend button and "Create another organization"):
+// it sends a discovery magic link. Too soon after the last one, the form that was sent says
+// why and when, with the address kept (429, the same with and without JavaScript).
 func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
-	v, err := formValues(r, "email", "method")
+	v, err := formValues(r, "email", "intent", "method")
 	var code bool
 	if err == nil {
-		code, err = parseMethod(v[1])
+		code, err = parseMethod(v[2])
 	}
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
-	email, problem := parseEmail(v[0])
+	raw, intent := v[0], v[1]
+	email, problem := parseEmail(raw)
 	if problem != "" {
-		h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: v[0], Error: problem})
+		h.refuseLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: raw, Error: problem, NewOrg: intent == intentNewOrg})
 		return
 	}
 	ctx, ip := r.Context(), h.clientIP(r)
 	if err := h.byIP.Allow(ctx, ip); err != nil {
-		h.re.fail(w, r, err)
+		h.limited(w, r, email, intent, err, true)
 		return
 	}
 	if err := h.byEmail.Allow(ctx, email); err != nil {
 		h.byIP.Undo(ctx, ip) // refused before anything was sent: the address's limit, not this IP's
-		h.re.fail(w, r, err)
+		h.limited(w, r, email, intent, err, false)
 		return
 	}
 	if err := h.send(ctx, email, code); err != nil {
@@ -116,7 +127,12 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.byIP.Undo(ctx, ip)
 		if errors.Is(err, stytchb2b.ErrEmailInvalid) {
 			h.re.log.Info("email refused by stytch", "err", err)
-			h.renderLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: msgEmailRefused})
+			h.refuseLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: msgEmailRefused, NewOrg: intent == intentNewOrg})
+			return
+		}
+		if errors.Is(err, stytchb2b.ErrRateLimited) { // Stytch's own limit: the same answer as ours
+			h.re.log.Warn("send refused by stytch's rate limit", "err", err)
+			h.cooldown(w, r, email, intent, views.Cooldown{Seconds: 60, Text: msgStytchBusy})
 			return
 		}
 		h.state.setEmail(r.Context(), email) // kept for the retry
@@ -127,6 +143,9 @@ func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
 	// refuses (invalid, rate-limited, cross-origin) write nothing.
 	h.state.setSent(r.Context(), email, code)
 	h.metrics.SignInStarted(map[bool]string{false: "link", true: "code"}[code])
+	if intent != intentResend {
+		h.state.setNewOrg(r.Context(), intent == intentNewOrg)
+	}
 	redirect(w, r, "/check-email")
 }
 
@@ -136,6 +155,40 @@ func (h *Auth) send(ctx context.Context, email string, code bool) error {
 		return h.stytch.SendDiscoveryCode(ctx, email)
 	}
 	return h.stytch.SendDiscoveryEmail(ctx, email, h.redirectTo)
+}
+
+// limited answers a send a limit refused (a WaitError) with the cooldown in the form that was
+// sent; any other error (the store failing) is a failure page.
+func (h *Auth) limited(w http.ResponseWriter, r *http.Request, email, intent string, err error, byIP bool) {
+	var wait WaitError
+	if !errors.As(err, &wait) {
+		h.re.fail(w, r, err)
+		return
+	}
+	h.cooldown(w, r, email, intent, sendCooldown(email, wait.Wait, byIP))
+}
+
+// refuseLogin re-renders the email form with status. "Create another organization" sits in the
+// header or the dashboard, so htmx puts its answer in #main instead.
+func (h *Auth) refuseLogin(w http.ResponseWriter, r *http.Request, status int, d views.LoginData) {
+	if d.NewOrg {
+		retarget(w, r)
+	}
+	h.renderLogin(w, r, status, d)
+}
+
+// cooldown answers a send refused by a limit in the form that was sent: "check your inbox"
+// for its resend button, the email form otherwise.
+func (h *Auth) cooldown(w http.ResponseWriter, r *http.Request, email, intent string, c views.Cooldown) {
+	h.re.log.Info("send refused by the rate limit", "path", r.URL.Path, "wait_s", c.Seconds)
+	w.Header().Set("Retry-After", strconv.Itoa(c.Seconds))
+	if intent != intentResend {
+		h.refuseLogin(w, r, http.StatusTooManyRequests, views.LoginData{Email: email, Cooldown: c, NewOrg: intent == intentNewOrg})
+		return
+	}
+	d := h.checkEmailData(r.Context(), email)
+	d.Cooldown = c
+	h.re.render(w, r, http.StatusTooManyRequests, "Check your inbox", views.CheckEmailFragment(d))
 }
 
 // CheckEmailPage handles GET /check-email: where the link went, resend, another address.
@@ -148,12 +201,19 @@ func (h *Auth) CheckEmailPage(w http.ResponseWriter, r *http.Request) {
 	h.renderCheckEmail(w, r, http.StatusOK, email, "")
 }
 
+// renderCheckEmail renders "check your inbox", with a problem next to the code field if any.
 func (h *Auth) renderCheckEmail(w http.ResponseWriter, r *http.Request, status int, email, codeError string) {
-	d := views.CheckEmailData{Email: email, Code: h.state.sentCode(r.Context()), CodeError: codeError, ResendIn: ceilSeconds(h.byEmail.Wait(r.Context(), email))}
+	d := h.checkEmailData(r.Context(), email)
+	d.CodeError = codeError
+	h.re.render(w, r, status, "Check your inbox", views.CheckEmailFragment(d))
+}
+
+func (h *Auth) checkEmailData(ctx context.Context, email string) views.CheckEmailData {
+	d := views.CheckEmailData{Email: email, Code: h.state.sentCode(ctx), ResendIn: ceilSeconds(h.byEmail.Wait(ctx, email)), NewOrg: h.state.newOrg(ctx)}
 	if h.mailboxURL != "" {
 		d.MailboxURL = h.mailboxURL + "?to=" + url.QueryEscape(email)
 	}
-	h.re.render(w, r, status, "Check your inbox", views.CheckEmailFragment(d))
+	return d
 }
 
 // AuthenticatePage handles GET /authenticate?stytch_token_type=…&token=…, where magic links
@@ -186,7 +246,13 @@ func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	h.re.render(w, r, http.StatusOK, "Continue signing in", views.ContinueFragment(d))
+	title := "Continue signing in"
+	if d.TokenType == tokenMultiTenant {
+		title = "Accept your invitation"
+	} else {
+		d.Email = h.state.email(r.Context()) // the address this browser asked a link for
+	}
+	h.re.render(w, r, http.StatusOK, title, views.ContinueFragment(d))
 }
 
 // linkCookieLife bounds how long an opened link waits for its Continue button.
@@ -254,6 +320,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		if _, pending := h.state.pending(ctx); !pending { // else the signer counts it with its method
 			h.metrics.SignInCompleted("link") // an invitation or organization link: no chooser
 		}
+		h.re.confirm(ctx, "", "You accepted the invitation: you're now a member of "+s.Org.Name+".")
 		h.signer.signedIn(w, r, memberFrom(s, "", others))
 		return
 	}

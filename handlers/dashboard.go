@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
@@ -30,23 +31,26 @@ type Dashboard struct {
 	re     *responder
 	state  sessionState
 	stytch DashboardStytch
+	now    func() time.Time
 }
 
 // NewDashboard returns the dashboard handlers.
-func NewDashboard(re *responder, state sessionState, st DashboardStytch) *Dashboard {
-	return &Dashboard{re: re, state: state, stytch: st}
+func NewDashboard(re *responder, state sessionState, st DashboardStytch, now func() time.Time) *Dashboard {
+	return &Dashboard{re: re, state: state, stytch: st, now: now}
 }
 
-// DashboardPage handles GET /dashboard (signed in).
+// DashboardPage handles GET /dashboard (signed in), with the confirmation of what just
+// happened (a join, a switch, a new organization), if anything did.
 func (h *Dashboard) DashboardPage(w http.ResponseWriter, r *http.Request, m Member) {
 	ctx := r.Context()
 	d := views.DashboardData{
-		Email: m.Email, OrgName: m.Org.Name, OrgLogo: m.Org.LogoURL, Role: roleName(m.IsAdmin()), ExpiresAt: m.ExpiresAt,
+		Email: m.Email, OrgID: m.Org.ID, OrgName: m.Org.Name, OrgLogo: m.Org.LogoURL, Slug: m.Org.Slug,
+		Role: roleName(m.IsAdmin()), ExpiresAt: m.ExpiresAt, Now: h.now(), Notice: h.re.notice(r),
 		CanMembers:  h.stytch.Can(ctx, m.Roles, m.Org.ID, stytchb2b.ListMembers),
 		CanSettings: h.stytch.Can(ctx, m.Roles, m.Org.ID, stytchb2b.EditJoinRules),
 	}
 	for _, o := range m.Others {
-		d.Others = append(d.Others, choice(o))
+		d.Others = append(d.Others, switchChoice(o))
 	}
 	h.re.render(w, r, http.StatusOK, m.Org.Name, views.DashboardFragment(d))
 }

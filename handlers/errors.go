@@ -19,13 +19,23 @@ var (
 	ErrOrgNotOffered   = errors.New("organization not offered for this sign-in")
 	ErrNotFound        = errors.New("no such page")
 	ErrUnsupportedLink = errors.New("unsupported magic link type") // SSO, OAuth, passwords
+	ErrLinkMalformed   = errors.New("malformed magic link")        // cut short or edited: not a token Stytch could know
 	ErrRevokeActive    = errors.New("refused to revoke an active member")
 	ErrRevokeSelf      = errors.New("refused to act on the caller's own membership")
 	ErrOAuthNotStarted = errors.New("oauth landing without a sign-in started in this browser")
 )
 
 // WaitError says a limit was hit and how long until the next try is allowed.
-type WaitError struct{ Wait time.Duration }
+type WaitError struct {
+	Wait  time.Duration
+	Scope string // whose limit: scopeSender, scopeRecipient ("" when it doesn't matter)
+}
+
+// Scopes of a WaitError from the invitation limits.
+const (
+	scopeSender    = "sender"
+	scopeRecipient = "recipient"
+)
 
 func (e WaitError) Error() string { return fmt.Sprintf("rate limited for %s", e.Wait) }
 
@@ -62,16 +72,13 @@ var notices = map[string]views.Notice{
 	noticeChoiceExpired: {Kind: "error", Text: msgChoiceExpired},
 	noticeSessionEnded:  {Kind: "error", Text: msgSessionEnded},
 	noticeInvited:       {Kind: "info", Text: "Invitation sent. Its link signs them straight into this organization; it works once, for a week."},
-	noticeResent:        {Kind: "info", Text: "Invitation sent again."},
+	noticeResent:        {Kind: "info", Text: "Invitation sent again, with a new link that works for a week."},
 	noticeRevoked:       {Kind: "info", Text: "Invitation revoked: its link no longer works."},
 	noticeSaved:         {Kind: "info", Text: "Settings saved."},
 	noticeMFAExpired:    {Kind: "error", Text: msgMFAExpired},
 	noticeMFASaved:      {Kind: "info", Text: "Sign-in security saved. It applies from each member's next sign-in."},
 	noticePhoneSaved:    {Kind: "info", Text: "Number confirmed: texted codes go to it from now on."},
 }
-
-// notice is the message ?notice= asks for, if it is one of ours.
-func notice(r *http.Request) views.Notice { return notices[r.URL.Query().Get("notice")] }
 
 // Problems with a form field, shown next to it.
 const (
@@ -89,7 +96,8 @@ const (
 	msgOrgNameRefused  = "Stytch refused that name. Please choose another."
 	msgSlugRule        = "Use 2 to 128 letters, digits, or - . _ ~ (at least one letter or digit)."
 	msgSlugUnderivable = "We can't make a URL name from that name. " + msgSlugRule
-	msgSlugTaken       = "That URL name is already taken. Please choose another."
+	msgSlugTaken       = "That URL name is already taken by another organization. Please choose another one."
+	fmtSlugDerived     = "We made the URL name “%s” from the name, but other organizations already use it (and the next few with a number). Please choose a URL name yourself."
 	msgDomainsKeepOne  = "The list can't be emptied here: Stytch keeps the current domains unless you replace them. Keep at least one; unticking the box below is what stops people joining by domain."
 	msgDomainsNeedOne  = "Add at least one domain, or untick the box: joining by email domain needs a domain."
 	msgDomainTooCommon = "Stytch refuses common email providers (such as gmail.com or outlook.com), because anyone can get an address there. List only your organization's own domains."
@@ -100,6 +108,7 @@ const (
 	fmtDomainsTooMany  = "That's more than %d domains, the most this form accepts."
 	fmtWait            = "Too many attempts. Please wait %s and try again."
 	msgDefaultFailure  = "Something went wrong on our side. Please try again."
+	msgStytchBusy      = "Our sign-in service is getting too many requests right now, so no link was sent. You can try again in"
 	msgBackToSignIn    = "Back to sign in"
 	msgGetNewLink      = "Get a new link"
 	msgBackToDashboard = "Back to the dashboard"
@@ -107,72 +116,109 @@ const (
 	msgTryAgain        = "Try again"
 )
 
-// failure is what a person sees for an error: status, a sentence saying what happened and what
-// to do, and a link to the next step on the full page.
+// failure is what a person sees for an error: status, a heading saying what happened, a
+// sentence saying why and what to do, and a link to the next step on the full page.
 type failure struct {
 	status          int
-	msg             string
+	title, msg      string
 	next, nextLabel string
 }
 
 // describe maps an error to what the person sees. It is the one place errors become words.
 func describe(err error) failure {
-	f := failure{http.StatusInternalServerError, msgDefaultFailure, "/", msgBackToSignIn}
+	f := failure{http.StatusInternalServerError, "Something went wrong", msgDefaultFailure, "/", msgBackToSignIn}
 	var wait WaitError
 	var tooBig *http.MaxBytesError
+	set := func(status int, title, msg string) { f.status, f.title, f.msg = status, title, msg }
 	switch {
 	case errors.As(err, &wait):
-		f.status, f.msg = http.StatusTooManyRequests, fmt.Sprintf(fmtWait, humanSeconds(wait.Wait))
+		set(http.StatusTooManyRequests, "Please wait a moment", fmt.Sprintf(fmtWait, humanSeconds(wait.Wait)))
 	case errors.Is(err, stytchb2b.ErrRateLimited):
-		f.status, f.msg = http.StatusTooManyRequests, "Too many attempts right now. Please wait a minute and try again."
+		set(http.StatusTooManyRequests, "Please wait a moment", "Our sign-in service is getting too many requests right now. Please wait a minute and try again.")
 	case errors.Is(err, ErrUnsupportedLink):
-		f.status, f.msg = http.StatusBadRequest, "This kind of sign-in link isn't supported here. Enter your email to get a sign-in link that is."
+		set(http.StatusBadRequest, "This kind of link isn't supported here", "This kind of sign-in link isn't supported here. Enter your email to get a sign-in link that is.")
+	case errors.Is(err, ErrLinkMalformed):
+		set(http.StatusBadRequest, "This link is incomplete", "This sign-in link is cut short or was changed, so it can't be used. Open it again straight from the email (copying it by hand can break it), or get a new one.")
+		f.nextLabel = msgGetNewLink
 	case errors.Is(err, stytchb2b.ErrLinkExpired), errors.Is(err, stytchb2b.ErrLinkNotFound):
-		f.status, f.msg, f.nextLabel = http.StatusBadRequest, "This sign-in link has expired or was already used. Links work once, for 60 minutes. Enter your email to get a new one.", msgGetNewLink
+		set(http.StatusBadRequest, "This link has expired or was already used", "This sign-in link has expired or was already used (or its invitation was withdrawn). Links work once, for 60 minutes. Enter your email to get a new one.")
+		f.nextLabel = msgGetNewLink
 	case errors.Is(err, stytchb2b.ErrOAuthExpired):
-		f.status, f.msg, f.nextLabel = http.StatusBadRequest, "That sign-in with Google or Microsoft has expired or was already used. Please start again.", msgBackToSignIn
+		set(http.StatusBadRequest, "This sign-in has expired", "That sign-in with Google or Microsoft has expired or was already used. Please start again.")
 	case errors.Is(err, ErrOAuthNotStarted), errors.Is(err, stytchb2b.ErrOAuthDevice):
-		f.status, f.msg = http.StatusBadRequest, "This sign-in was started in another browser, or too long ago. Please start again here."
+		set(http.StatusBadRequest, "Please start signing in again", "This sign-in was started in another browser, or too long ago. Please start again here.")
 	case errors.Is(err, stytchb2b.ErrChoiceExpired):
-		f.status, f.msg, f.nextLabel = http.StatusGone, msgChoiceExpired, msgGetNewLink
+		set(http.StatusGone, "Your sign-in expired", msgChoiceExpired)
+		f.nextLabel = msgGetNewLink
 	case errors.Is(err, stytchb2b.ErrSessionEnded):
-		f.status, f.msg = http.StatusUnauthorized, msgSessionEnded
+		set(http.StatusUnauthorized, "Your session has ended", msgSessionEnded)
 	case errors.Is(err, stytchb2b.ErrOrgNotFound):
-		f.status, f.msg = http.StatusNotFound, "That organization no longer exists. Please choose another one."
+		set(http.StatusNotFound, "That organization no longer exists", "That organization no longer exists. Please choose another one.")
 	case errors.Is(err, ErrOrgNotOffered), errors.Is(err, stytchb2b.ErrNotEligible):
-		f.status, f.msg = http.StatusForbidden, "You can't enter that organization with this email address. Please choose one from the list."
+		set(http.StatusForbidden, "You can't enter that organization", "You can't enter that organization with this email address. Please choose one from the list.")
 	case errors.Is(err, stytchb2b.ErrForbidden):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusForbidden, "Only an admin of this organization can do that. Ask an admin for help.", "/dashboard", msgBackToDashboard
+		set(http.StatusForbidden, "Only admins can do that", "Only an admin of this organization can do that. Ask an admin for help.")
+		f.next, f.nextLabel = "/dashboard", msgBackToDashboard
 	case errors.Is(err, stytchb2b.ErrMemberNotFound):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusNotFound, "We couldn't find that person in this organization. They may have been removed already.", "/members", msgBackToMembers
+		set(http.StatusNotFound, "That person isn't in this organization", "We couldn't find that person in this organization. They may have been removed already.")
+		f.next, f.nextLabel = "/members", msgBackToMembers
 	case errors.Is(err, stytchb2b.ErrMemberActive), errors.Is(err, ErrRevokeActive):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "That person has already joined this organization, so there's no invitation to resend or revoke.", "/members", msgBackToMembers
+		set(http.StatusConflict, "That person has already joined", "That person has already joined this organization, so there's no invitation to resend or revoke.")
+		f.next, f.nextLabel = "/members", msgBackToMembers
 	case errors.Is(err, ErrRevokeSelf):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "That's your own membership: there's no invitation of yours to resend or revoke.", "/members", msgBackToMembers
+		set(http.StatusConflict, "That's your own membership", "That's your own membership: there's no invitation of yours to resend or revoke.")
+		f.next, f.nextLabel = "/members", msgBackToMembers
 	case errors.Is(err, stytchb2b.ErrInviteDomain), errors.Is(err, stytchb2b.ErrInvitesOff):
-		f.status, f.msg, f.next, f.nextLabel = http.StatusConflict, "This organization's settings no longer allow an invitation to that address.", "/members", msgBackToMembers
+		set(http.StatusConflict, "That invitation isn't allowed any more", "This organization's settings no longer allow an invitation to that address.")
+		f.next, f.nextLabel = "/members", msgBackToMembers
 	case errors.Is(err, stytchb2b.ErrMFARequired):
-		f.status, f.msg = http.StatusForbidden, "This organization requires an extra sign-in step that we couldn't start. Please try again, or ask its admin."
+		set(http.StatusForbidden, "This organization needs another sign-in step", "This organization requires an extra sign-in step that we couldn't start. Please try again, or ask its admin.")
 	case errors.Is(err, stytchb2b.ErrEmailInvalid):
-		f.status, f.msg = http.StatusBadRequest, msgEmailRefused
+		set(http.StatusBadRequest, "We can't send email to that address", msgEmailRefused)
 	case errors.Is(err, stytchb2b.ErrStytchDown):
-		f.status, f.msg, f.nextLabel = http.StatusServiceUnavailable, "We can't reach our sign-in service right now. Nothing you entered was lost: please try again in a moment.", msgTryAgain
+		set(http.StatusServiceUnavailable, "We can't reach our sign-in service", "We can't reach our sign-in service right now. Nothing you entered was lost: please try again in a moment.")
+		f.nextLabel = msgTryAgain
 	case errors.Is(err, store.ErrUnavailable):
-		f.status, f.msg, f.nextLabel = http.StatusServiceUnavailable, "Our database is busy or unavailable right now. Nothing was lost: please try again in a moment.", msgTryAgain
+		set(http.StatusServiceUnavailable, "Our database is unavailable", "Our database is busy or unavailable right now. Nothing was lost: please try again in a moment.")
+		f.nextLabel = msgTryAgain
 	case errors.Is(err, ErrCrossOrigin):
-		f.status, f.msg = http.StatusForbidden, "This form was sent from another site, so we ignored it. If you meant to do this, use the form on this site."
+		set(http.StatusForbidden, "This form came from another site", "This form was sent from another site, so we ignored it. If you meant to do this, use the form on this site.")
 	case errors.As(err, &tooBig):
-		f.status, f.msg = http.StatusRequestEntityTooLarge, "That request was too large. Please check what you entered."
+		set(http.StatusRequestEntityTooLarge, "That request was too large", "That request was too large. Please check what you entered.")
 	case errors.Is(err, ErrBadRequest):
-		f.status, f.msg = http.StatusBadRequest, "That request was incomplete or malformed. Please go back and try again."
+		set(http.StatusBadRequest, "That request was incomplete", "That request was incomplete or malformed. Please go back and try again.")
 	case errors.Is(err, ErrNotFound):
-		f.status, f.msg = http.StatusNotFound, "There's no page at this address."
+		set(http.StatusNotFound, "Page not found", "There's no page at this address.")
 	case errors.Is(err, stytchb2b.ErrStytchRejected):
-		f.status, f.msg = http.StatusBadRequest, "Our sign-in service refused that request. Please start again."
+		set(http.StatusBadRequest, "Our sign-in service refused that", "Our sign-in service refused that request. Please start again.")
 	case mfaProblem(err) != "": // an MFA refusal that reached no form
-		f.status, f.msg = http.StatusBadRequest, mfaProblem(err)
+		set(http.StatusBadRequest, "That didn't work", mfaProblem(err))
 	}
 	return f
+}
+
+// sendCooldown explains why a sign-in link was not sent and when one can be: the address's
+// limit (one every 30 s, six an hour) or the network's.
+func sendCooldown(email string, wait time.Duration, byIP bool) views.Cooldown {
+	c := views.Cooldown{Seconds: ceilSeconds(wait)}
+	switch {
+	case byIP:
+		c.Text = "Many sign-in links were just sent from your network, so we're pausing for a moment. You can try again in"
+	case wait <= 30*time.Second:
+		c.Text = "We sent a link to " + email + " moments ago, and send at most one every 30 seconds to protect your inbox. Check it first; you can ask for another in"
+	default:
+		c.Text = "We've sent as many links to " + email + " as we send in an hour, to protect your inbox. Check it first; you can ask for another in"
+	}
+	return c
+}
+
+// inviteCooldown explains why an invitation was not sent and when one can be.
+func inviteCooldown(email string, wait WaitError) views.Cooldown {
+	c := views.Cooldown{Seconds: ceilSeconds(wait.Wait), Text: "An invitation went to " + email + " moments ago, and we send at most one every 30 seconds to the same address. You can send another in"}
+	if wait.Scope == scopeSender {
+		c.Text = "You've sent as many invitations as we allow in a short while, to keep inboxes safe from floods. You can send another in"
+	}
+	return c
 }
 
 // inviteProblem words the refusals of an invitation that concern the address typed, shown

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/orgpick/orgpick/internal/commondomain"
-	"github.com/orgpick/orgpick/stytchb2b"
 )
 
 // formValue reads one field of a POSTed form (never the query string), refusing bodies that
@@ -107,7 +106,7 @@ func linkParams(tokenType, token string) error {
 		return fmt.Errorf("%w: unsupported token type", ErrUnsupportedLink)
 	}
 	if !tokenPattern.MatchString(token) {
-		return fmt.Errorf("%w: malformed token", stytchb2b.ErrLinkNotFound)
+		return fmt.Errorf("%w: malformed token", ErrLinkMalformed)
 	}
 	return nil
 }

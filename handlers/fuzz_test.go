@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/orgpick/orgpick/internal/commondomain"
-	"github.com/orgpick/orgpick/stytchb2b"
 )
 
 // The seeds run in every `go test`; `make fuzz` explores further.
@@ -53,7 +52,7 @@ func FuzzLinkParams(f *testing.F) {
 			}
 			return
 		}
-		if !errors.Is(err, ErrUnsupportedLink) && !errors.Is(err, stytchb2b.ErrLinkNotFound) {
+		if !errors.Is(err, ErrUnsupportedLink) && !errors.Is(err, ErrLinkMalformed) {
 			t.Fatalf("unexpected error kind %v", err)
 		}
 		if describe(err).status != http.StatusBadRequest {

@@ -37,7 +37,7 @@ type memberHandler func(w http.ResponseWriter, r *http.Request, m Member)
 func (g *guard) signedIn(h memberHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if m, ok := g.member(w, r); ok {
-			h(w, r, m)
+			h(w, withMember(r, m), m)
 		}
 	}
 }
@@ -63,7 +63,7 @@ func (g *guard) can(p stytchb2b.Permission, h memberHandler) http.HandlerFunc {
 		}
 		m = memberFrom(s, m.Email, m.Others)
 		g.state.putMember(r.Context(), m) // the fresh JWT and roles serve the next page views
-		h(w, r, m)
+		h(w, withMember(r, m), m)
 	})
 }
 

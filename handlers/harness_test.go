@@ -156,11 +156,14 @@ func (b *browser) logout() {
 	wantRedirect(b.e.t, b.post("/logout", nil, false), "/?notice=signed-out")
 }
 
-// orgIDs lists the organization IDs offered on a chooser or switcher, in page order.
+// orgIDs lists the organization IDs offered on a chooser or switcher, in page order (the
+// header's shortlist of the same organizations left out).
 func orgIDs(t testing.TB, r response) []string {
 	t.Helper()
 	var ids []string
-	r.doc(t).Find(`[data-testid="org"]`).Each(func(_ int, s *goquery.Selection) {
+	r.doc(t).Find(`[data-testid="org"]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return s.Closest("#session-bar").Length() == 0
+	}).Each(func(_ int, s *goquery.Selection) {
 		ids = append(ids, s.AttrOr("data-org-id", ""))
 	})
 	return ids

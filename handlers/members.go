@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/orgpick/orgpick/stytchb2b"
@@ -44,7 +45,7 @@ func NewMembers(re *responder, st MemberAdmin, redirectTo string, byRecipient, b
 // MembersPage handles GET /members (signed in): the organization's members; admins also get the
 // invite form and can resend or revoke pending invitations.
 func (h *Members) MembersPage(w http.ResponseWriter, r *http.Request, m Member) {
-	h.renderMembers(w, r, http.StatusOK, m, views.InviteData{}, notice(r))
+	h.renderMembers(w, r, http.StatusOK, m, views.InviteData{}, h.re.notice(r))
 }
 
 func (h *Members) renderMembers(w http.ResponseWriter, r *http.Request, status int, m Member, invite views.InviteData, n views.Notice) {
@@ -78,6 +79,13 @@ func (h *Members) InviteSubmit(w http.ResponseWriter, r *http.Request, m Member)
 		return
 	}
 	err = h.invite(r, m, addr)
+	var wait WaitError
+	if errors.As(err, &wait) { // too soon: the form says why and when, the address kept
+		h.re.log.Info("invitation refused by the rate limit", "org", m.Org.ID, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(wait.Wait)))
+		h.refuseInvite(w, r, http.StatusTooManyRequests, m, views.InviteData{Email: addr, Cooldown: inviteCooldown(addr, wait)})
+		return
+	}
 	if msg := inviteProblem(err); msg != "" {
 		h.re.log.Info("invitation refused", "org", m.Org.ID, "err", err)
 		h.invalidInvite(w, r, m, views.InviteData{Email: addr, Error: msg})
@@ -87,12 +95,18 @@ func (h *Members) InviteSubmit(w http.ResponseWriter, r *http.Request, m Member)
 		h.re.fail(w, r, err)
 		return
 	}
+	h.re.confirm(r.Context(), noticeInvited, "Invitation sent to "+addr+". Its link signs them straight into "+m.Org.Name+"; it works once, for a week.")
 	redirect(w, r, "/members?notice="+noticeInvited)
 }
 
 // invalidInvite re-renders the invite form (htmx) or the whole member list (no JS) with 422.
 func (h *Members) invalidInvite(w http.ResponseWriter, r *http.Request, m Member, f views.InviteData) {
-	h.re.invalid(w, r, views.InviteForm(f), func(status int) { h.renderMembers(w, r, status, m, f, views.Notice{}) })
+	h.refuseInvite(w, r, http.StatusUnprocessableEntity, m, f)
+}
+
+// refuseInvite re-renders the invite form (htmx) or the whole member list (no JS) with status.
+func (h *Members) refuseInvite(w http.ResponseWriter, r *http.Request, status int, m Member, f views.InviteData) {
+	h.re.refuse(w, r, status, views.InviteForm(f), func(status int) { h.renderMembers(w, r, status, m, f, views.Notice{}) })
 }
 
 // ResendSubmit handles POST /members/resend (admins; member_id): a fresh invitation email to a
@@ -106,6 +120,7 @@ func (h *Members) ResendSubmit(w http.ResponseWriter, r *http.Request, m Member)
 		h.re.fail(w, r, err)
 		return
 	}
+	h.re.confirm(r.Context(), noticeResent, "Invitation sent again to "+invitee.Email+", with a new link that works for a week.")
 	redirect(w, r, "/members?notice="+noticeResent)
 }
 
@@ -142,6 +157,7 @@ func (h *Members) RevokeSubmit(w http.ResponseWriter, r *http.Request, m Member)
 		h.re.fail(w, r, err)
 		return
 	}
+	h.re.confirm(r.Context(), noticeRevoked, "Invitation of "+invitee.Email+" revoked: its link no longer works.")
 	redirect(w, r, "/members?notice="+noticeRevoked)
 }
 

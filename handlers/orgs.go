@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +66,7 @@ func (h *Orgs) choiceExpired(w http.ResponseWriter, r *http.Request) {
 // ChooserPage handles GET /orgs (optionally ?q= to filter): it renders from the session, no Stytch call.
 func (h *Orgs) ChooserPage(w http.ResponseWriter, r *http.Request) {
 	if p, ok := h.pending(w, r); ok {
-		h.renderChooser(w, r, http.StatusOK, p, queryText(r, "q"), views.CreateOrgData{})
+		h.renderChooser(w, r, http.StatusOK, p, queryText(r, "q"), views.CreateOrgData{First: len(p.Orgs) == 0})
 	}
 }
 
@@ -80,6 +82,7 @@ func (h *Orgs) renderChooser(w http.ResponseWriter, r *http.Request, status int,
 		Searchable:  len(p.Orgs) >= searchableAt,
 		Total:       len(p.Orgs),
 		Create:      create,
+		NewOrg:      h.state.newOrg(r.Context()),
 	}
 	for i, o := range p.Orgs {
 		if q == "" || containsFold(o.Name, q) || containsFold(o.Slug, q) {
@@ -118,6 +121,9 @@ func (h *Orgs) SelectSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
+	if o, _ := p.Offered(orgID); o.Membership != stytchb2b.ActiveMember {
+		h.re.confirm(r.Context(), "", "You joined "+s.Org.Name+". Welcome!")
+	}
 	h.signer.signedIn(w, r, memberFrom(s, p.Email, p.Orgs))
 }
 
@@ -132,15 +138,12 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
-	f := views.CreateOrgData{Name: strings.TrimSpace(v[0]), Slug: strings.TrimSpace(v[1])}
+	f := views.CreateOrgData{Name: strings.TrimSpace(v[0]), Slug: strings.TrimSpace(v[1]), First: len(p.Orgs) == 0}
 	if f.Errors = validateOrg(f.Name, f.Slug); len(f.Errors) > 0 {
 		h.invalidCreate(w, r, p, f)
 		return
 	}
-	if f.Slug == "" {
-		f.Slug = slugify(f.Name)
-	}
-	s, err := h.stytch.CreateOrg(r.Context(), p.IST, f.Name, f.Slug)
+	s, err := h.create(r.Context(), p.IST, f)
 	if errors.Is(err, stytchb2b.ErrChoiceExpired) {
 		h.choiceExpired(w, r)
 		return
@@ -150,6 +153,9 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.Errors = createOrgProblem(err); f.Errors != nil {
 		h.re.log.Info("create organization refused", "err", err)
+		if f.Slug == "" && errors.Is(err, stytchb2b.ErrSlugTaken) { // we chose it: say so, don't blame them
+			f.Errors["organization_slug"] = fmt.Sprintf(fmtSlugDerived, slugify(f.Name))
+		}
 		h.invalidCreate(w, r, p, f)
 		return
 	}
@@ -157,7 +163,33 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
+	h.re.confirm(r.Context(), "", s.Org.Name+" is ready, and you're its admin. Invite your team from Members.")
 	h.signer.signedIn(w, r, memberFrom(s, p.Email, p.Orgs))
+}
+
+// derivedSlugTries is how many URL names made from the name are tried ("acme", "acme-2", …)
+// before asking the person to choose one.
+const derivedSlugTries = 4
+
+// create creates the organization. Without a URL name typed, it makes one from the name and,
+// when another organization has it, tries the next few with a number.
+func (h *Orgs) create(ctx context.Context, ist string, f views.CreateOrgData) (stytchb2b.Session, error) {
+	if f.Slug != "" {
+		return h.stytch.CreateOrg(ctx, ist, f.Name, f.Slug)
+	}
+	base := slugify(f.Name)
+	var err error
+	for i := 1; i <= derivedSlugTries; i++ {
+		slug := base
+		if i > 1 {
+			slug = strings.TrimSuffix(base[:min(len(base), 124)], "-") + "-" + strconv.Itoa(i)
+		}
+		var s stytchb2b.Session
+		if s, err = h.stytch.CreateOrg(ctx, ist, f.Name, slug); !errors.Is(err, stytchb2b.ErrSlugTaken) {
+			return s, err
+		}
+	}
+	return stytchb2b.Session{}, err
 }
 
 // invalidCreate re-renders the create form (htmx) or the whole chooser (no JS) with 422.
@@ -184,19 +216,26 @@ func (h *Orgs) SwitchSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 		h.re.fail(w, r, err) // an ended session signs the person out there
 		return
 	}
+	h.re.confirm(r.Context(), "", "You switched to "+s.Org.Name+".")
 	h.signer.signedIn(w, r, memberFrom(s, m.Email, append(m.Others, m.Org)))
 }
 
-// choice is how an org appears in the chooser and switcher.
+// choice is how an org appears in the chooser and switcher: why it is offered, in one verb
+// per reason.
 func choice(o stytchb2b.Org) views.OrgChoice {
-	c := views.OrgChoice{ID: o.ID, Name: o.Name, LogoURL: o.LogoURL}
+	c := views.OrgChoice{ID: o.ID, Name: o.Name, Slug: o.Slug, LogoURL: o.LogoURL, Verb: "Continue"}
 	switch o.Membership {
 	case stytchb2b.InvitedMember:
-		c.Group, c.Reason = "invited", "You've been invited"
+		c.Group, c.Reason, c.Verb = "invited", "You've been invited", "Accept invitation"
 	case stytchb2b.PendingMember:
-		c.Group, c.Reason = "invited", "You've been added; continue to join"
+		c.Group, c.Reason, c.Verb = "invited", "You've been added: join to start", "Join"
 	case stytchb2b.EligibleByDomain:
-		c.Group, c.Reason = "domain", "You can join because your email is at "+o.Domain
+		c.Group, c.Reason, c.Verb = "domain", "Anyone with an email at "+o.Domain+" can join", "Join"
+	case stytchb2b.ActiveMember:
+		c.Group, c.Reason = "member", "You're a member"
+		if o.Role == stytchb2b.RoleAdmin {
+			c.Reason = "You're an admin"
+		}
 	default:
 		c.Group, c.Reason = "member", "You're a member"
 	}

@@ -36,6 +36,9 @@ func newLimiter(db LimitStore, kind string, rules []Rule, now func() time.Time, 
 	return &Limiter{db: db, kind: kind, rules: rules, now: now, log: log, metrics: m}
 }
 
+// waitScopes says whose limit refused, where a page words it differently (invitations).
+var waitScopes = map[string]string{"invite_sender": scopeSender, "invite_recipient": scopeRecipient}
+
 // Allow records an event for key if every rule allows it. Otherwise it returns a WaitError
 // saying how long to wait, or the store's error.
 func (l *Limiter) Allow(ctx context.Context, key string) error {
@@ -49,7 +52,7 @@ func (l *Limiter) Allow(ctx context.Context, key string) error {
 		return err
 	case !ok:
 		l.metrics.RateLimited(l.kind)
-		return WaitError{wait}
+		return WaitError{Wait: wait, Scope: waitScopes[l.kind]}
 	}
 	return nil
 }

@@ -17,9 +17,9 @@ import (
 // responder owns how every response is written: full page or htmx fragment, redirects, invalid
 // forms and errors.
 type responder struct {
-	log           *slog.Logger
-	sessions      *scs.SessionManager // a session Stytch has ended is destroyed here too
-	css, js, icon string              // content-hashed asset URLs for the layout
+	log                  *slog.Logger
+	sessions             *scs.SessionManager // a session Stytch has ended is destroyed here too
+	css, js, appJS, icon string              // content-hashed asset URLs for the layout
 }
 
 // isFragment: htmx wants only the swapped region (not boost, not a history restore).
@@ -29,15 +29,19 @@ func isFragment(r *http.Request) bool {
 }
 
 // render writes frag inside the layout as a full page or, for htmx, alone (with the page
-// title, which htmx applies). Both paths render the same markup for the region.
+// title, which htmx applies, and the signed-in header out of band, so it follows a switch or a
+// logout). Both paths render the same markup for the region.
 func (re *responder) render(w http.ResponseWriter, r *http.Request, status int, title string, frag templ.Component) {
 	w.Header().Add("Vary", "HX-Request")
+	bar := sessionBar(r.Context())
 	c := frag
 	switch {
 	case !isFragment(r):
-		c = views.Page(views.LayoutData{Title: title, CSS: re.css, JS: re.js, Icon: re.icon}, frag)
+		c = views.Page(views.LayoutData{Title: title, CSS: re.css, JS: re.js, AppJS: re.appJS, Icon: re.icon, Session: bar}, frag)
 	case title != "":
-		c = templ.Join(views.Title(title), frag)
+		c = templ.Join(views.Title(title), frag, views.SessionHeader(bar, true))
+	default:
+		c = templ.Join(frag, views.SessionHeader(bar, true))
 	}
 	templ.Handler(c, templ.WithStatus(status), templ.WithErrorHandler(func(r *http.Request, err error) http.Handler {
 		re.log.Error("render failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -51,11 +55,16 @@ func (re *responder) render(w http.ResponseWriter, r *http.Request, status int, 
 // form alone (it swaps it in place); a plain POST gets the whole page again, which page renders
 // (with the status it is given).
 func (re *responder) invalid(w http.ResponseWriter, r *http.Request, form templ.Component, page func(status int)) {
+	re.refuse(w, r, http.StatusUnprocessableEntity, form, page)
+}
+
+// refuse is invalid with another status (429: sent too soon, with the cooldown in the form).
+func (re *responder) refuse(w http.ResponseWriter, r *http.Request, status int, form templ.Component, page func(status int)) {
 	if isFragment(r) {
-		re.render(w, r, http.StatusUnprocessableEntity, "", form)
+		re.render(w, r, status, "", form)
 		return
 	}
-	page(http.StatusUnprocessableEntity)
+	page(status)
 }
 
 // redirect ends a successful POST (Post/Redirect/Get). htmx cannot read headers on a 3xx, so it
@@ -95,7 +104,16 @@ func (re *responder) fail(w http.ResponseWriter, r *http.Request, err error) {
 		re.render(w, r, f.status, "", views.ErrorFragment(f.msg))
 		return
 	}
-	re.render(w, r, f.status, views.ErrorHeading(f.status), views.ErrorSection(f.status, f.msg, f.next, f.nextLabel))
+	re.render(w, r, f.status, f.title, views.ErrorSection(f.title, f.msg, f.next, f.nextLabel))
+}
+
+// retarget makes an htmx response replace #main instead of the requesting element: for a form
+// whose answer is a different page region (a cooldown after "Create another organization").
+func retarget(w http.ResponseWriter, r *http.Request) {
+	if isFragment(r) {
+		w.Header().Set("HX-Retarget", "#main")
+		w.Header().Set("HX-Reswap", "innerHTML")
+	}
 }
 
 // ended signs the person out locally (Stytch already forgot the session) and says why.

@@ -25,6 +25,7 @@ const (
 	keyMFA      = "mfa"       // a second sign-in step in progress: the org-bound IST and the member's options (mfa.go)
 	keyCodes    = "codes"     // recovery codes to show once, until the member says they are saved (mfa_verify.go)
 	keyAccount  = "account"   // a factor being added on the account page: an app's setup, a number to confirm (account.go)
+	keyNewOrg   = "new_org"   // the link was asked for to create another organization: the chooser opens its form
 )
 
 // istLifetime is how long Stytch keeps an intermediate session token.
@@ -132,6 +133,7 @@ func (s sessionState) signIn(ctx context.Context, m Member) (replaced string, er
 	s.sm.Remove(ctx, keyPending)
 	s.sm.Remove(ctx, keyMFA)
 	s.sm.Remove(ctx, keyAccount)
+	s.sm.Remove(ctx, keyNewOrg)
 	s.sm.Put(ctx, keyEmail, m.Email)
 	s.putMember(ctx, m)
 	if !m.ExpiresAt.IsZero() && m.ExpiresAt.Before(s.sm.Deadline(ctx)) {
@@ -166,6 +168,16 @@ func (s sessionState) setSent(ctx context.Context, email string, code bool) {
 }
 
 func (s sessionState) sentCode(ctx context.Context) bool { return s.sm.GetBool(ctx, keySentCode) }
+
+func (s sessionState) newOrg(ctx context.Context) bool { return s.sm.GetBool(ctx, keyNewOrg) }
+
+func (s sessionState) setNewOrg(ctx context.Context, on bool) {
+	if on {
+		s.sm.Put(ctx, keyNewOrg, true)
+	} else if s.sm.Exists(ctx, keyNewOrg) {
+		s.sm.Remove(ctx, keyNewOrg)
+	}
+}
 
 // LastOrgs remembers which organization each email entered last (the store implements it).
 type LastOrgs interface {

@@ -33,7 +33,7 @@ func (h *Settings) SettingsPage(w http.ResponseWriter, r *http.Request, m Member
 		return
 	}
 	d := settingsData(m, cur)
-	d.Notice = notice(r)
+	d.Notice = h.re.notice(r)
 	h.renderSettings(w, r, http.StatusOK, d)
 }
 
@@ -81,7 +81,7 @@ func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Memb
 }
 
 func (h *Settings) renderSettings(w http.ResponseWriter, r *http.Request, status int, d views.SettingsData) {
-	h.re.render(w, r, status, "Organization settings", views.SettingsFragment(d))
+	h.re.render(w, r, status, "Who can join "+d.OrgName, views.SettingsFragment(d))
 }
 
 func settingsData(m Member, s stytchb2b.OrgSettings) views.SettingsData {

@@ -3,6 +3,7 @@ package stytchb2b
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
@@ -208,6 +209,12 @@ func discovered(in []discovery.DiscoveredOrganization) []Org {
 		}
 		o := orgOf(d.Organization)
 		o.Membership = d.Membership.Type
+		if m := d.Membership.Member; m != nil {
+			o.Role = RoleMember
+			if m.IsAdmin || slices.ContainsFunc(m.Roles, func(r orgs.MemberRole) bool { return r.RoleID == AdminRole }) {
+				o.Role = RoleAdmin
+			}
+		}
 		switch o.Membership {
 		case ActiveMember, PendingMember, InvitedMember:
 		case EligibleByDomain:

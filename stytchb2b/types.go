@@ -24,7 +24,14 @@ type Org struct {
 	LogoURL    string `json:"logo_url,omitempty"`
 	Membership string `json:"membership"`       // one of the constants above
 	Domain     string `json:"domain,omitempty"` // for EligibleByDomain
+	Role       string `json:"role,omitempty"`   // for memberships Stytch describes: RoleAdmin or RoleMember
 }
+
+// An Org's Role, where Stytch's discovery answer includes the member.
+const (
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+)
 
 // Discovery is what a discovery magic link yields: the IST and every org the email may enter.
 // The JSON names are those of the app's stored sessions.

@@ -6,10 +6,24 @@ import "time"
 
 // LayoutData is what every full page needs: its title and the content-hashed asset URLs.
 type LayoutData struct {
-	Title string
-	CSS   string // e.g. /assets/app.3f2a1c9b.css
-	JS    string // e.g. /assets/htmx-2.0.11.min.5d1e2f3a.js
-	Icon  string // e.g. /assets/favicon.0a1b2c3d.svg
+	Title   string
+	CSS     string      // e.g. /assets/app.3f2a1c9b.css
+	JS      string      // e.g. /assets/htmx-2.0.11.min.5d1e2f3a.js
+	AppJS   string      // e.g. /assets/app.7c1d2e3f.js: countdowns, local times, plain-form progress
+	Icon    string      // e.g. /assets/favicon.0a1b2c3d.svg
+	Session *SessionBar // the signed-in header; nil when nobody is signed in
+}
+
+// SessionBar is the header of signed-in pages: the current organization with a switcher, the
+// person's email, logout.
+type SessionBar struct {
+	Email   string
+	OrgID   string
+	OrgName string
+	OrgLogo string
+	Role    string      // "Admin" or "Member"
+	Others  []OrgChoice // the first few organizations to switch to
+	More    int         // how many more there are (listed on the dashboard)
 }
 
 // Notice is a one-line message shown above a form (what happened, what to do next).
@@ -20,10 +34,12 @@ type Notice struct {
 
 // LoginData renders the email form.
 type LoginData struct {
-	Email  string
-	Error  string // problem with the email field
-	Notice Notice
-	OAuth  []Provider // "Continue with …" buttons; none when the app has no public token
+	Email    string
+	Error    string   // problem with the email field
+	Cooldown Cooldown // the form was sent too soon after the last link
+	NewOrg   bool     // the link asked for is for creating another organization
+	Notice   Notice
+	OAuth    []Provider // "Continue with …" buttons; none when the app has no public token
 }
 
 // Provider is an OAuth provider offered on the email form.
@@ -32,28 +48,39 @@ type Provider struct {
 	Name string // "Google"
 }
 
+// Cooldown explains a refused send in the form that was sent: why, and a countdown.
+type Cooldown struct {
+	Text    string // the sentence before the countdown, e.g. "We sent a link to … You can ask for another in"
+	Seconds int    // seconds left; 0 = no cooldown
+}
+
 // CheckEmailData renders "check your inbox".
 type CheckEmailData struct {
 	Email      string
-	Code       bool   // a one-time code was sent (the page holds the code form), not a link
-	CodeError  string // problem with the typed code
-	ResendIn   int    // seconds until another link may be sent; 0 = now
-	MailboxURL string // the embedded emulator's inbox (local development only), or ""
+	Code       bool     // a one-time code was sent (the page holds the code form), not a link
+	CodeError  string   // problem with the typed code
+	ResendIn   int      // seconds until another link may be sent; 0 = now
+	Cooldown   Cooldown // the resend was refused: the form says why and counts down
+	MailboxURL string   // the embedded emulator's inbox (local development only), or ""
+	NewOrg     bool     // the link is for creating another organization
 }
 
 // ContinueData renders the scanner-safe landing page of a magic link.
 type ContinueData struct {
 	TokenType string
 	Token     string
+	Email     string // the address this browser asked a link for, if it did (the link itself can't be read without spending it)
 }
 
 // OrgChoice is one organization in the chooser or the dashboard's switcher.
 type OrgChoice struct {
 	ID      string
 	Name    string
+	Slug    string
 	LogoURL string
-	Reason  string // plain words: why this org is listed
+	Reason  string // plain words: why this org is listed (for members, their role)
 	Group   string // "member", "invited", "domain"
+	Verb    string // what the row's button does: Continue, Accept invitation, Join, Switch
 	Last    bool   // the org this email entered last
 }
 
@@ -67,6 +94,7 @@ type ChooserData struct {
 	Total       int         // orgs offered in all, before filtering
 	Orgs        []OrgChoice // after filtering, last used first
 	Create      CreateOrgData
+	NewOrg      bool // the person came to create another organization: the form is open
 }
 
 // CreateOrgData renders the "create a new organization" form.
@@ -74,16 +102,21 @@ type CreateOrgData struct {
 	Name   string
 	Slug   string
 	Errors map[string]string // by field name: organization_name, organization_slug
+	First  bool              // no organization exists for this email: the form is the page's main action
 }
 
 // DashboardData renders the signed-in home.
 type DashboardData struct {
 	Email       string
+	OrgID       string
 	OrgName     string
 	OrgLogo     string
+	Slug        string
 	Role        string // "Admin" or "Member"
 	ExpiresAt   time.Time
+	Now         time.Time   // for "in 7 days"
 	Others      []OrgChoice // orgs this member can switch to
+	Notice      Notice      // what just happened (joined, switched, created)
 	CanMembers  bool        // the member's roles allow listing the members (Stytch RBAC)
 	CanSettings bool        // … and editing who can join
 }
@@ -110,8 +143,9 @@ type MemberRow struct {
 
 // InviteData renders the invite form; POST /members/invite re-renders it (422) on a bad address.
 type InviteData struct {
-	Email string
-	Error string
+	Email    string
+	Error    string
+	Cooldown Cooldown // sent too soon: why, and when they may try again
 }
 
 // SettingsData renders the organization's join settings (GET /settings).

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -23,6 +25,74 @@ func initial(name string) string {
 		return string(r)
 	}
 	return "?"
+}
+
+// initials are the first letters of a name's first two words ("Acme Labs" → "AL"), or one.
+func initials(name string) string {
+	words := strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) < 2 {
+		return initial(name)
+	}
+	return initial(words[0]) + initial(words[1])
+}
+
+// avatarColours is how many avatar colours app.css defines (.avatar.c0 … .c9).
+const avatarColours = 10
+
+// avatarColour picks an avatar colour class from an organization's ID (FNV-1a), so it stays
+// the same for an organization everywhere and differs between look-alike names.
+func avatarColour(id string) string {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return fmt.Sprintf("c%d", h%avatarColours)
+}
+
+// verbObject completes a row button's accessible name after its visible verb: "Join Acme",
+// "Continue to Acme", "Switch to Acme".
+func verbObject(verb, name string) string {
+	if verb == "Join" {
+		return " " + name
+	}
+	return " to " + name
+}
+
+// relative says how far t is from now in whole units: "in 7 days", "in 5 hours", "in 3 minutes".
+func relative(now, t time.Time) string {
+	d := t.Sub(now)
+	switch {
+	case d <= 0:
+		return "now"
+	case d < time.Hour:
+		return "in " + plural(int(math.Ceil(d.Minutes())), "minute")
+	case d < 48*time.Hour:
+		return "in " + plural(int(d.Round(time.Hour)/time.Hour), "hour")
+	}
+	return "in " + plural(int(d.Round(24*time.Hour)/(24*time.Hour)), "day")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// cooldownOn is non-empty when a cooldown is shown (for describedBy).
+func cooldownOn(c Cooldown) string {
+	if c.Seconds > 0 {
+		return "on"
+	}
+	return ""
+}
+
+// waitWords says a wait like handlers' humanSeconds (and app.js): seconds, or minutes from 2 on.
+func waitWords(s int) string {
+	if s >= 120 {
+		return strconv.Itoa((s+59)/60) + " minutes"
+	}
+	return seconds(s)
 }
 
 // ErrorHeading is the heading (and page title) for an error status.

@@ -160,17 +160,90 @@ func TestDashboardFragment(t *testing.T) {
 	if doc.Find(`[data-testid="switcher"] form[action="/orgs/switch"]`).Length() != 1 {
 		t.Fatal("switcher posts to /orgs/switch")
 	}
+	if f := doc.Find(`[data-testid="new-org-dashboard"]`); f.AttrOr("method", "") != "post" || f.Find(`input[name=intent]`).AttrOr("value", "") != "new-org" {
+		t.Fatal("creating another organization is a POST form")
+	}
+}
+
+// Signed-in pages carry a header with the current organization, a switcher, the email and
+// logout; htmx responses carry the same header out of band.
+func TestSessionHeader(t *testing.T) {
+	l := layout
+	l.Session = &views.SessionBar{Email: "ada@acme.test", OrgID: "o1", OrgName: "Acme", Role: "Admin",
+		Others: []views.OrgChoice{{ID: "o2", Name: "Beta", Verb: "Switch", Group: "member"}}, More: 3}
+	doc, _ := render(t, views.Page(l, views.DashboardFragment(views.DashboardData{Email: "ada@acme.test", OrgName: "Acme"})))
+	if text(doc, "header-org") != "Acme" || text(doc, "header-email") != "ada@acme.test" {
+		t.Fatal("the header names the organization and the email")
+	}
+	if doc.Find(`[data-testid="header-switcher"] form[action="/orgs/switch"] input[value="o2"]`).Length() != 1 || text(doc, "header-all-orgs") != "All 5 of your organizations" {
+		t.Fatal("the header switches organization, and links to the rest")
+	}
 	if f := doc.Find(`[data-testid="logout-form"]`); f.AttrOr("method", "") != "post" || f.AttrOr("action", "") != "/logout" {
 		t.Fatal("logout is a POST form")
+	}
+	doc, _ = render(t, views.SessionHeader(nil, true))
+	if bar := doc.Find("#session-bar"); bar.AttrOr("hx-swap-oob", "") != "true" || bar.Children().Length() != 0 {
+		t.Fatal("signed out: an empty header, out of band")
 	}
 }
 
 func TestErrorPage(t *testing.T) {
-	doc, html := render(t, views.Page(layout, views.ErrorSection(429, "Please wait 20 seconds.", "/", "Back to sign in")))
+	doc, html := render(t, views.Page(layout, views.ErrorSection("Please wait a moment", "Please wait 20 seconds.", "/", "Back to sign in")))
 	if text(doc, "error-message") != "Please wait 20 seconds." || doc.Find(`[data-testid="error-next"]`).AttrOr("href", "") != "/" {
 		t.Fatal(html)
 	}
-	if !strings.Contains(doc.Find("h1").Text(), "wait") {
-		t.Fatal("heading fits the status")
+	if text(doc, "error-heading") != "Please wait a moment" || doc.Find("h1").AttrOr("aria-describedby", "") != "error-message" {
+		t.Fatal("headed by what happened, the message tied to it")
+	}
+}
+
+// The chooser: one verb per reason, the role and the slug, distinct avatars for look-alike
+// names, and an accessible name that starts with the visible verb.
+func TestChooserRows(t *testing.T) {
+	d := views.ChooserData{Email: "ada@acme.test", MinutesLeft: 10, Total: 4, Orgs: []views.OrgChoice{
+		{ID: "organization-a", Name: "Acme Corp", Slug: "acme-corp", Reason: "You're an admin", Group: "member", Verb: "Continue", Last: true},
+		{ID: "organization-b", Name: "Acme Labs", Slug: "acme-labs", Reason: "You're a member", Group: "member", Verb: "Continue"},
+		{ID: "organization-c", Name: "Initech", Reason: "You've been invited", Group: "invited", Verb: "Accept invitation"},
+		{ID: "organization-d", Name: "Holdings", Reason: "Anyone with an email at acme.test can join", Group: "domain", Verb: "Join"},
+	}}
+	doc, _ := render(t, views.ChooserFragment(d))
+	var verbs []string
+	doc.Find(`[data-testid="org-go"]`).Each(func(_ int, s *goquery.Selection) {
+		verbs = append(verbs, strings.TrimSpace(s.Contents().First().Text()))
+	})
+	if strings.Join(verbs, ",") != "Continue,Continue,Accept invitation,Join" {
+		t.Fatalf("verbs %v", verbs)
+	}
+	if got := strings.Join(strings.Fields(doc.Find(`[data-org-id="organization-d"] button`).Text()), " "); got != "Join Holdings" {
+		t.Fatalf("accessible name %q", got)
+	}
+	a, b := doc.Find(`[data-org-id="organization-a"] .avatar`), doc.Find(`[data-org-id="organization-b"] .avatar`)
+	if a.Text() != "AC" || b.Text() != "AL" || a.AttrOr("class", "") == "" {
+		t.Fatalf("initials %q %q", a.Text(), b.Text())
+	}
+	if text(doc, "org-slug") != "acme-corp" || doc.Find(`details[data-testid="create-toggle"]`).Length() != 1 {
+		t.Fatal("slug shown; create is a disclosure when there are orgs")
+	}
+	if _, primary := doc.Find(`[data-org-id="organization-a"] button`).Attr("class"); !primary || strings.Contains(doc.Find(`[data-org-id="organization-a"] button`).AttrOr("class", ""), "secondary") {
+		t.Fatal("the last-used row is the primary action")
+	}
+	doc, _ = render(t, views.ChooserFragment(views.ChooserData{Email: "new@x.test", MinutesLeft: 10, Create: views.CreateOrgData{First: true}}))
+	if doc.Find("h1").Text() != "Create your organization" || doc.Find("#organization_name[autofocus]").Length() != 1 || doc.Find("details").Length() != 0 {
+		t.Fatal("nothing to choose: the create form is the page, focused")
+	}
+}
+
+// A cooldown says why and counts down (app.js) in the form that was sent, tied to its field.
+func TestCooldownInTheForm(t *testing.T) {
+	doc, _ := render(t, views.LoginFragment(views.LoginData{Email: "ada@acme.test", Cooldown: views.Cooldown{Text: "We sent a link … you can ask for another in", Seconds: 24}}))
+	in := doc.Find("#email")
+	if in.AttrOr("value", "") != "ada@acme.test" || in.AttrOr("aria-describedby", "") != "login-cooldown" {
+		t.Fatal("the address kept, the field described by the cooldown")
+	}
+	if doc.Find(`#login-cooldown [data-countdown="24"]`).Text() != "24 seconds" {
+		t.Fatal("a countdown app.js can tick")
+	}
+	if _, invalid := in.Attr("aria-invalid"); invalid {
+		t.Fatal("a cooldown isn't an invalid address")
 	}
 }

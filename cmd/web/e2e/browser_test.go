@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -78,7 +79,7 @@ func newBrowser(t *testing.T, srv *server, js bool, name string) *browser {
 		chromedp.CombinedOutput(chromeOut),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	rec := &recorder{inflight: map[network.RequestID]string{}, index: map[network.RequestID]int{}, needHTMX: js}
+	rec := &recorder{inflight: map[network.RequestID]string{}, index: map[network.RequestID]int{}, needHTMX: js, paused: make(chan string, 16)}
 	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.on))
 	b := &browser{t: t, name: name, js: js, srv: srv, ctx: ctx, rec: rec, out: chromeOut}
 	t.Cleanup(func() {
@@ -170,10 +171,14 @@ func (b *browser) open(pathOrURL string) {
 	b.do("open "+pathOrURL, chromedp.Navigate(u))
 }
 
-// waitFor waits until the element with this data-testid is visible.
+// waitFor waits until the element with this data-testid is visible. A page or a state of one
+// (pageTestids) is then audited: axe-core and the narrow widths.
 func (b *browser) waitFor(testid string) {
 	b.t.Helper()
 	b.do("wait for "+testid, chromedp.WaitVisible(tid(testid)))
+	if pageTestids[testid] {
+		b.audit()
+	}
 }
 
 // waitText waits until the element with this data-testid has this text (whitespace collapsed).
@@ -445,6 +450,7 @@ type recorder struct {
 	inflight map[network.RequestID]string
 	index    map[network.RequestID]int // request ID → its latest entry in requests (a redirect adds one)
 	needHTMX bool
+	paused   chan string // requests DevTools holds (see whileInFlight)
 }
 
 type request struct {
@@ -484,6 +490,11 @@ func (r *recorder) on(ev any) {
 	case *network.EventResponseReceived:
 		if i, ok := r.index[ev.RequestID]; ok && ev.Response != nil {
 			r.requests[i].status = ev.Response.Status
+		}
+	case *fetch.EventRequestPaused:
+		select {
+		case r.paused <- string(ev.RequestID):
+		default:
 		}
 	case *network.EventLoadingFinished:
 		delete(r.inflight, ev.RequestID)

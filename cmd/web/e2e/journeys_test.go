@@ -15,11 +15,42 @@ import (
 // dashboard then refuses the browser (also through the back button).
 func TestJourneyNewUserSignsUpAndLogsOut(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
-		link := b.signIn("ada@acme.test")
+		const email = "ada@acme.test"
+		b.open("/")
+		b.waitFor("login-form")
+		b.submitInvalid("#login-form", "email", "not-an-email", "email-error", "/login")
+		b.requestLink(email)
+
+		// Asking again at once is refused where it was asked, with the address, counting down.
+		b.expectHTTPError("/login", 429)
+		b.click("Send the link again", `#resend-form button[type="submit"]`)
+		b.waitFor("cooldown")
+		if got := b.text("cooldown"); !strings.Contains(got, email) || !strings.Contains(got, "you can ask for another in") {
+			t.Errorf("e2e [%s]: the cooldown says %q", b.who(), got)
+		}
+		b.wantCountdown()
+		b.wantFocus("resend-button") // named by the cooldown (aria-describedby)
+		link := b.openNewestMail(email, true)
+		b.pressContinue("chooser")
 		if !b.has("no-orgs") || !b.has("create-org") {
 			t.Fatalf("e2e [%s]: a new email should see 'no organizations yet' and the create form", b.who())
 		}
+		b.wantFocus("organization_name") // nothing to choose: creating is the page's main action
+		b.submitInvalid("#create-org", "organization_name", " ", "organization_name-error", "/orgs/create")
 		b.createOrg("Acme Rockets")
+		if got := b.text("notice"); !strings.Contains(got, "Acme Rockets is ready") {
+			t.Errorf("e2e [%s]: after creating, the notice says %q", b.who(), got)
+		}
+
+		// Another organization needs a new sign-in link: too soon after the last, the email form
+		// says when, with the address kept.
+		b.click("Create another organization", `[data-testid="new-org-dashboard"] button[type="submit"]`)
+		b.waitFor("cooldown")
+		if got := eval[string](b, `document.querySelector("#email").value`); got != email {
+			t.Errorf("e2e [%s]: the email form holds %q, want %s", b.who(), got, email)
+		}
+		b.open("/dashboard")
+		b.waitFor("dashboard")
 		wantText(t, b, "dashboard-email", "ada@acme.test")
 		wantText(t, b, "dashboard-role", "Admin")
 		if b.has("switcher") {
@@ -71,7 +102,13 @@ func TestJourneyInvitedUserAccepts(t *testing.T) {
 		admin := b.admin()
 		admin.signIn("boss@corp.test")
 		admin.createOrg("Corp")
+		admin.click("Members", tid("members-link"))
+		admin.waitFor("invite-form")
+		admin.submitInvalid("#invite-form", "invite-email", "new at corp", "invite-email-error", "/members/invite")
 		admin.invite("new@corp.test")
+		if got := admin.text("notice"); !strings.Contains(got, "Invitation sent to new@corp.test") {
+			t.Errorf("e2e [%s]: after inviting, the notice says %q", admin.who(), got)
+		}
 
 		link := b.openNewestMail("new@corp.test", false)
 		spent := b.spent()
@@ -280,14 +317,31 @@ func TestJourneyOrgSwitch(t *testing.T) {
 		if ids, _ := b.orgRows("switcher"); !slices.Equal(ids, []string{beta}) {
 			t.Fatalf("e2e [%s]: switcher offers %v, want [%s]", b.who(), ids, beta)
 		}
+		row := `[data-testid="switcher"] [data-org-id="` + beta + `"]`
 		b.toDashboard("switch organization", func() {
-			b.click("Switch to Switch Beta", chromedp.CSS(`[data-testid="switcher"] [data-org-id="`+beta+`"] button[type="submit"]`))
+			b.whileInFlight(row+" form", "/orgs/switch", func() {
+				b.click("Switch to Switch Beta", chromedp.CSS(row+` button[type="submit"]`))
+			}, "[data-testid=switcher] button")
 			b.waitText("dashboard-org", "Switch Beta")
 		})
 		wantText(t, b, "dashboard-org", "Switch Beta")
+		wantText(t, b, "notice", "You switched to Switch Beta.")
+		wantText(t, b, "header-org", "Switch Beta")
 		if ids, _ := b.orgRows("switcher"); !slices.Equal(ids, []string{alpha}) {
 			t.Errorf("e2e [%s]: after the switch the switcher offers %v, want [%s]", b.who(), ids, alpha)
 		}
+
+		// Every signed-in page has the header's switcher: back to Alpha from the members page.
+		b.click("Members", tid("members-link"))
+		b.waitFor("members")
+		b.click("the organization menu", tid("org-menu-toggle"))
+		b.waitFor("header-switcher")
+		b.toDashboard("switch from the header", func() {
+			b.click("Switch to Switch Alpha", chromedp.CSS(`[data-testid="header-switcher"] [data-org-id="`+alpha+`"] button[type="submit"]`))
+			b.waitText("dashboard-org", "Switch Alpha")
+		})
+		wantText(t, b, "notice", "You switched to Switch Alpha.")
+		wantText(t, b, "header-org", "Switch Alpha")
 		b.checkNoToken(link)
 		b.walkBack([]string{link})
 	})

@@ -139,14 +139,6 @@ func wrongCode(code string) string {
 	return string(c)
 }
 
-// wantFocus fails unless the element with this id has the focus.
-func (b *browser) wantFocus(id string) {
-	b.t.Helper()
-	if got := eval[string](b, `document.activeElement?.id ?? ""`); got != id {
-		b.t.Errorf("e2e [%s]: the focus is on %q, want #%s", b.who(), got, id)
-	}
-}
-
 // viewport sets the tab's width in CSS pixels (a phone when mobile); 0 restores the window's.
 func (b *browser) viewport(width int64, mobile bool) {
 	b.t.Helper()

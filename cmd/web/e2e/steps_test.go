@@ -55,7 +55,9 @@ func (b *browser) createOrg(name string) {
 	b.t.Helper()
 	b.typeInto("#organization_name", name)
 	b.toDashboard("create an organization", func() {
-		b.click("Create organization", `#create-org button[type="submit"]`)
+		b.whileInFlight("#create-org", "/orgs/create", func() {
+			b.click("Create organization", `#create-org button[type="submit"]`)
+		})
 	})
 	wantText(b.t, b, "dashboard-org", name)
 }
@@ -63,10 +65,14 @@ func (b *browser) createOrg(name string) {
 // invite sends an invitation from the members page, as an admin.
 func (b *browser) invite(email string) {
 	b.t.Helper()
-	b.click("Members", tid("members-link"))
-	b.waitFor("invite-form")
+	if !b.has("invite-form") {
+		b.click("Members", tid("members-link"))
+		b.waitFor("invite-form")
+	}
 	b.typeInto("#invite-email", email)
-	b.click("Send invitation", `#invite-form button[type="submit"]`)
+	b.whileInFlight("#invite-form", "/members/invite", func() {
+		b.click("Send invitation", `#invite-form button[type="submit"]`)
+	})
 	b.waitFor("notice")
 	b.settle()
 	b.wantPath("/members")
@@ -211,13 +217,16 @@ func (b *browser) submitForgedForm(path string, form url.Values) int64 {
 // allowDomain lets people at this email domain join without an invitation, as an admin.
 func (b *browser) allowDomain(domain string) {
 	b.t.Helper()
-	b.click("Who can join (settings)", tid("settings-link"))
+	b.click("Who can join", tid("settings-link"))
 	b.waitFor("settings-form")
+	b.submitInvalid("#settings-form", "email_allowed_domains", "gmail.com", "domains-error", "/settings")
 	b.typeInto("#email_allowed_domains", domain)
 	if !eval[bool](b, `document.querySelector("#email_jit_provisioning").checked`) {
 		b.click("the join-by-domain box", "#email_jit_provisioning")
 	}
-	b.click("Save settings", `#settings-form button[type="submit"]`)
+	b.whileInFlight("#settings-form", "/settings", func() {
+		b.click("Save settings", `#settings-form button[type="submit"]`)
+	})
 	b.waitFor("notice")
 	b.settle()
 	b.wantPath("/settings")
@@ -236,7 +245,9 @@ func (b *browser) requestLink(email string) {
 	b.open("/")
 	b.waitFor("login-form")
 	b.typeInto("#email", email)
-	b.click("Email me a sign-in link", `#login-form button[type="submit"]`)
+	b.whileInFlight("#login-form", "/login", func() {
+		b.click("Email me a sign-in link", `#login-form button[type="submit"]`)
+	})
 	b.waitFor("check-email")
 	if got := b.text("sent-to"); got != email {
 		b.t.Fatalf("e2e [%s]: check-email says it sent to %q, want %q", b.who(), got, email)
@@ -272,6 +283,7 @@ func (b *browser) openNewestMail(email string, fromCheckEmail bool) string {
 // and waits for the page with this data-testid.
 func (b *browser) pressContinue(want string) {
 	b.t.Helper()
+	b.plainFormProgress("#continue-form")
 	b.click("Continue signing in", `#continue-form button[type="submit"]`)
 	b.waitFor(want)
 }
@@ -319,8 +331,11 @@ func (b *browser) toDashboard(what string, submit func()) {
 // pickOrg presses Continue on the chooser row of this organization.
 func (b *browser) pickOrg(orgID string) {
 	b.t.Helper()
+	row := `[data-testid="chooser"] [data-testid="org"][data-org-id="` + orgID + `"]`
 	b.toDashboard("pick "+orgID, func() {
-		b.click("Continue to "+orgID, chromedp.CSS(`[data-testid="chooser"] [data-testid="org"][data-org-id="`+orgID+`"] button[type="submit"]`))
+		b.whileInFlight(row+" form", "/orgs/select", func() {
+			b.click("Continue to "+orgID, chromedp.CSS(row+` button[type="submit"]`))
+		}, "#org-list button", "#create-org button")
 	})
 }
 
@@ -338,7 +353,9 @@ func (b *browser) orgRows(within string) (ids, names []string) {
 // logout presses "Log out" and waits for the signed-out email form.
 func (b *browser) logout() {
 	b.t.Helper()
-	b.click("Log out", `#logout-form button[type="submit"]`)
+	b.whileInFlight("#logout-form", "/logout", func() {
+		b.click("Log out", `#logout-form button[type="submit"]`)
+	})
 	b.waitFor("login-form")
 	b.settle()
 	b.wantPath("/")

@@ -1,0 +1,57 @@
+// orgpick's own script: small enhancements on top of pages that work without it. No inline
+// script anywhere (the CSP forbids it), so everything is wired here.
+//  - [data-countdown="N"]: counts N seconds down, in the same words the server uses; at zero it
+//    shows the .countdown-ready sentence of its [data-countdown-box].
+//  - time[data-local]: shows the time in the person's own time zone, naming it.
+//  - plain forms (not htmx's): after submit, the button is disabled and shows its indicator,
+//    so the form can't be sent twice (reset when the page comes back from the back/forward cache).
+(function () {
+  "use strict";
+
+  function waitWords(s) {
+    if (s >= 120) return Math.ceil(s / 60) + " minutes"; // as handlers.humanSeconds
+    return s === 1 ? "1 second" : s + " seconds";
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      if (!el.dataset.until) el.dataset.until = String(now + Number(el.dataset.countdown) * 1000);
+      var left = Math.max(0, Math.ceil((Number(el.dataset.until) - now) / 1000));
+      var text = waitWords(left);
+      if (el.textContent !== text) el.textContent = text;
+      var ready = left === 0 && el.closest("[data-countdown-box]");
+      if (ready && ready.querySelector(".countdown-ready")) ready.querySelector(".countdown-ready").hidden = false;
+    });
+  }
+
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local]:not([data-localized])").forEach(function (el) {
+      var t = new Date(el.getAttribute("datetime"));
+      if (isNaN(t)) return;
+      var f = new Intl.DateTimeFormat(undefined, {
+        weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+      });
+      el.textContent = f.format(t) + " (" + el.textContent + ")";
+      el.setAttribute("data-localized", "");
+    });
+  }
+
+  function busy(form, on) {
+    form.classList.toggle("is-submitting", on);
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = on; });
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || form.hasAttribute("hx-post") || form.hasAttribute("hx-get")) return;
+    if (form.classList.contains("is-submitting")) { e.preventDefault(); return; } // sent already
+    setTimeout(function () { busy(form, true); }, 0);
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) document.querySelectorAll("form.is-submitting").forEach(function (f) { busy(f, false); });
+  });
+  document.addEventListener("htmx:load", function (e) { localTimes(e.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { localTimes(document); tick(); });
+  setInterval(tick, 1000);
+})();

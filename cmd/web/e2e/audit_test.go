@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// axeSource is axe-core (testdata/axe-LICENSE.txt: MPL-2.0), vendored for this suite only:
+// it is put into the page through DevTools, never served by the app.
+//
+//go:embed testdata/axe-4.14.1.min.js
+var axeSource string
+
+// narrowWidths are the phone widths every page must fit without scrolling sideways.
+var narrowWidths = []int64{390, 320}
+
+// pageTestids are the regions that make a page or a state of one: when waitFor sees one, the
+// page is audited (once per state, see auditKey).
+var pageTestids = map[string]bool{
+	"login": true, "login-form": true, "check-email": true, "continue-form": true, "chooser": true,
+	"dashboard": true, "members": true, "invite-form": true, "settings-form": true, "error-page": true,
+	"notice": true, "cooldown": true, "header-switcher": true, "email-error": true,
+	"organization_name-error": true, "invite-email-error": true, "domains-error": true,
+}
+
+// audited are the page states audit has checked in this package run, by mode: the suite
+// visits the same states in many journeys (the email form, "check your inbox"), and each is
+// checked once with JavaScript on and once with it off.
+var audited = struct {
+	sync.Mutex
+	keys map[string]bool
+}{keys: map[string]bool{}}
+
+// audit checks the page as it is now, once per state: axe-core reports no violation (with the
+// page's scripts on or off: DevTools evaluates axe either way), and at 390 and 320 px wide
+// nothing is wider than the viewport (the document does not scroll sideways and no element
+// sticks out to the right). The emulator's /dev/ pages are not the app's and are skipped.
+func (b *browser) audit() {
+	b.t.Helper()
+	key := b.auditKey()
+	if key == "" {
+		return
+	}
+	audited.Lock()
+	seen := audited.keys[mode(b.js)+" "+key]
+	audited.keys[mode(b.js)+" "+key] = true
+	audited.Unlock()
+	if seen {
+		return
+	}
+	b.rec.note("audit %s", key)
+	b.axe(key)
+	for _, w := range narrowWidths {
+		b.checkWidth(key, w)
+	}
+}
+
+// auditKey names the state the page is in: its path, the region in #main, whether it shows
+// invalid fields, a notice, a flash message, a cooldown, an open menu, the header, a filter
+// box, and how many organization and member rows (none, a few, many). "" for pages that
+// aren't the app's.
+func (b *browser) auditKey() string {
+	return evalOr(b, `(() => {
+		if (location.protocol !== "http:" || location.pathname.startsWith("/dev/")) return "";
+		const bucket = n => n === 0 ? "0" : n < 6 ? "few" : "many";
+		const main = document.querySelector("#main > [id]");
+		return [location.pathname, main ? main.id : "-",
+			"invalid=" + document.querySelectorAll("[aria-invalid=true]").length,
+			"notice=" + document.querySelectorAll("[data-testid=notice]").length,
+			"flash=" + (document.querySelector("#flash")?.textContent.trim() ? 1 : 0),
+			"cooldown=" + document.querySelectorAll("[data-testid=cooldown]").length,
+			"open=" + document.querySelectorAll("details[open]").length,
+			"header=" + document.querySelectorAll("#session-bar > *").length,
+			"filter=" + document.querySelectorAll("#org-filter").length,
+			"rows=" + bucket(document.querySelectorAll("#main [data-testid=org]").length),
+			"members=" + bucket(document.querySelectorAll("[data-testid=member-row]").length),
+			"actions=" + document.querySelectorAll("[data-testid=member-resend]").length].join(" ");
+	})()`, "")
+}
+
+type axeViolation struct {
+	ID, Impact, Help string
+	Nodes            []string
+}
+
+// axe runs axe-core on the page and fails the test for every violation.
+func (b *browser) axe(key string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 2*stepTimeout)
+	defer cancel()
+	if !b.js {
+		// axe-core waits on timers, which don't fire while the page's scripts are off. Turning them
+		// on now runs none of the page's own scripts: those were skipped when the page loaded.
+		b.scriptsOff(false)
+		defer b.scriptsOff(true)
+	}
+	if err := chromedp.Do(ctx, chromedp.EvaluateAsDevTools[chromedp.Void](`window.axe ? undefined : (() => {`+axeSource+`
+		})()`)); err != nil {
+		b.t.Fatalf("e2e [%s]: inject axe-core on %s: %v", b.who(), key, err)
+	}
+	const run = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({
+		ID: v.id, Impact: v.impact || "", Help: v.help,
+		Nodes: v.nodes.map(n => n.target.join(" ") + " — " + (n.failureSummary || "").replace(/\s+/g, " "))})))`
+	vs, err := chromedp.Run(ctx, chromedp.EvaluateAsDevTools[[]axeViolation](run, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("e2e [%s]: axe-core on %s: %v", b.who(), key, err)
+	}
+	for _, v := range vs {
+		b.t.Errorf("e2e [%s]: axe-core on %s: %s (%s): %s\n\t%s", b.who(), key, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n\t"))
+	}
+}
+
+// checkWidth narrows the viewport to width and fails the test if the page scrolls sideways or
+// an element reaches past its right edge; then it restores the window's size.
+func (b *browser) checkWidth(key string, width int64) {
+	b.t.Helper()
+	b.do(fmt.Sprintf("viewport %d px", width), chromedp.EmulateViewport(width, 800))
+	defer b.do("restore the viewport", chromedp.ResetViewport())
+	time.Sleep(50 * time.Millisecond) // a layout pass
+	type fit struct {
+		ScrollWidth, Width int
+		Wide               []string
+	}
+	f := eval[fit](b, `(() => {
+		const w = document.documentElement.clientWidth, wide = [];
+		for (const e of document.querySelectorAll("body *")) {
+			const r = e.getBoundingClientRect();
+			if (r.width > 0 && r.height > 0 && r.right > w + 0.5 && getComputedStyle(e).visibility !== "hidden")
+				wide.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.trim().replace(/\s+/g, ".") : "") + " right=" + Math.round(r.right));
+		}
+		return {ScrollWidth: document.documentElement.scrollWidth, Width: w, Wide: wide.slice(0, 8)};
+	})()`)
+	if f.ScrollWidth > f.Width || len(f.Wide) > 0 {
+		b.t.Errorf("e2e [%s]: at %d px, %s is %d px wide (viewport %d); elements past the edge: %v", b.who(), width, key, f.ScrollWidth, f.Width, f.Wide)
+	}
+}
+
+// scriptsOff turns the page's script execution off or on (a js-off browser starts with it off).
+func (b *browser) scriptsOff(off bool) {
+	b.t.Helper()
+	b.call(fmt.Sprintf("script execution disabled=%v", off), func(ctx context.Context) error {
+		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+		return err
+	})
+}
