@@ -3,7 +3,7 @@
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: run test check generate vet fuzz bench emulator build
+.PHONY: run test check generate vet fuzz bench emulator build e2e-instances
 
 run: generate
 	$(GO) run ./cmd/web
@@ -36,6 +36,12 @@ test:
 	$(GO) test -race -count=1 -timeout 15m -v ./cmd/web/e2e/
 
 check: test
+
+# e2e-instances: the browser suite with every journey served by two app processes on one
+# PostgreSQL database and one shared emulator, behind a proxy alternating requests between them
+# (cmd/web/e2e, E2E_INSTANCES). Needs PostgreSQL (TEST_DATABASE_URL); not part of `make test`.
+e2e-instances:
+	E2E_INSTANCES=2 $(GO) test -race -count=1 -timeout 20m -v ./cmd/web/e2e/
 
 # fuzz: explore beyond the seed corpora for a while (not part of `make test`).
 fuzz:

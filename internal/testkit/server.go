@@ -51,16 +51,19 @@ func goTool() string {
 }
 
 // Server is the real orgpick binary on a free loopback port, with its SQLite file (and the
-// embedded emulator's, next to it) in a folder that outlives restarts.
+// embedded emulator's, next to it) in a folder that outlives restarts. With STYTCH_PROJECT_ID
+// in Env it runs on the Stytch API at STYTCH_BASE_URL instead of an embedded emulator (see
+// Instances).
 type Server struct {
-	Bin    string
-	Addr   string // 127.0.0.1:port
-	URL    string // http://127.0.0.1:port, also BASE_URL
-	DBPath string
-	Env    []string // extra NAME=value pairs, after the ones Start sets
-	Log    *SyncBuffer
-	APIURL string // the embedded emulator's API, parsed from the log on every start
-	HTTP   *http.Client
+	Bin     string
+	Addr    string // 127.0.0.1:port
+	URL     string // http://127.0.0.1:port
+	BaseURL string // BASE_URL; "" means URL (a proxy in front sets its own)
+	DBPath  string
+	Env     []string // extra NAME=value pairs, after the ones Start sets
+	Log     *SyncBuffer
+	APIURL  string // the Stytch API: the embedded emulator's, parsed from the log on every start, else STYTCH_BASE_URL
+	HTTP    *http.Client
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -82,16 +85,21 @@ func NewServer(bin, dir string, env ...string) (*Server, error) {
 
 var apiLine = regexp.MustCompile(`using the embedded Stytch emulator.* api=(http://127\.0\.0\.1:\d+)`)
 
-// Start runs the binary and waits until GET /healthz answers 200 and the emulator's URL is logged.
+// Start runs the binary and waits until GET /healthz answers 200 and, with the embedded
+// emulator (no STYTCH_PROJECT_ID in Env), the emulator's URL is logged.
 func (s *Server) Start(ctx context.Context) error {
 	if s.cmd != nil {
 		return errors.New("server already running")
 	}
 	mark := s.Log.Len()
 	fmt.Fprintf(s.Log, "----- testkit: starting %s on %s -----\n", filepath.Base(s.Bin), s.Addr)
+	base := s.BaseURL
+	if base == "" {
+		base = s.URL
+	}
 	cmd := exec.Command(s.Bin)
 	cmd.Env = append(envWithout(os.Environ(), "STYTCH_", "ADDR=", "BASE_URL=", "DATABASE_PATH=", "LOG_FORMAT="),
-		"ADDR="+s.Addr, "BASE_URL="+s.URL, "DATABASE_PATH="+s.DBPath, "LOG_FORMAT=text")
+		"ADDR="+s.Addr, "BASE_URL="+base, "DATABASE_PATH="+s.DBPath, "LOG_FORMAT=text")
 	cmd.Env = append(cmd.Env, s.Env...)
 	cmd.Stdout, cmd.Stderr = s.Log, s.Log
 	if err := cmd.Start(); err != nil {
@@ -100,11 +108,16 @@ func (s *Server) Start(ctx context.Context) error {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	s.cmd, s.exited, s.APIURL = cmd, exited, ""
+	embedded := envValue(s.Env, "STYTCH_PROJECT_ID") == ""
 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
-		if m := apiLine.FindStringSubmatch(s.Log.From(mark)); m != nil && s.healthy(ctx) {
+		if !embedded && s.healthy(ctx) {
+			s.APIURL = envValue(s.Env, "STYTCH_BASE_URL")
+			return nil
+		}
+		if m := apiLine.FindStringSubmatch(s.Log.From(mark)); embedded && m != nil && s.healthy(ctx) {
 			s.APIURL = m[1]
 			return nil
 		}
@@ -174,6 +187,17 @@ func (s *Server) Pid() int {
 		return 0
 	}
 	return s.cmd.Process.Pid
+}
+
+// envValue is the value of the last NAME=value in env ("" when absent), as exec.Cmd uses it.
+func envValue(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			v = val
+		}
+	}
+	return v
 }
 
 // envWithout drops the variables whose "NAME=" starts with any of the prefixes.

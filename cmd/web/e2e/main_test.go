@@ -14,6 +14,12 @@
 // really on or off, no token in the address bar or the tab's history (but for the opened link,
 // see TestNoTokenInHistory), and that the back button never spends a link again.
 //
+// With E2E_INSTANCES=2 (make e2e-instances) every run starts two instances of the binary instead
+// (testkit.Instances): on a fresh PostgreSQL database (DATABASE_URL; it fails without one) and one
+// emulator shared by both, behind a proxy on a loopback port that alternates requests between
+// them and serves the emulator's /dev/ routes. The journeys run unchanged; a restart restarts
+// both, and a run fails if either instance served no request.
+//
 // It needs a Chromium: $CHROMIUM_PATH, /usr/bin/chromium, or chromium on PATH. Without one the
 // tests skip, except with CI=true, where a missing browser fails them. -short skips them too.
 // On failure, a screenshot, the page HTML, the browser's requests and console, and the server's
