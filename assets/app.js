@@ -51,7 +51,7 @@
   window.addEventListener("pageshow", function (e) {
     if (e.persisted) document.querySelectorAll("form.is-submitting").forEach(function (f) { busy(f, false); });
   });
-  document.addEventListener("htmx:load", function (e) { localTimes(e.detail.elt); });
+  document.addEventListener("htmx:load", function (e) { localTimes(e.detail.elt); tick(); }); // a countdown starts when it arrives
   document.addEventListener("DOMContentLoaded", function () { localTimes(document); tick(); });
   setInterval(tick, 1000);
 })();

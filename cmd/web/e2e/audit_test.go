@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -33,10 +32,7 @@ var pageTestids = map[string]bool{
 // audited are the page states audit has checked in this package run, by mode: the suite
 // visits the same states in many journeys (the email form, "check your inbox"), and each is
 // checked once with JavaScript on and once with it off.
-var audited = struct {
-	sync.Mutex
-	keys map[string]bool
-}{keys: map[string]bool{}}
+var audited = onceSet{seen: map[string]bool{}}
 
 // audit checks the page as it is now, once per state: axe-core reports no violation (with the
 // page's scripts on or off: DevTools evaluates axe either way), and at 390 and 320 px wide
@@ -48,11 +44,7 @@ func (b *browser) audit() {
 	if key == "" {
 		return
 	}
-	audited.Lock()
-	seen := audited.keys[mode(b.js)+" "+key]
-	audited.keys[mode(b.js)+" "+key] = true
-	audited.Unlock()
-	if seen {
+	if audited.before(mode(b.js) + " " + key) {
 		return
 	}
 	b.rec.note("audit %s", key)

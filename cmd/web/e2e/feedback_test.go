@@ -21,11 +21,7 @@ import (
 // per package run (the journeys submit the same forms many times).
 func (b *browser) whileInFlight(form, path string, submit func(), others ...string) {
 	b.t.Helper()
-	checked.Lock()
-	seen := checked.forms[path]
-	checked.forms[path] = true
-	checked.Unlock()
-	if !b.js || seen {
+	if !b.js || checked.before(path) {
 		submit()
 		return
 	}
@@ -67,10 +63,22 @@ func (b *browser) whileInFlight(form, path string, submit func(), others ...stri
 
 // checked are the paths whose forms whileInFlight has checked in this package run (the first
 // row of a list stands for the others).
-var checked = struct {
+var checked = onceSet{seen: map[string]bool{}}
+
+// onceSet remembers keys across the package run (journeys run their two modes in parallel).
+type onceSet struct {
 	sync.Mutex
-	forms map[string]bool
-}{forms: map[string]bool{}}
+	seen map[string]bool
+}
+
+// before reports whether key was seen already, and records it.
+func (s *onceSet) before(key string) bool {
+	s.Lock()
+	defer s.Unlock()
+	seen := s.seen[key]
+	s.seen[key] = true
+	return seen
+}
 
 // plainFormProgress checks, with JavaScript on, what app.js does for a plain (non-htmx) form
 // once it is submitted: its button disabled with the indicator showing. DevTools can't read a
@@ -78,11 +86,7 @@ var checked = struct {
 // the check then undoes what app.js did, as its pageshow handler would.
 func (b *browser) plainFormProgress(form string) {
 	b.t.Helper()
-	checked.Lock()
-	seen := checked.forms["plain "+form]
-	checked.forms["plain "+form] = true
-	checked.Unlock()
-	if !b.js || seen {
+	if !b.js || checked.before("plain "+form) {
 		return
 	}
 	b.do("submit "+form+" (an event only)", chromedp.EvaluateAsDevTools[chromedp.Void](fmt.Sprintf(
@@ -185,7 +189,7 @@ func (b *browser) wantCountdown() {
 	if first == 0 {
 		b.t.Fatalf("e2e [%s]: the cooldown shows no seconds", b.who())
 	}
-	time.Sleep(1300 * time.Millisecond) // app.js ticks every second
+	time.Sleep(1600 * time.Millisecond) // app.js ticks every second
 	switch later := read(); {
 	case b.js && later >= first:
 		b.t.Errorf("e2e [js-on]: the cooldown doesn't count down: %d s, then %d s", first, later)

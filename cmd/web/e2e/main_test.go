@@ -10,9 +10,16 @@
 // starts for an email that then signs in again are made through the Stytch SDK on the emulator,
 // because the app allows one link per address every 30 s.
 //
+// The two runs of a journey share nothing and run in parallel.
+//
 // Every run also checks: no console error or exception, no request leaving 127.0.0.1, htmx
 // really on or off, no token in the address bar or the tab's history (but for the opened link,
-// see TestNoTokenInHistory), and that the back button never spends a link again.
+// see TestNoTokenInHistory), and that the back button never spends a link again. Every page
+// state a journey waits for is audited once per mode (audit_test.go): axe-core (vendored in
+// testdata, injected through DevTools, never served) finds no violation, and at 390 and 320 px
+// nothing is wider than the viewport. The first time each form is sent with JavaScript on, its
+// request is held (feedback_test.go) to check the button is disabled with its indicator and a
+// second press sends nothing; after every 422 the focus is on the invalid field.
 //
 // With E2E_INSTANCES=2 (make e2e-instances) every run starts two instances of the binary instead
 // (testkit.Instances): on a fresh PostgreSQL database (DATABASE_URL; it fails without one) and one

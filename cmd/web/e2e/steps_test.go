@@ -17,10 +17,12 @@ import (
 
 // runJourney runs a journey twice, each time against a fresh server and browser: as
 // TestJourneyX/js-on (htmx) and TestJourneyX/js-off (plain forms, script execution disabled).
+// The two runs share nothing, so they run in parallel.
 func runJourney(t *testing.T, journey func(t *testing.T, b *browser)) {
 	requireBrowser(t)
 	for _, js := range []bool{true, false} {
 		t.Run(mode(js), func(t *testing.T) {
+			t.Parallel()
 			srv := startServer(t)
 			b := newBrowser(t, srv, js, "person")
 			journey(t, b)
