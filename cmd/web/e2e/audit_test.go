@@ -27,6 +27,7 @@ var pageTestids = map[string]bool{
 	"dashboard": true, "members": true, "invite-form": true, "settings-form": true, "error-page": true,
 	"notice": true, "cooldown": true, "header-switcher": true, "email-error": true,
 	"organization_name-error": true, "invite-email-error": true, "domains-error": true,
+	"organization_slug-error": true, "create-org": true,
 }
 
 // audited are the page states audit has checked in this package run, by mode: the suite

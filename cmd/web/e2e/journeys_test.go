@@ -84,6 +84,17 @@ func TestJourneyReturningUserPicksSecondOrg(t *testing.T) {
 		if !b.has("org-group-member") {
 			t.Errorf("e2e [%s]: memberships should be grouped as such", b.who())
 		}
+		// With organizations to choose, creating one is a secondary action that opens in place.
+		if b.count(`details[data-testid="create-toggle"][open]`) != 0 {
+			t.Errorf("e2e [%s]: the create form is open although there are organizations to choose", b.who())
+		}
+		b.click("Create a new organization", tid("create-open"))
+		b.waitFor("create-org")
+		b.typeInto("#organization_name", "Navy Three")
+		b.submitInvalid("#create-org", "organization_slug", "no spaces allowed", "organization_slug-error", "/orgs/create")
+		if b.count(`details[data-testid="create-toggle"][open]`) != 1 {
+			t.Errorf("e2e [%s]: after the 422 the create form is closed", b.who())
+		}
 		b.pickOrg(ids[1])
 		wantText(t, b, "dashboard-org", names[1])
 		wantText(t, b, "dashboard-email", "grace@navy.test")
