@@ -69,3 +69,10 @@ func (c *Client) policy(ctx context.Context) (*rbac.Policy, error) {
 func (p Permission) check(orgID string) *sessions.AuthorizationCheck {
 	return &sessions.AuthorizationCheck{OrganizationID: orgID, ResourceID: p.Resource, Action: p.Action}
 }
+
+// WarmPolicy fetches the RBAC policy now (at start, as the SDK fetches the JWKS), so the first
+// page views and sign-ins don't pay for it; after that it is fetched again every 5 minutes.
+func (c *Client) WarmPolicy(ctx context.Context) error {
+	_, err := c.policy(ctx)
+	return err
+}

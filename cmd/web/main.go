@@ -164,6 +164,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		return nil, fmt.Errorf("stytch client: %w", err)
 	}
 
+	sc := stytchb2b.New(api, stytchTimeout, sessionLifetime)
+	if err := sc.WarmPolicy(ctx); err != nil { // not fatal: pages offer less until it loads
+		log.Warn("fetch the RBAC policy failed; retried on use", "err", err)
+	}
 	static, err := assets.New()
 	if err != nil {
 		return nil, err
@@ -171,7 +175,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	a.Handler = handlers.New(handlers.Deps{
 		Log:      log,
 		Sessions: sm,
-		Stytch:   stytchb2b.New(api, stytchTimeout, sessionLifetime),
+		Stytch:   sc,
 		Store:    st,
 		Assets:   static,
 		BaseURL:  cfg.BaseURL.String(),
