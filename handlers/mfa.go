@@ -91,11 +91,7 @@ func (h *MFA) pending(w http.ResponseWriter, r *http.Request) (MFAPending, bool)
 	p, ok := h.state.mfa(r.Context())
 	switch {
 	case !ok:
-		if _, signedIn := h.state.member(r.Context()); signedIn {
-			redirect(w, r, "/dashboard")
-		} else {
-			redirect(w, r, "/")
-		}
+		h.state.nothingPending(w, r)
 		return MFAPending{}, false
 	case !h.now().Before(p.ExpiresAt):
 		h.expired(w, r)

@@ -43,11 +43,7 @@ func (h *Orgs) pending(w http.ResponseWriter, r *http.Request) (Pending, bool) {
 	p, ok := h.state.pending(r.Context())
 	switch {
 	case !ok:
-		if _, signedIn := h.state.member(r.Context()); signedIn {
-			redirect(w, r, "/dashboard")
-		} else {
-			redirect(w, r, "/")
-		}
+		h.state.nothingPending(w, r)
 		return Pending{}, false
 	case !h.now().Before(p.ExpiresAt):
 		h.choiceExpired(w, r)

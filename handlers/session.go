@@ -153,6 +153,16 @@ func (s sessionState) addRetired(ctx context.Context, token string) {
 	s.put(ctx, keyRetired, append(s.retired(ctx), token))
 }
 
+// nothingPending answers a step's page (the chooser, the MFA step) reached with no step in
+// progress: the dashboard for the signed-in, else the email form.
+func (s sessionState) nothingPending(w http.ResponseWriter, r *http.Request) {
+	if _, signedIn := s.member(r.Context()); signedIn {
+		redirect(w, r, "/dashboard")
+	} else {
+		redirect(w, r, "/")
+	}
+}
+
 func (s sessionState) email(ctx context.Context) string { return s.sm.GetString(ctx, keyEmail) }
 
 func (s sessionState) setEmail(ctx context.Context, email string) { s.sm.Put(ctx, keyEmail, email) }
