@@ -28,7 +28,7 @@ func LoginFragment(d LoginData) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section id=\"login\" data-testid=\"login\" class=\"card\"><h1>Sign in or create an account</h1><p>Enter your work email. We'll send you a link that signs you in — no password needed.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section id=\"login\" data-testid=\"login\" class=\"card\"><h1>Sign in or create an account</h1><p>Enter your work email. We'll email you a link (or, if you prefer, a 6-digit code) that signs you in — no password needed.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
