@@ -38,6 +38,7 @@ type Auth struct {
 	redirectTo string // BASE_URL/authenticate: where magic links land
 	mailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	oauth      OAuthConfig
+	stepUp     OAuthStepUp
 	clientIP   func(*http.Request) string
 	metrics    *metrics.Metrics
 	now        func() time.Time
@@ -50,6 +51,7 @@ type AuthOptions struct {
 	LinkURL    string // BASE_URL/authenticate, where links land (https makes the link cookie Secure)
 	MailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	OAuth      OAuthConfig
+	StepUp     OAuthStepUp                // finishes an organization's own OAuth sign-in (MFA)
 	ClientIP   func(*http.Request) string // the address per-IP limits count
 	Metrics    *metrics.Metrics
 	Now        func() time.Time
@@ -62,11 +64,17 @@ type OAuthConfig struct {
 	PublicToken string // the project's public token (not a secret)
 }
 
+// OAuthStepUp finishes the OAuth sign-in an organization asked for (its pending step): the
+// browser is back with the token of that organization's sign-in.
+type OAuthStepUp interface {
+	FinishOAuth(w http.ResponseWriter, r *http.Request, token, orgID, verifier string)
+}
+
 // NewAuth builds the sign-in handlers.
 func NewAuth(re *responder, state sessionState, st LinkSender, lastOrgs LastOrgs, sign *signer, byEmail, byIP *Limiter, o AuthOptions) *Auth {
 	return &Auth{
 		re: re, state: state, stytch: st, lastOrgs: lastOrgs, signer: sign, byEmail: byEmail, byIP: byIP,
-		redirectTo: o.LinkURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, clientIP: o.ClientIP, metrics: o.Metrics, now: o.Now,
+		redirectTo: o.LinkURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, stepUp: o.StepUp, clientIP: o.ClientIP, metrics: o.Metrics, now: o.Now,
 		secureCookies: strings.HasPrefix(o.LinkURL, "https://"),
 	}
 }
@@ -223,8 +231,8 @@ func (h *Auth) checkEmailData(ctx context.Context, email string) views.CheckEmai
 // button that POSTs the token. Without a link it sends the person where they belong.
 func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("stytch_token_type") == tokenDiscoveryOAuth {
-		h.oauthLanding(w, r, q.Get("token"))
+	if typ := q.Get("stytch_token_type"); typ == tokenDiscoveryOAuth || typ == tokenOAuth {
+		h.oauthLanding(w, r, typ, q.Get("token"))
 		return
 	}
 	if q.Has("token") || q.Has("stytch_token_type") {

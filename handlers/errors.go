@@ -51,6 +51,7 @@ const (
 	msgEmailCodeWrong = "That code isn't right. Check the email and type it again."
 	msgCodeExpired    = "That code has expired or was already used (codes work once, for 10 minutes). Send a new one below."
 	msgCodeTooMany    = "Too many wrong codes. Send a new code below, or wait a minute."
+	msgOtherAccount   = "The account you chose isn't %s. Continue again and pick the account with that address."
 )
 
 // Notices a redirect may ask a page to show (?notice=…): fixed texts, never echoed input.

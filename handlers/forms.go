@@ -96,6 +96,8 @@ const (
 	tokenMultiTenant = "multi_tenant_magic_links"
 	// tokenDiscoveryOAuth lands from Stytch's OAuth discovery: spent at once, never a link.
 	tokenDiscoveryOAuth = "discovery_oauth"
+	// tokenOAuth lands from an organization's own OAuth sign-in (its pending step asked for it).
+	tokenOAuth = "oauth"
 )
 
 var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_\-]{16,200}={0,2}$`)

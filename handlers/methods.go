@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -53,6 +54,21 @@ type oauthStart struct {
 	Provider  string    `json:"provider"`
 	Verifier  string    `json:"verifier"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// OrgID is set for an organization's own sign-in (the step an organization that accepts
+	// only OAuth asks for; mfa_oauth.go), empty for discovery.
+	OrgID string `json:"org_id,omitempty"`
+}
+
+// startOAuth keeps st (replacing any earlier start: one OAuth sign-in per browser at a time).
+func (s sessionState) startOAuth(ctx context.Context, st oauthStart) { s.put(ctx, keyOAuth, st) }
+
+// takeOAuth returns the started OAuth sign-in and forgets it: it serves one landing, whatever
+// happens next.
+func (s sessionState) takeOAuth(ctx context.Context) (oauthStart, bool) {
+	var st oauthStart
+	ok := s.get(ctx, keyOAuth, &st)
+	s.sm.Remove(ctx, keyOAuth)
+	return st, ok
 }
 
 // oauthStartLife bounds how long a person may spend at the provider.
@@ -82,25 +98,27 @@ func (h *Auth) OAuthStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start, verifier := stytchb2b.OAuthStart(h.oauth.APIBase, h.oauth.PublicToken, provider, h.redirectTo)
-	h.state.put(r.Context(), keyOAuth, oauthStart{Provider: provider, Verifier: verifier, ExpiresAt: h.now().Add(oauthStartLife)})
+	h.state.startOAuth(r.Context(), oauthStart{Provider: provider, Verifier: verifier, ExpiresAt: h.now().Add(oauthStartLife)})
 	h.metrics.SignInStarted(provider)
 	http.Redirect(w, r, start, http.StatusSeeOther)
 }
 
-// oauthLanding is GET /authenticate?stytch_token_type=discovery_oauth&token=…: the browser
-// back from the provider. The token is spent at once (it comes from a redirect this browser
-// just started, not from an email a scanner can open), with the verifier kept at the start.
-func (h *Auth) oauthLanding(w http.ResponseWriter, r *http.Request, token string) {
+// oauthLanding is GET /authenticate?stytch_token_type=discovery_oauth|oauth&token=…: the
+// browser back from the provider. The token is spent at once (it comes from a redirect this
+// browser just started, not from an email a scanner can open), with the verifier kept at the
+// start. An organization's own sign-in (stytch_token_type=oauth) finishes its pending step.
+func (h *Auth) oauthLanding(w http.ResponseWriter, r *http.Request, tokenType, token string) {
 	ctx := r.Context()
-	var st oauthStart
-	ok := h.state.get(ctx, keyOAuth, &st)
-	h.state.sm.Remove(ctx, keyOAuth) // single use, whatever happens next
+	st, ok := h.state.takeOAuth(ctx)
 	switch {
 	case !tokenPattern.MatchString(token):
 		h.re.fail(w, r, fmt.Errorf("oauth landing: malformed token: %w", stytchb2b.ErrOAuthExpired))
 		return
-	case !ok || !h.now().Before(st.ExpiresAt):
+	case !ok || !h.now().Before(st.ExpiresAt) || (st.OrgID != "") != (tokenType == tokenOAuth):
 		h.re.fail(w, r, ErrOAuthNotStarted)
+		return
+	case st.OrgID != "":
+		h.stepUp.FinishOAuth(w, r, token, st.OrgID, st.Verifier)
 		return
 	}
 	d, err := h.stytch.AuthenticateDiscoveryOAuth(ctx, token, st.Verifier)

@@ -19,6 +19,7 @@ type MFAVerifier interface {
 	AuthenticateSMS(ctx context.Context, p stytchb2b.Proof, orgID, memberID, code string, enrolling bool) (stytchb2b.Session, error)
 	Recover(ctx context.Context, p stytchb2b.Proof, orgID, memberID, code string) (stytchb2b.Session, int, error)
 	ListOrgs(ctx context.Context, sessionToken string) ([]stytchb2b.Org, error)
+	AuthenticateOAuth(ctx context.Context, token, verifier, ist string) (stytchb2b.Session, error)
 }
 
 // MFAPending is a second sign-in step in progress, held server-side (like Pending): the IST
@@ -34,6 +35,9 @@ type MFAPending struct {
 	// Stytch texted one itself: MFAStep.SMSSent).
 	SMSTo string               `json:"sms_to,omitempty"`
 	Setup *stytchb2b.TOTPSetup `json:"setup,omitempty"` // an authenticator app being set up
+	// Problem is what went wrong with the organization's own sign-in (mfa_oauth.go), said
+	// once on the step's page.
+	Problem string `json:"problem,omitempty"`
 }
 
 // proof is what the MFA calls present: this step's IST.
@@ -73,16 +77,18 @@ func (s *signer) needsMFA(w http.ResponseWriter, r *http.Request, err error, oth
 // MFA serves the second sign-in step: verifying a factor, setting up a first one, and the
 // recovery codes of a new authenticator app.
 type MFA struct {
-	re     *responder
-	state  sessionState
-	stytch MFAVerifier
-	signer *signer
-	now    func() time.Time
+	re      *responder
+	state   sessionState
+	stytch  MFAVerifier
+	signer  *signer
+	oauth   OAuthConfig // an organization's own Google / Microsoft sign-in (mfa_oauth.go)
+	landing string      // BASE_URL/authenticate, where that sign-in comes back
+	now     func() time.Time
 }
 
 // NewMFA returns the second-step handlers.
-func NewMFA(re *responder, state sessionState, st MFAVerifier, sign *signer, now func() time.Time) *MFA {
-	return &MFA{re: re, state: state, stytch: st, signer: sign, now: now}
+func NewMFA(re *responder, state sessionState, st MFAVerifier, sign *signer, oauth OAuthConfig, landing string, now func() time.Time) *MFA {
+	return &MFA{re: re, state: state, stytch: st, signer: sign, oauth: oauth, landing: landing, now: now}
 }
 
 // pending returns the step in progress. When there is none, or it has expired, it answers the
@@ -109,9 +115,17 @@ func (h *MFA) expired(w http.ResponseWriter, r *http.Request) {
 
 // MFAPage handles GET /mfa: the step as it stands (no Stytch call).
 func (h *MFA) MFAPage(w http.ResponseWriter, r *http.Request) {
-	if p, ok := h.pending(w, r); ok {
-		h.render(w, r, http.StatusOK, p, mfaForm{})
+	p, ok := h.pending(w, r)
+	if !ok {
+		return
 	}
+	if p.Problem != "" { // said once
+		problem := p.Problem
+		p.Problem = ""
+		h.state.putMFA(r.Context(), p)
+		p.Problem = problem
+	}
+	h.render(w, r, http.StatusOK, p, mfaForm{})
 }
 
 // mfaForm is what a refused form sends back to the page: the problem by form and what was typed.
@@ -150,7 +164,10 @@ func (h *MFA) data(ctx context.Context, p MFAPending, f mfaForm) views.MFAData {
 		CanChoose: pending, SignedIn: signedIn, Errors: f.errors, PhoneNumber: f.phone,
 	}
 	if p.PrimaryRequired != nil {
-		d.Primary = primaryMethods(p.PrimaryRequired)
+		d.Primary, d.PrimaryOAuth = primaryMethods(p.PrimaryRequired), h.stepUpProviders(p)
+		if p.Problem != "" {
+			d.Notice = views.Notice{Kind: "error", Text: p.Problem}
+		}
 		return d
 	}
 	phone := p.Phone

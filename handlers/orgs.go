@@ -235,8 +235,12 @@ func choice(o stytchb2b.Org) views.OrgChoice {
 	default:
 		c.Group, c.Reason = "member", "You're a member"
 	}
+	if len(o.PrimaryRequired) > 0 {
+		c.Needs = "needs sign-in with " + views.OrList(primaryMethods(o.PrimaryRequired))
+	}
 	return c
 }
+
 
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))

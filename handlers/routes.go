@@ -34,6 +34,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /settings", can(stytchb2b.EditJoinRules, a.settings.SettingsSubmit))
 	mux.HandleFunc("POST /settings/mfa", can(stytchb2b.EditMFAPolicy, a.settings.MFASubmit))
 	mux.HandleFunc("GET /mfa", a.mfa.MFAPage)
+	mux.HandleFunc("GET /mfa/oauth/{provider}", a.mfa.OAuthStart)
 	mux.HandleFunc("POST /mfa/totp/setup", a.mfa.TOTPSetupSubmit)
 	mux.HandleFunc("POST /mfa/totp", a.mfa.TOTPSubmit)
 	mux.HandleFunc("POST /mfa/sms/send", a.mfa.SMSSendSubmit)

@@ -209,6 +209,9 @@ func discovered(in []discovery.DiscoveredOrganization) []Org {
 		}
 		o := orgOf(d.Organization)
 		o.Membership = d.Membership.Type
+		if d.PrimaryRequired != nil {
+			o.PrimaryRequired = append([]string{}, d.PrimaryRequired.AllowedAuthMethods...)
+		}
 		if m := d.Membership.Member; m != nil {
 			o.Role = RoleMember
 			if m.IsAdmin || slices.ContainsFunc(m.Roles, func(r orgs.MemberRole) bool { return r.RoleID == AdminRole }) {

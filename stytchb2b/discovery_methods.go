@@ -2,10 +2,6 @@ package stytchb2b
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"net/url"
 	"strings"
 
 	oauthdiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/oauth/discovery"
@@ -44,25 +40,6 @@ func (c *Client) AuthenticateDiscoveryOAuth(ctx context.Context, token, verifier
 		return Discovery{}, mapErr("authenticate discovery oauth", err)
 	}
 	return Discovery{IST: resp.IntermediateSessionToken, Email: resp.EmailAddress, Orgs: discovered(resp.DiscoveredOrganizations)}, nil
-}
-
-// OAuthProviders are the providers the app offers, in button order.
-var OAuthProviders = []string{"google", "microsoft"}
-
-// OAuthStart is where the browser goes to sign in with provider: Stytch's public discovery
-// start URL on apiBase (the API's origin), coming back to redirectURL. It returns the PKCE
-// verifier, which must stay server-side until the browser comes back.
-func OAuthStart(apiBase, publicToken, provider, redirectURL string) (startURL, verifier string) {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails (crypto/rand)
-	verifier = base64.RawURLEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{
-		"public_token":           {publicToken},
-		"discovery_redirect_url": {redirectURL},
-		"pkce_code_challenge":    {base64.RawURLEncoding.EncodeToString(sum[:])},
-	}
-	return strings.TrimRight(apiBase, "/") + "/v1/b2b/public/oauth/" + url.PathEscape(provider) + "/discovery/start?" + q.Encode(), verifier
 }
 
 // APIBase is the origin of the Stytch API the SDK talks to for a project: baseURL when set

@@ -58,6 +58,7 @@ var (
 	ErrMFASettings       = errors.New("MFA settings refused")
 	ErrOAuthExpired      = errors.New("oauth token not found, expired or already used")
 	ErrOAuthDevice       = errors.New("oauth flow finished in another browser (pkce)")
+	ErrOAuthOtherAccount = errors.New("oauth account is not the member the intermediate session is for")
 )
 
 // mapErr turns an SDK error into one of the app's sentinels, keeping the original for the logs.

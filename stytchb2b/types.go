@@ -25,6 +25,10 @@ type Org struct {
 	Membership string `json:"membership"`       // one of the constants above
 	Domain     string `json:"domain,omitempty"` // for EligibleByDomain
 	Role       string `json:"role,omitempty"`   // for memberships Stytch describes: RoleAdmin or RoleMember
+	// PrimaryRequired lists the sign-in methods the org accepts when the one used to discover
+	// it isn't among them (Stytch's primary_required.allowed_auth_methods): entering it asks
+	// for one of them first.
+	PrimaryRequired []string `json:"primary_required,omitempty"`
 }
 
 // An Org's Role, where Stytch's discovery answer includes the member.

@@ -82,6 +82,7 @@ type OrgChoice struct {
 	Group   string // "member", "invited", "domain"
 	Verb    string // what the row's button does: Continue, Accept invitation, Join, Switch
 	Last    bool   // the org this email entered last
+	Needs   string // the sign-in method entering it asks for first, in words ("" = none)
 }
 
 // ChooserData renders the organization chooser.

@@ -12,6 +12,8 @@ type MFAData struct {
 	// Primary, when not nil, lists (in words) the sign-in methods the organization demands
 	// instead of an email link; nothing else is offered then.
 	Primary []string
+	// PrimaryOAuth are the accepted methods the app can start here ("Continue with …").
+	PrimaryOAuth []Provider
 
 	// Verifying: which forms to show.
 	TOTP     bool   // the authenticator-app code form

@@ -210,12 +210,19 @@ func (b *Browser) OAuthSignIn(ctx context.Context, provider, email string) (Resp
 // OAuthLanding runs "Continue with <provider>" up to the URL the provider sends the browser
 // back to (the app's /authenticate with a discovery_oauth token), without opening it.
 func (b *Browser) OAuthLanding(ctx context.Context, provider, email string) (*url.URL, error) {
-	r, err := b.Get(ctx, "/oauth/"+provider, false)
+	return b.ProviderLanding(ctx, "/oauth/"+provider, email)
+}
+
+// ProviderLanding opens the app's OAuth start at path (GET, answered 303 to Stytch's start),
+// signs in to the emulated provider as email, and returns the URL the provider sends the
+// browser back to, without opening it.
+func (b *Browser) ProviderLanding(ctx context.Context, path, email string) (*url.URL, error) {
+	r, err := b.Get(ctx, path, false)
 	if err != nil {
 		return nil, err
 	}
 	if r.StatusCode != http.StatusSeeOther {
-		return nil, fmt.Errorf("GET /oauth/%s: status %d", provider, r.StatusCode)
+		return nil, fmt.Errorf("GET %s: status %d", path, r.StatusCode)
 	}
 	// Stytch's start and the provider are another site: no app cookies, redirects followed
 	// until the provider's page.

@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 )
 
 // A person asks for a code instead of a link, types a wrong code (told so next to the field),
@@ -54,6 +57,43 @@ func TestJourneyContinueWithGoogle(t *testing.T) {
 		b.waitFor("chooser")
 		b.wantPath("/orgs")
 		b.createOrg("Google Corp")
+		wantText(t, b, "dashboard-email", email)
+	})
+}
+
+// An organization that accepts only Google sign-in, reached with an email link: the chooser
+// says so, picking it lands on the provider step ("Continue with Google"), the emulated
+// provider signs the same person in, and the dashboard of that organization follows.
+func TestJourneyOAuthRestrictedOrg(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		const email = "rita@google-only.test"
+		orgID := b.srv.seedOrg(email, "Google Only", "google-only")
+		_, err := b.srv.seeder().API.Organizations.Update(t.Context(), &organizations.UpdateParams{
+			OrganizationID: orgID, AuthMethods: "RESTRICTED", AllowedAuthMethods: []string{"google_oauth"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.signIn(email)
+		row := `[data-testid="chooser"] [data-testid="org"][data-org-id="` + orgID + `"]`
+		if got := eval[string](b, `document.querySelector('`+row+` [data-testid="org-needs"]')?.textContent.trim() ?? ""`); got != "needs sign-in with Google" {
+			t.Errorf("e2e [%s]: the chooser row says %q", b.who(), got)
+		}
+		b.click("Continue to Google Only", chromedp.CSS(row+` button[type="submit"]`))
+		b.waitFor("primary-oauth-google")
+		b.settle()
+		b.wantPath("/mfa")
+		b.checkNarrow(320)
+		b.click("Continue with Google", tid("primary-oauth-google"))
+		b.waitFor("idp-form")
+		if got := eval[string](b, `document.querySelector("#email").value`); got != email {
+			t.Errorf("e2e [%s]: the provider page suggests %q, want the step's email", b.who(), got)
+		}
+		b.typeInto("#email", email)
+		b.click("the provider's sign-in button", `form[data-testid="idp-form"] button[type="submit"]`)
+		b.waitFor("dashboard")
+		b.wantPath("/dashboard")
+		wantText(t, b, "dashboard-org", "Google Only")
 		wantText(t, b, "dashboard-email", email)
 	})
 }
