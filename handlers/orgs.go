@@ -241,7 +241,6 @@ func choice(o stytchb2b.Org) views.OrgChoice {
 	return c
 }
 
-
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
