@@ -61,7 +61,9 @@ func TestOrgOAuthPrimaryRequiredFlow(t *testing.T) {
 		t.Fatalf("create: %v", err)
 	}
 	orgID := org.Organization.OrganizationID
-	auth := func(p *oauth.AuthenticateParams) (*oauth.AuthenticateResponse, error) { return c.OAuth.Authenticate(ctx, p) }
+	auth := func(p *oauth.AuthenticateParams) (*oauth.AuthenticateResponse, error) {
+		return c.OAuth.Authenticate(ctx, p)
+	}
 
 	back := orgOAuth(t, orgID, "pat@primary.example") // not a member yet: signup URL, JIT
 	if back.Path != "/signup" {
