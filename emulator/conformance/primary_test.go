@@ -8,7 +8,9 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/oauth"
+	oauthdiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/oauth/discovery"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 	otpdiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/otp/email/discovery"
 )
 
@@ -87,12 +89,16 @@ func TestOrgOAuthPrimaryRequiredFlow(t *testing.T) {
 		t.Fatalf("member sent to %s", back)
 	}
 	tok := back.Query().Get("token")
+	if _, err := c.OAuth.Discovery.Authenticate(ctx, &oauthdiscovery.AuthenticateParams{DiscoveryOAuthToken: tok}); !isErr(err, 404, "oauth_token_not_found") {
+		t.Fatalf("org-scoped token at oauth/discovery/authenticate: %v", err)
+	}
 	for _, tc := range []struct {
 		name   string
 		p      oauth.AuthenticateParams
 		status int
 		typ    string
 	}{
+		{"IST bound to another organization", oauth.AuthenticateParams{OAuthToken: tok, IntermediateSessionToken: otherOrgIST(t, c, "pat@primary.example")}, 400, "invalid_intermediate_session_token_for_organization"},
 		{"IST of another email", oauth.AuthenticateParams{OAuthToken: tok, IntermediateSessionToken: emailCodeIST(t, c, "sam@primary.example")}, 400, "intermediate_session_token_mismatch"},
 		{"session arguments", oauth.AuthenticateParams{OAuthToken: tok, SessionToken: first.SessionToken}, 400, "unsupported_session_arguments"},
 		{"unknown token", oauth.AuthenticateParams{OAuthToken: "not-a-token"}, 404, "oauth_token_not_found"},
@@ -100,6 +106,10 @@ func TestOrgOAuthPrimaryRequiredFlow(t *testing.T) {
 		if _, err := auth(&tc.p); !isErr(err, tc.status, tc.typ) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
+	}
+	jit := orgOAuth(t, orgID, "zed@elsewhere.example").Query().Get("token")
+	if _, err := auth(&oauth.AuthenticateParams{OAuthToken: jit}); !isErr(err, 403, "email_jit_provisioning_not_allowed") {
+		t.Errorf("new email of another domain: %v", err)
 	}
 	done, err := auth(&oauth.AuthenticateParams{OAuthToken: tok, IntermediateSessionToken: ex.IntermediateSessionToken})
 	if err != nil || !done.MemberAuthenticated || len(done.MemberSession.AuthenticationFactors) != 2 {
@@ -124,4 +134,25 @@ func TestOrgOAuthPrimaryRequiredFlow(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+}
+
+// otherOrgIST makes email a member of a new organization that only accepts Microsoft and
+// returns the IST of its primary_required step (bound to that organization).
+func otherOrgIST(t *testing.T, c *b2bstytchapi.API, email string) string {
+	t.Helper()
+	ctx := t.Context()
+	org, err := c.Organizations.Create(ctx, &organizations.CreateParams{OrganizationName: "Other", OrganizationSlug: "primary-other",
+		AuthMethods: "RESTRICTED", AllowedAuthMethods: []string{"microsoft_oauth"}})
+	if err != nil {
+		t.Fatalf("create other: %v", err)
+	}
+	if _, err := c.Organizations.Members.Create(ctx, &members.CreateParams{OrganizationID: org.Organization.OrganizationID, EmailAddress: email}); err != nil {
+		t.Fatalf("member: %v", err)
+	}
+	ex, err := c.Discovery.IntermediateSessions.Exchange(ctx, &intermediatesessions.ExchangeParams{
+		IntermediateSessionToken: emailCodeIST(t, c, email), OrganizationID: org.Organization.OrganizationID})
+	if err != nil || ex.PrimaryRequired == nil {
+		t.Fatalf("exchange into other: %v %+v", err, ex)
+	}
+	return ex.IntermediateSessionToken
 }
