@@ -115,7 +115,15 @@ func TestOrgOAuthPrimaryRequiredFlow(t *testing.T) {
 	if err != nil || !done.MemberAuthenticated || len(done.MemberSession.AuthenticationFactors) != 2 {
 		t.Fatalf("primary step: %v %+v", err, done)
 	}
+}
 
+// TestOrgOAuthStartErrors: the org-scoped start refuses a missing or unknown organization and
+// an unregistered redirect URL.
+func TestOrgOAuthStartErrors(t *testing.T) {
+	if _, err := newClient(t).Organizations.Create(t.Context(), &organizations.CreateParams{OrganizationName: "Start errors",
+		OrganizationSlug: "primary-start"}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
 	for _, s := range []struct {
 		name, query string
 		status      int
@@ -123,7 +131,7 @@ func TestOrgOAuthPrimaryRequiredFlow(t *testing.T) {
 	}{
 		{"no organization", "", 400, "organization_id_or_slug_required"},
 		{"unknown organization", "&slug=no-such-org", 404, "organization_not_found"},
-		{"login URL not allowed", "&slug=primary-conf&login_redirect_url=https%3A%2F%2Fevil.example%2F", 400, "no_match_for_provided_oauth_url"},
+		{"login URL not allowed", "&slug=primary-start&login_redirect_url=https%3A%2F%2Fevil.example%2F", 400, "no_match_for_provided_oauth_url"},
 	} {
 		resp, err := http.Get(baseURL + "/v1/b2b/public/oauth/google/start?public_token=" + url.QueryEscape(publicToken) + s.query)
 		if err != nil {
