@@ -49,7 +49,9 @@ func (e *Emulator) apiRoutes() http.Handler {
 	route("POST /v1/b2b/otps/email/discovery/send", e.otpDiscoverySend)
 	route("POST /v1/b2b/otps/email/discovery/authenticate", e.otpDiscoveryAuthenticate)
 	route("POST /v1/b2b/oauth/discovery/authenticate", e.oauthDiscoveryAuthenticate)
+	route("POST /v1/b2b/oauth/authenticate", e.oauthAuthenticate)
 	mux.HandleFunc("GET /v1/b2b/public/oauth/{provider}/discovery/start", e.oauthDiscoveryStart)
+	mux.HandleFunc("GET /v1/b2b/public/oauth/{provider}/start", e.oauthOrgStart)
 	mux.HandleFunc("GET /_emulator/oauth/{provider}", e.idpShow) // the emulated provider (oauth_idp.go)
 	mux.HandleFunc("POST /_emulator/oauth/{provider}", e.idpSubmit)
 

@@ -36,8 +36,10 @@ var membershipTypes = map[string]string{
 }
 
 // discoveredOrgs computes the organizations email can enter: its active, pending and invited
-// memberships and, when withEligible, the organizations it may join by email domain.
-func discoveredOrgs(ctx context.Context, q querier, email string, withEligible bool) ([]discoveredOrg, error) {
+// memberships and, when withEligible, the organizations it may join by email domain. factors
+// are what the IST or session proves; an organization whose primary policy they don't satisfy
+// answers primary_required.
+func discoveredOrgs(ctx context.Context, q querier, email string, withEligible bool, factors []authFactor) ([]discoveredOrg, error) {
 	out := []discoveredOrg{}
 	ms, err := membersByEmail(ctx, q, email)
 	if err != nil {
@@ -55,9 +57,9 @@ func discoveredOrgs(ctx context.Context, q querier, email string, withEligible b
 		}
 		seen[o.OrganizationID] = true
 		wm := m.member
-		authenticated, mfa := discoveredMFA(o, m)
+		authenticated, primary, mfa := discoveredStep(o, m, factors)
 		out = append(out, discoveredOrg{MemberAuthenticated: authenticated, Organization: o,
-			Membership: membership{Type: typ, Member: &wm}, MFARequired: mfa})
+			Membership: membership{Type: typ, Member: &wm}, PrimaryRequired: primary, MFARequired: mfa})
 	}
 	if !withEligible {
 		return out, nil
@@ -75,8 +77,8 @@ func discoveredOrgs(ctx context.Context, q querier, email string, withEligible b
 			return nil, err
 		}
 		if ok {
-			authenticated, mfa := discoveredMFA(o, nil)
-			out = append(out, discoveredOrg{MemberAuthenticated: authenticated, Organization: o, MFARequired: mfa,
+			authenticated, primary, mfa := discoveredStep(o, nil, factors)
+			out = append(out, discoveredOrg{MemberAuthenticated: authenticated, Organization: o, PrimaryRequired: primary, MFARequired: mfa,
 				Membership: membership{Type: "eligible_to_join_by_email_domain", Details: map[string]any{"domain": domainOf(email)}}})
 		}
 	}
@@ -159,16 +161,8 @@ func (e *Emulator) discoveryAuthenticate(ctx context.Context, tx *sql.Tx, r *htt
 	if err := insertIST(ctx, tx, ist, ml.Email, "email-test-"+newUUID(), now, now.Add(istLifetime)); err != nil {
 		return nil, err
 	}
-	orgs, err := discoveredOrgs(ctx, tx, ml.Email, true)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{
-		"intermediate_session_token":            ist,
-		"intermediate_session_token_expires_at": ts(now.Add(istLifetime)),
-		"email_address":                         ml.Email,
-		"discovered_organizations":              orgs,
-	}, nil
+	factor := magicLinkFactor("", ml.Email, now)
+	return discoveryResult(ctx, tx, ist, ml.Email, factor, now)
 }
 
 // POST /v1/b2b/discovery/intermediate_sessions/exchange
@@ -301,6 +295,7 @@ func (e *Emulator) discoveryOrgList(ctx context.Context, tx *sql.Tx, r *http.Req
 		return nil, newAPIError(400, "too_many_session_arguments", "Provide only one of intermediate_session_token, session_token or session_jwt.")
 	}
 	var email, hint string
+	var factors []authFactor
 	withEligible := req.IST != ""
 	if withEligible {
 		ist, err := getIST(ctx, tx, req.IST, e.now())
@@ -309,6 +304,9 @@ func (e *Emulator) discoveryOrgList(ctx context.Context, tx *sql.Tx, r *http.Req
 		}
 		email = ist.Email
 		if hint, err = istOrgHint(ctx, tx, ist); err != nil {
+			return nil, err
+		}
+		if factors, err = istOwnFactors(ctx, tx, ist, e.now()); err != nil {
 			return nil, err
 		}
 	} else {
@@ -320,9 +318,9 @@ func (e *Emulator) discoveryOrgList(ctx context.Context, tx *sql.Tx, r *http.Req
 		if err != nil {
 			return nil, err
 		}
-		email = m.EmailAddress
+		email, factors = m.EmailAddress, s.Factors
 	}
-	orgs, err := discoveredOrgs(ctx, tx, email, withEligible)
+	orgs, err := discoveredOrgs(ctx, tx, email, withEligible, factors)
 	if err != nil {
 		return nil, err
 	}

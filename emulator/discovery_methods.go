@@ -70,9 +70,9 @@ func discoveryISTFactors(ctx context.Context, q querier, ist *intermediateSessio
 }
 
 // discoveryResult is the body of every discovery authenticate: the IST, the email and the
-// organizations it may enter.
-func discoveryResult(ctx context.Context, tx *sql.Tx, ist, email string, now time.Time) (map[string]any, error) {
-	orgs, err := discoveredOrgs(ctx, tx, email, true)
+// organizations it may enter with the IST's factor.
+func discoveryResult(ctx context.Context, tx *sql.Tx, ist, email string, factor authFactor, now time.Time) (map[string]any, error) {
+	orgs, err := discoveredOrgs(ctx, tx, email, true, []authFactor{factor})
 	if err != nil {
 		return nil, err
 	}

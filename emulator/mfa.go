@@ -109,13 +109,19 @@ type primaryAuth struct {
 }
 
 // finishPrimary is the one hook every primary-factor path (IST exchange, discovery create,
-// magic_links/authenticate, sessions/exchange; email OTP and OAuth next) ends with. When the
-// organization's mfa_policy or the member's enrolment requires MFA and Factors hold no allowed
-// MFA factor, it answers Stytch's "MFA pending" shape: member_authenticated false, a fresh
-// IST bound to (Org, Member) carrying Factors, no session, mfa_required with member_options
-// and secondary_auth_initiated (an SMS is sent when the member has a phone), and Source left
-// unconsumed. Otherwise it issues the session, consumes Source, and answers the full shape.
+// magic_links/authenticate, sessions/exchange, oauth/authenticate) ends with. When Factors
+// hold no primary method a RESTRICTED organization allows, it answers the pending shape with
+// primary_required (and mfa_required null: the primary step comes first, no SMS is sent).
+// Otherwise, when the organization's mfa_policy or the member's enrolment requires MFA and
+// Factors hold no allowed MFA factor, it answers Stytch's "MFA pending" shape: mfa_required
+// with member_options and secondary_auth_initiated (an SMS is sent when the member has a
+// phone). Both pending shapes have member_authenticated false, a fresh IST bound to (Org,
+// Member) carrying Factors, no session, and leave Source unconsumed. Otherwise it issues the
+// session, consumes Source, and answers the full shape.
 func (e *Emulator) finishPrimary(ctx context.Context, tx *sql.Tx, p primaryAuth) (map[string]any, error) {
+	if !primarySatisfied(p.Org, p.Member, p.Factors) {
+		return e.pending(ctx, tx, p, primaryRequired(p.Org), nil)
+	}
 	if mfaRequired(p.Org, p.Member) && !mfaSatisfied(p.Org, p.Member, p.Factors) {
 		return e.mfaPending(ctx, tx, p)
 	}
@@ -131,8 +137,25 @@ func (e *Emulator) finishPrimary(ctx context.Context, tx *sql.Tx, p primaryAuth)
 	return sessionResponse(is, p.Member, p.Org), nil
 }
 
-// mfaPending builds the MFA-pending response of finishPrimary.
+// mfaPending builds the MFA-pending response of finishPrimary, texting a code when autoSMS.
 func (e *Emulator) mfaPending(ctx context.Context, tx *sql.Tx, p primaryAuth) (map[string]any, error) {
+	var initiated any
+	if autoSMS(p.Org, p.Member) {
+		sent, err := e.sendSMSCode(ctx, tx, p.Member, p.Org, e.now())
+		if err != nil {
+			return nil, err
+		}
+		if sent {
+			initiated = methodSMS
+		}
+	}
+	mfa := map[string]any{"member_options": memberOptions(p.Member), "secondary_auth_initiated": initiated}
+	return e.pending(ctx, tx, p, nil, mfa)
+}
+
+// pending answers a step still to do (primary or mfa non-nil): no session, and a fresh IST
+// bound to (Org, Member) carrying Factors, whose parent is Source.
+func (e *Emulator) pending(ctx context.Context, tx *sql.Tx, p primaryAuth, primary, mfa any) (map[string]any, error) {
 	now := e.now()
 	tok := newSessionToken()
 	if err := insertIST(ctx, tx, tok, p.Member.EmailAddress, p.Member.EmailID, now, now.Add(istLifetime)); err != nil {
@@ -145,16 +168,6 @@ func (e *Emulator) mfaPending(ctx context.Context, tx *sql.Tx, p primaryAuth) (m
 	if err := insertISTScope(ctx, tx, hashToken(tok), scope); err != nil {
 		return nil, err
 	}
-	var initiated any
-	if autoSMS(p.Org, p.Member) {
-		sent, err := e.sendSMSCode(ctx, tx, p.Member, p.Org, now)
-		if err != nil {
-			return nil, err
-		}
-		if sent {
-			initiated = methodSMS
-		}
-	}
 	return map[string]any{
 		"member_id":                  p.Member.MemberID,
 		"member":                     p.Member.member,
@@ -164,8 +177,8 @@ func (e *Emulator) mfaPending(ctx context.Context, tx *sql.Tx, p primaryAuth) (m
 		"session_token":              "",
 		"session_jwt":                "",
 		"member_session":             nil,
-		"mfa_required":               map[string]any{"member_options": memberOptions(p.Member), "secondary_auth_initiated": initiated},
-		"primary_required":           nil,
+		"mfa_required":               mfa,
+		"primary_required":           primary,
 	}, nil
 }
 

@@ -13,6 +13,9 @@ var methodsSchemaSQL string
 // file from an older emulator lacks (CREATE TABLE IF NOT EXISTS leaves old tables as they were).
 var addedColumns = []struct{ table, column, decl string }{
 	{"mailbox", "code", "TEXT NOT NULL DEFAULT ''"},
+	{"oauth_states", "org_id", "TEXT NOT NULL DEFAULT ''"},
+	{"oauth_states", "signup_redirect", "TEXT NOT NULL DEFAULT ''"},
+	{"oauth_tokens", "org_id", "TEXT NOT NULL DEFAULT ''"},
 }
 
 // migrate creates the tables of schema_methods.sql and adds the missing addedColumns.

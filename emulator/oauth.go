@@ -69,13 +69,9 @@ func (e *Emulator) PublicToken() string { return e.publicToken }
 func (e *Emulator) oauthDiscoveryStart(w http.ResponseWriter, r *http.Request) {
 	e.count(r)
 	q := r.URL.Query()
-	provider := r.PathValue("provider")
-	if _, ok := oauthProviders[provider]; !ok {
-		e.writeError(w, r, errRouteNotFound)
-		return
-	}
-	if subtle.ConstantTimeCompare([]byte(q.Get("public_token")), []byte(e.publicToken)) != 1 {
-		e.writeError(w, r, errPublicToken)
+	provider, err := e.checkStart(r)
+	if err != nil {
+		e.writeError(w, r, err)
 		return
 	}
 	redirect, err := e.checkRedirect(q.Get("discovery_redirect_url"),
@@ -84,17 +80,36 @@ func (e *Emulator) oauthDiscoveryStart(w http.ResponseWriter, r *http.Request) {
 		e.writeError(w, r, err)
 		return
 	}
+	e.startOAuth(w, r, oauthState{Provider: provider, Redirect: redirect, PKCE: q.Get("pkce_code_challenge"), LoginHint: q.Get("provider_login_hint")})
+}
+
+// checkStart validates what both start URLs share: a known provider and the public token.
+func (e *Emulator) checkStart(r *http.Request) (string, error) {
+	provider := r.PathValue("provider")
+	if _, ok := oauthProviders[provider]; !ok {
+		return "", errRouteNotFound
+	}
+	if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("public_token")), []byte(e.publicToken)) != 1 {
+		return "", errPublicToken
+	}
+	return provider, nil
+}
+
+// startOAuth stores s under a fresh state (10 minutes, single use) and sends the browser to
+// the emulated provider page with it.
+func (e *Emulator) startOAuth(w http.ResponseWriter, r *http.Request, s oauthState) {
 	state := newSessionToken()
-	err = e.locked(r.Context(), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(r.Context(), `INSERT INTO oauth_states (hash, provider, redirect, pkce, login_hint, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			hashToken(state), provider, redirect, q.Get("pkce_code_challenge"), q.Get("provider_login_hint"), e.now().Add(oauthLifetime).UnixNano())
+	err := e.locked(r.Context(), func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(r.Context(), `INSERT INTO oauth_states (hash, provider, redirect, pkce, login_hint, org_id, signup_redirect, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(state), s.Provider, s.Redirect, s.PKCE, s.LoginHint, s.OrgID, s.SignupRedirect,
+			e.now().Add(oauthLifetime).UnixNano())
 		return err
 	})
 	if err != nil {
 		e.writeError(w, r, fmt.Errorf("store oauth state: %w", err))
 		return
 	}
-	http.Redirect(w, r, idpPath(provider)+"?state="+url.QueryEscape(state), http.StatusTemporaryRedirect)
+	http.Redirect(w, r, idpPath(s.Provider)+"?state="+url.QueryEscape(state), http.StatusTemporaryRedirect)
 }
 
 // count records a call for Calls(), like apiHandler does.
@@ -112,17 +127,18 @@ func (e *Emulator) locked(ctx context.Context, f func(*sql.Tx) error) error {
 	return err
 }
 
-// oauthIdentity is what the emulated provider vouches for.
+// oauthIdentity is what the emulated provider vouches for, and the organization of an
+// org-scoped sign-in ("" for discovery).
 type oauthIdentity struct {
-	Provider, Email, Name, Subject, Tenant, PKCE string
+	Provider, Email, Name, Subject, Tenant, PKCE, OrgID string
 }
 
 // newIdentity derives a stable provider subject and tenant for an email: Google's tenant is
 // the hosted domain (none for consumer domains), Microsoft's a UUID per domain (the consumer
 // tenant for consumer domains).
-func newIdentity(provider, email, name, pkce string) oauthIdentity {
+func newIdentity(provider, email, name string, s *oauthState) oauthIdentity {
 	sum := sha256.Sum256([]byte(provider + ":" + email))
-	id := oauthIdentity{Provider: provider, Email: email, Name: name, PKCE: pkce, Subject: hex.EncodeToString(sum[:12])}
+	id := oauthIdentity{Provider: provider, Email: email, Name: name, PKCE: s.PKCE, OrgID: s.OrgID, Subject: hex.EncodeToString(sum[:12])}
 	domain := domainOf(email)
 	switch {
 	case provider == "google" && !isCommonDomain(domain):
@@ -137,11 +153,12 @@ func newIdentity(provider, email, name, pkce string) oauthIdentity {
 	return id
 }
 
-// issueOAuthToken stores a single-use discovery_oauth token for id.
+// issueOAuthToken stores a single-use token for id: an oauth token when id.OrgID is set, else
+// a discovery_oauth token.
 func (e *Emulator) issueOAuthToken(ctx context.Context, tx *sql.Tx, id oauthIdentity) (string, error) {
 	tok := newSessionToken()
-	_, err := tx.ExecContext(ctx, `INSERT INTO oauth_tokens (hash, provider, email, name, subject, tenant, pkce, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		hashToken(tok), id.Provider, id.Email, id.Name, id.Subject, id.Tenant, id.PKCE, e.now().Add(oauthLifetime).UnixNano())
+	_, err := tx.ExecContext(ctx, `INSERT INTO oauth_tokens (hash, provider, email, name, subject, tenant, pkce, org_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		hashToken(tok), id.Provider, id.Email, id.Name, id.Subject, id.Tenant, id.PKCE, id.OrgID, e.now().Add(oauthLifetime).UnixNano())
 	if err != nil {
 		return "", fmt.Errorf("store oauth token: %w", err)
 	}
@@ -158,23 +175,17 @@ func (e *Emulator) oauthDiscoveryAuthenticate(ctx context.Context, tx *sql.Tx, r
 		return nil, err
 	}
 	now := e.now()
-	id, err := spendOAuthToken(ctx, tx, req.Token, req.Verifier, now)
+	id, err := spendOAuthToken(ctx, tx, req.Token, req.Verifier, false, now)
 	if err != nil {
 		return nil, err
 	}
 	p := oauthProviders[id.Provider]
-	detail := &oauthFactor{ID: "oauth-user-test-" + newUUID(), ProviderSubject: id.Subject}
-	factor := authFactor{Type: "oauth", DeliveryMethod: p.DeliveryMethod}
-	if id.Provider == "google" {
-		factor.GoogleOAuthFactor = detail
-	} else {
-		factor.MicrosoftOAuthFactor = detail
-	}
+	factor := oauthFactorFor(id, "", now)
 	ist, err := newDiscoveryIST(ctx, tx, id.Email, factor, now)
 	if err != nil {
 		return nil, err
 	}
-	body, err := discoveryResult(ctx, tx, ist, id.Email, now)
+	body, err := discoveryResult(ctx, tx, ist, id.Email, factor, now)
 	if err != nil {
 		return nil, err
 	}
@@ -186,15 +197,30 @@ func (e *Emulator) oauthDiscoveryAuthenticate(ctx context.Context, tx *sql.Tx, r
 	return body, nil
 }
 
-// spendOAuthToken checks PKCE and consumes the token. Unknown, used and expired tokens are all
-// oauth_token_not_found; a PKCE failure leaves the token unspent.
-func spendOAuthToken(ctx context.Context, tx *sql.Tx, tok, verifier string, now time.Time) (oauthIdentity, error) {
+// oauthFactorFor is the session factor an OAuth sign-in proves: {type: oauth, delivery_method:
+// oauth_google|oauth_microsoft, google_oauth_factor|microsoft_oauth_factor}. emailID may be ""
+// (a discovery IST fills it in for the member it enters).
+func oauthFactorFor(id oauthIdentity, emailID string, now time.Time) authFactor {
+	f := newFactor("oauth", oauthProviders[id.Provider].DeliveryMethod, now)
+	detail := &oauthFactor{ID: "oauth-user-test-" + newUUID(), ProviderSubject: id.Subject, EmailID: emailID}
+	if id.Provider == "google" {
+		f.GoogleOAuthFactor = detail
+	} else {
+		f.MicrosoftOAuthFactor = detail
+	}
+	return f
+}
+
+// spendOAuthToken checks PKCE and consumes the token. Unknown, used and expired tokens, and
+// tokens of the other kind (org-scoped vs discovery), are all oauth_token_not_found; a PKCE
+// failure or a token of the other kind leaves the token unspent.
+func spendOAuthToken(ctx context.Context, tx *sql.Tx, tok, verifier string, orgScoped bool, now time.Time) (oauthIdentity, error) {
 	var id oauthIdentity
 	var expires int64
 	var used sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT provider, email, name, subject, tenant, pkce, expires_at, used_at FROM oauth_tokens WHERE hash = ?`,
-		hashToken(tok)).Scan(&id.Provider, &id.Email, &id.Name, &id.Subject, &id.Tenant, &id.PKCE, &expires, &used)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (used.Valid || !now.Before(time.Unix(0, expires)))) {
+	err := tx.QueryRowContext(ctx, `SELECT provider, email, name, subject, tenant, pkce, org_id, expires_at, used_at FROM oauth_tokens WHERE hash = ?`,
+		hashToken(tok)).Scan(&id.Provider, &id.Email, &id.Name, &id.Subject, &id.Tenant, &id.PKCE, &id.OrgID, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (used.Valid || !now.Before(time.Unix(0, expires)) || (id.OrgID != "") != orgScoped)) {
 		return id, errOAuthToken
 	}
 	if err != nil {

@@ -28,6 +28,7 @@ type idpPage struct {
 	Error    string
 	Known    []string // addresses of existing members, offered as one-click choices
 	Target   string   // host the browser returns to
+	OrgName  string   // the organization of an org-scoped sign-in ("" for discovery)
 }
 
 var idpTmpl = template.Must(template.New("idp").Parse(`<!doctype html>
@@ -49,7 +50,7 @@ button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#
 <body>
 <main data-testid="emulated-idp">
 <h1>Sign in to {{.Provider.Name}} (emulated)</h1>
-<p class="hint">This page stands in for {{.Provider.Name}}: nothing leaves this machine. Choose the account to continue to {{.Target}} with.</p>
+<p class="hint">This page stands in for {{.Provider.Name}}: nothing leaves this machine. Choose the account to continue to {{.Target}} with{{if .OrgName}}, signing in to <strong data-testid="idp-organization">{{.OrgName}}</strong>{{end}}.</p>
 {{if .Error}}<p class="error" role="alert" data-testid="idp-error">{{.Error}}</p>{{end}}
 {{range .Known}}
 <form class="pick" method="post" action="{{$.Action}}">
@@ -70,9 +71,10 @@ button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#
 </html>
 `))
 
-// oauthState is a started, unspent sign-in.
+// oauthState is a started, unspent sign-in. OrgID is set for an org-scoped start (then
+// Redirect is the login URL and SignupRedirect the signup URL); "" for discovery.
 type oauthState struct {
-	Provider, Redirect, PKCE, LoginHint string
+	Provider, Redirect, PKCE, LoginHint, OrgID, SignupRedirect string
 }
 
 var errStateGone = errors.New("this sign-in request has expired or was already used; start again from the app")
@@ -82,8 +84,8 @@ func getOAuthState(ctx context.Context, q querier, provider, state string, now t
 	var s oauthState
 	var expires int64
 	var used sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT provider, redirect, pkce, login_hint, expires_at, used_at FROM oauth_states WHERE hash = ?`,
-		hashToken(state)).Scan(&s.Provider, &s.Redirect, &s.PKCE, &s.LoginHint, &expires, &used)
+	err := q.QueryRowContext(ctx, `SELECT provider, redirect, pkce, login_hint, org_id, signup_redirect, expires_at, used_at FROM oauth_states WHERE hash = ?`,
+		hashToken(state)).Scan(&s.Provider, &s.Redirect, &s.PKCE, &s.LoginHint, &s.OrgID, &s.SignupRedirect, &expires, &used)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (used.Valid || s.Provider != provider || !now.Before(time.Unix(0, expires)))) {
 		return nil, errStateGone
 	}
@@ -110,7 +112,7 @@ func (e *Emulator) idpShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // POST /_emulator/oauth/{provider} (state, email, name): 303 back to the app's redirect URL
-// with stytch_token_type=discovery_oauth and a single-use token; a bad email re-renders (422).
+// with a single-use token (returnURL); a bad email re-renders (422).
 func (e *Emulator) idpSubmit(w http.ResponseWriter, r *http.Request) {
 	provider, stateTok := r.PathValue("provider"), r.PostFormValue("state")
 	var page idpPage
@@ -129,8 +131,11 @@ func (e *Emulator) idpSubmit(w http.ResponseWriter, r *http.Request) {
 		if _, err := tx.ExecContext(r.Context(), `UPDATE oauth_states SET used_at = ? WHERE hash = ?`, e.now().UnixNano(), hashToken(stateTok)); err != nil {
 			return fmt.Errorf("spend oauth state: %w", err)
 		}
-		tok, err := e.issueOAuthToken(r.Context(), tx, newIdentity(provider, email, r.PostFormValue("name"), s.PKCE))
-		location = linkWithToken(s.Redirect, "discovery_oauth", tok)
+		tok, err := e.issueOAuthToken(r.Context(), tx, newIdentity(provider, email, r.PostFormValue("name"), s))
+		if err != nil {
+			return err
+		}
+		location, err = returnURL(r.Context(), tx, s, email, tok)
 		return err
 	})
 	if err == nil && location != "" {
@@ -143,6 +148,13 @@ func (e *Emulator) idpSubmit(w http.ResponseWriter, r *http.Request) {
 // newIDPPage fills the page for a live state, offering existing members' addresses.
 func (e *Emulator) newIDPPage(ctx context.Context, q querier, provider, state string, s *oauthState) (idpPage, error) {
 	page := idpPage{Provider: oauthProviders[provider], Action: idpPath(provider), State: state, Target: hostOf(s.Redirect)}
+	if s.OrgID != "" {
+		o, err := getOrg(ctx, q, s.OrgID)
+		if err != nil {
+			return page, err
+		}
+		page.OrgName = o.OrganizationName
+	}
 	rows, err := q.QueryContext(ctx, `SELECT DISTINCT email FROM members WHERE status != 'deleted' ORDER BY email LIMIT 10`)
 	if err != nil {
 		return page, fmt.Errorf("list member emails: %w", err)

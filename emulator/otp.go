@@ -95,7 +95,7 @@ func (e *Emulator) otpDiscoveryAuthenticate(ctx context.Context, tx *sql.Tx, r *
 	if err != nil {
 		return nil, err
 	}
-	return discoveryResult(ctx, tx, ist, email, now)
+	return discoveryResult(ctx, tx, ist, email, factor, now)
 }
 
 // checkOTP spends the address's code if code matches. A wrong code counts an attempt (kept

@@ -14,6 +14,8 @@ CREATE TABLE IF NOT EXISTS oauth_states (
 	redirect   TEXT NOT NULL,
 	pkce       TEXT NOT NULL DEFAULT '',
 	login_hint TEXT NOT NULL DEFAULT '',
+	org_id     TEXT NOT NULL DEFAULT '', -- set for an org-scoped start ('' = discovery)
+	signup_redirect TEXT NOT NULL DEFAULT '', -- org-scoped: redirect is the login URL
 	expires_at INTEGER NOT NULL,
 	used_at    INTEGER
 );
@@ -26,6 +28,7 @@ CREATE TABLE IF NOT EXISTS oauth_tokens (
 	subject    TEXT NOT NULL,
 	tenant     TEXT NOT NULL DEFAULT '',
 	pkce       TEXT NOT NULL DEFAULT '',
+	org_id     TEXT NOT NULL DEFAULT '', -- set: an oauth token of that organization; '': discovery_oauth
 	expires_at INTEGER NOT NULL,
 	used_at    INTEGER
 );
