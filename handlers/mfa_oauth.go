@@ -53,8 +53,8 @@ func (h *MFA) OAuthStart(w http.ResponseWriter, r *http.Request) {
 
 // FinishOAuth spends the token of the organization's own OAuth sign-in started by OAuthStart
 // (Auth's landing checked the start): with the step's IST, Stytch answers a session (the
-// dashboard), the next step (MFA), or a refusal. An account Stytch won't match to the step's
-// member keeps the step, with the problem said on it.
+// dashboard), the next step (MFA), or a refusal. Another account than the step's keeps the
+// step, with the problem said on it.
 func (h *MFA) FinishOAuth(w http.ResponseWriter, r *http.Request, token, orgID, verifier string) {
 	p, ok := h.pending(w, r)
 	if !ok {
@@ -71,7 +71,9 @@ func (h *MFA) FinishOAuth(w http.ResponseWriter, r *http.Request, token, orgID, 
 	case h.signer.needsMFA(w, r, err, p.Others, p.ListOrgs):
 	case errors.Is(err, stytchb2b.ErrChoiceExpired):
 		h.expired(w, r)
-	case errors.Is(err, stytchb2b.ErrOAuthOtherAccount):
+	case errors.Is(err, stytchb2b.ErrOAuthOtherAccount), errors.Is(err, stytchb2b.ErrNotEligible):
+		// Another account than the step's email: Stytch refuses the pair, or that account
+		// can't enter the organization at all.
 		h.re.log.Info("organization sign-in refused", "org", p.Org.ID, "err", err)
 		p.Problem = fmt.Sprintf(msgOtherAccount, p.Email)
 		h.state.putMFA(r.Context(), p)

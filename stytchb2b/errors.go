@@ -110,6 +110,8 @@ func mapErr(op string, err error) error {
 		kind = ErrOAuthExpired
 	case "pkce_mismatch", "pkce_expected_code_verifier", "pkce_did_not_expect_code_verifier":
 		kind = ErrOAuthDevice
+	case "intermediate_session_token_mismatch": // the provider's account isn't the step's email
+		kind = ErrOAuthOtherAccount
 	case "member_already_active":
 		kind = ErrMemberActive
 	case "email_invites_not_allowed":
