@@ -21,6 +21,8 @@ var (
 	errInvalidCode = newAPIError(400, "invalid_code", "Code format is invalid: it must be 6 digits.")
 	errISTForOrg   = newAPIError(400, "invalid_intermediate_session_token_for_organization",
 		"The intermediate session token does not belong to this member of this organization.")
+	errPrimaryFirst = newAPIError(400, "primary_authentication_required",
+		"The organization requires one of its allowed primary authentication methods before MFA.")
 	errSessionForMember = newAPIError(403, "session_authorization_error",
 		"The session belongs to another member.")
 	errFactorSessionRequired = newAPIError(403, "session_enforced_factor_matching_session_required",
@@ -148,6 +150,9 @@ func (s sessionArgs) check() error {
 // when session_duration_minutes is given). a.member must already be saved.
 func (e *Emulator) completeMFA(ctx context.Context, tx *sql.Tx, a *mfaAuth, f authFactor, s sessionArgs) (map[string]any, error) {
 	m, o := a.member, a.org
+	if a.ist != nil && !primarySatisfied(o, m, a.factors) {
+		return nil, errPrimaryFirst // primary_required comes first: MFA cannot stand in for it
+	}
 	if a.ist != nil {
 		d, err := sessionDuration(s.SessionDurationMinutes, defaultSessionMins)
 		if err != nil {

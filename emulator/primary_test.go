@@ -12,6 +12,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/oauth"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/totps"
 	consumersessions "github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 )
 
@@ -135,6 +136,12 @@ func TestPrimaryRequiredThenMFA(t *testing.T) {
 	if ex.PrimaryRequired == nil || ex.MFARequired != nil || ex.MemberAuthenticated {
 		t.Fatalf("exchange = %+v", ex)
 	}
+	// An MFA factor can't stand in for the primary step: the right TOTP code is refused.
+	c, err := e.client.TOTPs.Create(e.ctx, &totps.CreateParams{OrganizationID: orgID, MemberID: ex.MemberID, IntermediateSessionToken: ex.IntermediateSessionToken})
+	mustOK(t, err)
+	_, err = e.client.TOTPs.Authenticate(e.ctx, &totps.AuthenticateParams{OrganizationID: orgID, MemberID: ex.MemberID,
+		IntermediateSessionToken: ex.IntermediateSessionToken, Code: e.totpNow(c.Secret)})
+	wantStytchError(t, err, 400, "primary_authentication_required")
 	resp, err := e.orgOAuthAuth(&oauth.AuthenticateParams{OAuthToken: e.orgOAuthToken("microsoft", orgID, "ada@acme.com"),
 		IntermediateSessionToken: ex.IntermediateSessionToken})
 	mustOK(t, err)

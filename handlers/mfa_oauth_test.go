@@ -172,3 +172,22 @@ func TestOAuthRestrictedOrgWithoutPublicToken(t *testing.T) {
 	}
 	wantStatus(t, b.get("/mfa/oauth/google", false), http.StatusNotFound)
 }
+
+// An invitation link into an organization that accepts only Google: the link proves the email,
+// but the organization wants Google first (stytch-go v16 drops primary_required from the
+// magic-link answer; the organization in it says so). Google then signs the invitee in.
+func TestOAuthRestrictedOrgInvitationLink(t *testing.T) {
+	e := newEnv(t)
+	admin, orgID := e.adminOrg("ada@restricted.test", "Googlers")
+	e.invite(admin, "ivy@restricted.test")
+	e.restrictTo(orgID, "google_oauth")
+	b := e.browser()
+	step := b.followLink(e.latestLink("ivy@restricted.test"), "/mfa")
+	if !step.has(t, "primary-oauth-google") || step.has(t, "totp-setup-form") || step.testid(t, "mfa-email") != "ivy@restricted.test" {
+		t.Fatalf("the invitation should lead to the Google step:\n%.3000s", step.body)
+	}
+	wantRedirect(t, b.get(b.stepUpLanding("google", "ivy@restricted.test").RequestURI(), false), "/dashboard")
+	if got := b.get("/dashboard", false).testid(t, "dashboard-role"); got != "Member" {
+		t.Fatalf("role %q", got)
+	}
+}

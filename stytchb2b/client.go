@@ -105,7 +105,7 @@ func (c *Client) AuthenticateMagicLink(ctx context.Context, token string) (Sessi
 		return Session{}, mapErr("authenticate magic link", err)
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil {
-		return Session{}, mfaRequired("authenticate magic link", resp.IntermediateSessionToken, &resp.Member, &resp.Organization, resp.MFARequired, nil)
+		return Session{}, mfaRequired("authenticate magic link", resp.IntermediateSessionToken, &resp.Member, &resp.Organization, resp.MFARequired, linkNotAccepted(&resp.Organization))
 	}
 	return session(resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization), nil
 }

@@ -97,6 +97,16 @@ func mfaRequired(op, ist string, m *orgs.Member, o *orgs.Organization, req *mfa.
 	return &MFARequiredError{Op: op, Step: s}
 }
 
+// linkNotAccepted is the primary_required a magic-link answer can't carry in v16 (its response
+// has no such field): an organization that restricts sign-in methods to ones without
+// magic_link wants one of those first, as the organization itself says.
+func linkNotAccepted(o *orgs.Organization) *sessions.PrimaryRequired {
+	if o.AuthMethods != "RESTRICTED" || slices.Contains(o.AllowedAuthMethods, "magic_link") {
+		return nil
+	}
+	return &sessions.PrimaryRequired{AllowedAuthMethods: o.AllowedAuthMethods}
+}
+
 // allowedMethods are the MFA methods the organization lets this member use: all of them
 // unless mfa_methods is RESTRICTED (break-glass members are exempt).
 func allowedMethods(o *orgs.Organization, m *orgs.Member) []string {
