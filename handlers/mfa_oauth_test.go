@@ -11,7 +11,10 @@ import (
 	"github.com/orgpick/orgpick/handlers"
 )
 
-const callOrgOAuthAuth = "POST /v1/b2b/oauth/authenticate"
+const (
+	callOrgOAuthStart = "GET /v1/b2b/public/oauth/{provider}/start"
+	callOrgOAuthAuth  = "POST /v1/b2b/oauth/authenticate"
+)
 
 // restrictTo lets an organization accept only these sign-in methods (auth_methods RESTRICTED).
 func (e *env) restrictTo(orgID string, methods ...string) {
@@ -70,11 +73,12 @@ func TestOAuthRestrictedOrg(t *testing.T) {
 			}
 			wantStatus(t, b.get("/mfa/oauth/microsoft", false), http.StatusNotFound)
 
-			landing := b.stepUpLanding("google", "ada@restricted.test")
-			if landing.Query().Get("token") == "" {
-				t.Fatal("no token on the landing")
-			}
-			wantRedirect(t, b.get(landing.RequestURI(), false), "/dashboard")
+			// From the step to the dashboard: the browser's start at Stytch, then one API call.
+			var landing *url.URL
+			wantCalls(t, e, "the Google step", map[string]int{callOrgOAuthStart: 1, callOrgOAuthAuth: 1}, func() {
+				landing = b.stepUpLanding("google", "ada@restricted.test")
+				wantRedirect(t, b.get(landing.RequestURI(), false), "/dashboard")
+			})
 			dash := b.get("/dashboard", false)
 			wantStatus(t, dash, http.StatusOK)
 			if !strings.Contains(dash.body, "Googlers") {
@@ -189,5 +193,30 @@ func TestOAuthRestrictedOrgInvitationLink(t *testing.T) {
 	wantRedirect(t, b.get(b.stepUpLanding("google", "ivy@restricted.test").RequestURI(), false), "/dashboard")
 	if got := b.get("/dashboard", false).testid(t, "dashboard-role"); got != "Member" {
 		t.Fatalf("role %q", got)
+	}
+}
+
+// Switching from the dashboard into an organization that accepts only Google asks for Google
+// (the session's email link doesn't count there); finishing revokes the session it replaces.
+func TestOAuthRestrictedOrgSwitch(t *testing.T) {
+	e := newEnv(t)
+	b, googleID := e.adminOrg("eli@restricted.test", "Googlers")
+	e.restrictTo(googleID, "google_oauth")
+	b.logout()
+	b.discover("eli@restricted.test")
+	b.createOrg("Plain")
+
+	revokes := e.emu.Calls()[callRevoke]
+	wantRedirect(t, b.post("/orgs/switch", url.Values{"organization_id": {googleID}}, false), "/mfa")
+	step := b.get("/mfa", false)
+	if !step.has(t, "primary-oauth-google") || step.testid(t, "mfa-back") != "Back to the dashboard" {
+		t.Fatalf("the switch should ask for Google, with a way back:\n%.3000s", step.body)
+	}
+	wantRedirect(t, b.get(b.stepUpLanding("google", "eli@restricted.test").RequestURI(), false), "/dashboard")
+	if got := b.get("/dashboard", false).testid(t, "dashboard-org"); got != "Googlers" {
+		t.Fatalf("after Google the dashboard shows %q", got)
+	}
+	if got := e.emu.Calls()[callRevoke]; got != revokes+1 {
+		t.Fatalf("revocations %d → %d, want the Plain session revoked", revokes, got)
 	}
 }
