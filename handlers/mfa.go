@@ -119,11 +119,10 @@ func (h *MFA) MFAPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if p.Problem != "" { // said once
-		problem := p.Problem
-		p.Problem = ""
-		h.state.putMFA(r.Context(), p)
-		p.Problem = problem
+	if p.Problem != "" { // said once: the stored step forgets it
+		shown := p
+		shown.Problem = ""
+		h.state.putMFA(r.Context(), shown)
 	}
 	h.render(w, r, http.StatusOK, p, mfaForm{})
 }

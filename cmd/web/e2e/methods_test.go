@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -62,8 +63,9 @@ func TestJourneyContinueWithGoogle(t *testing.T) {
 }
 
 // An organization that accepts only Google sign-in, reached with an email link: the chooser
-// says so, picking it lands on the provider step ("Continue with Google"), the emulated
-// provider signs the same person in, and the dashboard of that organization follows.
+// says so, picking it lands on the provider step ("Continue with Google"). Another account at
+// the provider brings the person back to the step with the problem said (the heading focused
+// and described by it); the same person's account then leads to that organization's dashboard.
 func TestJourneyOAuthRestrictedOrg(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const email = "rita@google-only.test"
@@ -89,6 +91,18 @@ func TestJourneyOAuthRestrictedOrg(t *testing.T) {
 		if got := eval[string](b, `document.querySelector("#email").value`); got != email {
 			t.Errorf("e2e [%s]: the provider page suggests %q, want the step's email", b.who(), got)
 		}
+		b.typeInto("#email", "someone-else@google-only.test")
+		b.click("the provider's sign-in button", `form[data-testid="idp-form"] button[type="submit"]`)
+		b.waitFor("notice")
+		b.wantPath("/mfa")
+		if got := b.text("notice"); !strings.Contains(got, "isn't "+email) {
+			t.Errorf("e2e [%s]: after another account the step says %q", b.who(), got)
+		}
+		if got := eval[string](b, `document.activeElement ? document.activeElement.tagName + " " + (document.activeElement.getAttribute("aria-describedby") || "") : ""`); got != "H1 notice" {
+			t.Errorf("e2e [%s]: focus on %q, want the heading described by the notice", b.who(), got)
+		}
+		b.click("Continue with Google", tid("primary-oauth-google"))
+		b.waitFor("idp-form")
 		b.typeInto("#email", email)
 		b.click("the provider's sign-in button", `form[data-testid="idp-form"] button[type="submit"]`)
 		b.waitFor("dashboard")
