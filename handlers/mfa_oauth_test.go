@@ -220,3 +220,17 @@ func TestOAuthRestrictedOrgSwitch(t *testing.T) {
 		t.Fatalf("revocations %d → %d, want the Plain session revoked", revokes, got)
 	}
 }
+
+// Signing in with Google in the first place satisfies an organization that accepts only
+// Google: the chooser marks nothing and picking it goes straight to the dashboard.
+func TestOAuthRestrictedOrgReachedWithGoogle(t *testing.T) {
+	e := newEnv(t)
+	_, orgID := e.adminOrg("fay@restricted.test", "Googlers")
+	e.restrictTo(orgID, "google_oauth")
+	b := e.browser()
+	chooser := b.must(b.OAuthSignIn(t.Context(), "google", "fay@restricted.test"))
+	if chooser.doc(t).Find(`[data-org-id="` + orgID + `"] [data-testid="org-needs"]`).Length() != 0 {
+		t.Fatal("after Google the chooser still says the organization needs Google")
+	}
+	wantRedirect(t, b.post("/orgs/select", url.Values{"organization_id": {orgID}}, false), "/dashboard")
+}
