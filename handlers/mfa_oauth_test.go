@@ -229,7 +229,7 @@ func TestOAuthRestrictedOrgReachedWithGoogle(t *testing.T) {
 	e.restrictTo(orgID, "google_oauth")
 	b := e.browser()
 	chooser := b.must(b.OAuthSignIn(t.Context(), "google", "fay@restricted.test"))
-	if chooser.doc(t).Find(`[data-org-id="` + orgID + `"] [data-testid="org-needs"]`).Length() != 0 {
+	if chooser.doc(t).Find(`[data-org-id="`+orgID+`"] [data-testid="org-needs"]`).Length() != 0 {
 		t.Fatal("after Google the chooser still says the organization needs Google")
 	}
 	wantRedirect(t, b.post("/orgs/select", url.Values{"organization_id": {orgID}}, false), "/dashboard")
