@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
@@ -110,4 +113,82 @@ func TestJourneyOAuthRestrictedOrg(t *testing.T) {
 		wantText(t, b, "dashboard-org", "Google Only")
 		wantText(t, b, "dashboard-email", email)
 	})
+}
+
+// A code typed after it expired (the emulator's clock moved past its 10 minutes) is refused by
+// the field, which keeps the focus; the page offers a new code.
+func TestJourneyExpiredCode(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		const email = "late@codes.test"
+		b.open("/")
+		b.waitFor("login-form")
+		b.typeInto("#email", email)
+		b.click("Email me a code instead", tid("send-code"))
+		b.waitFor("code-form")
+		msgs := b.srv.mailbox(email)
+		if len(msgs) == 0 || msgs[0].Code == "" {
+			t.Fatalf("e2e [%s]: no code for %s", b.who(), email)
+		}
+		b.srv.advanceClock(11 * time.Minute)
+		b.expectHTTPError("/authenticate/code", http.StatusUnprocessableEntity)
+		b.typeInto("#code", msgs[0].Code)
+		b.click("Sign in with the code", `#code-form button[type="submit"]`)
+		b.waitFor("code-error")
+		if got := b.text("code-error"); !strings.Contains(got, "expired") {
+			t.Errorf("e2e [%s]: an expired code says %q", b.who(), got)
+		}
+		b.wantFocus("code")
+		if !b.has("resend-form") {
+			t.Errorf("e2e [%s]: no way to get a new code", b.who())
+		}
+	})
+}
+
+// "Continue with Microsoft" through the emulated provider to the chooser and a new
+// organization's dashboard. Then a new start, and the old return address instead of the new
+// one: Stytch refuses the spent token, and the page says so, not a raw error.
+func TestJourneyMicrosoftSpentToken(t *testing.T) {
+	runJourney(t, func(t *testing.T, b *browser) {
+		const email = "mia@microsoft-corp.test"
+		b.open("/")
+		b.waitFor("login-form")
+		b.click("Continue with Microsoft", tid("oauth-microsoft"))
+		b.waitFor("idp-form")
+		landing := b.providerReturn(email)
+		b.open(landing)
+		b.waitFor("chooser")
+		b.wantPath("/orgs")
+		b.createOrg("Microsoft Corp")
+		wantText(t, b, "dashboard-email", email)
+
+		b.open("/oauth/microsoft")
+		b.waitFor("idp-form")
+		b.expectHTTPError("/authenticate", http.StatusBadRequest)
+		b.open(landing)
+		b.waitFor("error-page")
+		if got := b.text("error-message"); !strings.Contains(got, "expired or was already used") {
+			t.Errorf("e2e [%s]: a spent token says %q", b.who(), got)
+		}
+		if strings.Contains(b.text("error-page"), "oauth_token_not_found") {
+			t.Errorf("e2e [%s]: the page shows Stytch's error type", b.who())
+		}
+	})
+}
+
+// providerReturn signs in on the emulated provider page the browser is on, as email, and
+// returns where the provider sends the browser back (with its token) without going there.
+func (b *browser) providerReturn(email string) string {
+	b.t.Helper()
+	action := eval[string](b, `document.querySelector('form[data-testid="idp-form"]').action`)
+	state := eval[string](b, `document.querySelector('form[data-testid="idp-form"] input[name="state"]').value`)
+	noFollow := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.PostForm(action, url.Values{"state": {state}, "email": {email}})
+	if err != nil {
+		b.t.Fatalf("e2e [%s]: provider sign-in: %v", b.who(), err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") == "" {
+		b.t.Fatalf("e2e [%s]: provider sign-in: status %d", b.who(), resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
 }
