@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -37,32 +36,13 @@ func (e *env) orgStartURL(provider, orgID string, extra url.Values) string {
 // page (200, naming the organization) → submit (303). It returns the URL the browser is sent
 // back to (login or signup, stytch_token_type=oauth).
 func (e *env) orgOAuthDance(provider, orgID string, extra url.Values, email string) *url.URL {
-	t := e.t
-	t.Helper()
-	resp, err := browser.Get(e.orgStartURL(provider, orgID, extra))
-	mustOK(t, err)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusTemporaryRedirect {
-		t.Fatalf("org start: status %d", resp.StatusCode)
+	e.t.Helper()
+	html, back := e.providerDance(e.orgStartURL(provider, orgID, extra), url.Values{"email": {email}})
+	if !strings.Contains(html, `data-testid="idp-organization"`) {
+		e.t.Fatalf("provider page names no organization:\n%s", html)
 	}
-	page, err := url.Parse(e.srv.URL)
-	mustOK(t, err)
-	page, err = page.Parse(resp.Header.Get("Location"))
-	mustOK(t, err)
-	resp, err = browser.Get(page.String())
-	mustOK(t, err)
-	html, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(html), `data-testid="idp-organization"`) {
-		t.Fatalf("provider page: %d\n%s", resp.StatusCode, html)
-	}
-	resp, err = browser.PostForm(e.srv.URL+page.Path, url.Values{"state": {page.Query().Get("state")}, "email": {email}})
-	mustOK(t, err)
-	resp.Body.Close()
-	back, err := url.Parse(resp.Header.Get("Location"))
-	mustOK(t, err)
-	if resp.StatusCode != http.StatusSeeOther || back.Query().Get("stytch_token_type") != "oauth" || back.Query().Get("token") == "" {
-		t.Fatalf("return: %d %s", resp.StatusCode, back)
+	if back.Query().Get("stytch_token_type") != "oauth" || back.Query().Get("token") == "" {
+		e.t.Fatalf("return: %s", back)
 	}
 	return back
 }

@@ -33,9 +33,24 @@ func (e *env) startURL(provider string, extra url.Values) string {
 // oauthDance runs the browser's part: start (307) → emulated provider page (200) → submit
 // the email (303 back to the redirect URL). It returns the discovery_oauth token.
 func (e *env) oauthDance(provider string, extra url.Values, email string) string {
+	e.t.Helper()
+	html, back := e.providerDance(e.startURL(provider, extra), url.Values{"email": {email}, "name": {"Ada Lovelace"}})
+	if !strings.Contains(html, "(emulated)</h1>") || strings.Contains(html, "<script") {
+		e.t.Fatalf("provider page:\n%s", html)
+	}
+	if !strings.HasPrefix(back.String(), redirect+"?") || back.Query().Get("stytch_token_type") != "discovery_oauth" {
+		e.t.Fatalf("return: %s", back)
+	}
+	return back.Query().Get("token")
+}
+
+// providerDance is the browser at an OAuth start URL: start (307) → emulated provider page
+// (200) → the form submitted with form plus its state (303). It returns the page's HTML and
+// where the provider sends the browser back.
+func (e *env) providerDance(start string, form url.Values) (string, *url.URL) {
 	t := e.t
 	t.Helper()
-	resp, err := browser.Get(e.startURL(provider, extra))
+	resp, err := browser.Get(start)
 	mustOK(t, err)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTemporaryRedirect {
@@ -49,18 +64,19 @@ func (e *env) oauthDance(provider string, extra url.Values, email string) string
 	mustOK(t, err)
 	html, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(html), "(emulated)</h1>") || strings.Contains(string(html), "<script") {
+	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("provider page: %d\n%s", resp.StatusCode, html)
 	}
-	resp, err = browser.PostForm(e.srv.URL+page.Path, url.Values{"state": {page.Query().Get("state")}, "email": {email}, "name": {"Ada Lovelace"}})
+	form.Set("state", page.Query().Get("state"))
+	resp, err = browser.PostForm(e.srv.URL+page.Path, form)
 	mustOK(t, err)
 	resp.Body.Close()
 	back, err := url.Parse(resp.Header.Get("Location"))
 	mustOK(t, err)
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(back.String(), redirect+"?") || back.Query().Get("stytch_token_type") != "discovery_oauth" {
+	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("return: %d %s", resp.StatusCode, back)
 	}
-	return back.Query().Get("token")
+	return string(html), back
 }
 
 func (e *env) oauthAuth(tok, verifier string) (*oauthdiscovery.AuthenticateResponse, error) {

@@ -55,9 +55,7 @@ func TestJourneyContinueWithGoogle(t *testing.T) {
 		b.open("/")
 		b.waitFor("login-form")
 		b.click("Continue with Google", tid("oauth-google"))
-		b.waitFor("idp-form")
-		b.typeInto("#email", email)
-		b.click("the provider's sign-in button", `form[data-testid="idp-form"] button[type="submit"]`)
+		b.providerSignIn(email)
 		b.waitFor("chooser")
 		b.wantPath("/orgs")
 		b.createOrg("Google Corp")
@@ -94,8 +92,7 @@ func TestJourneyOAuthRestrictedOrg(t *testing.T) {
 		if got := eval[string](b, `document.querySelector("#email").value`); got != email {
 			t.Errorf("e2e [%s]: the provider page suggests %q, want the step's email", b.who(), got)
 		}
-		b.typeInto("#email", "someone-else@google-only.test")
-		b.click("the provider's sign-in button", `form[data-testid="idp-form"] button[type="submit"]`)
+		b.providerSignIn("someone-else@google-only.test")
 		b.waitFor("notice")
 		b.wantPath("/mfa")
 		if got := b.text("notice"); !strings.Contains(got, "isn't "+email) {
@@ -105,9 +102,7 @@ func TestJourneyOAuthRestrictedOrg(t *testing.T) {
 			t.Errorf("e2e [%s]: focus on %q, want the heading described by the notice", b.who(), got)
 		}
 		b.click("Continue with Google", tid("primary-oauth-google"))
-		b.waitFor("idp-form")
-		b.typeInto("#email", email)
-		b.click("the provider's sign-in button", `form[data-testid="idp-form"] button[type="submit"]`)
+		b.providerSignIn(email)
 		b.waitFor("dashboard")
 		b.wantPath("/dashboard")
 		wantText(t, b, "dashboard-org", "Google Only")
@@ -173,6 +168,14 @@ func TestJourneyMicrosoftSpentToken(t *testing.T) {
 			t.Errorf("e2e [%s]: the page shows Stytch's error type", b.who())
 		}
 	})
+}
+
+// providerSignIn waits for the emulated provider page, types email and signs in there.
+func (b *browser) providerSignIn(email string) {
+	b.t.Helper()
+	b.waitFor("idp-form")
+	b.typeInto("#email", email)
+	b.click("the provider's sign-in button", `form[data-testid="idp-form"] button[type="submit"]`)
 }
 
 // providerReturn signs in on the emulated provider page the browser is on, as email, and
