@@ -1,0 +1,29 @@
+package views
+
+// Form field names, shared by the templ components that render the forms and the handlers
+// that read them: a field is named once.
+const (
+	FieldEmail          = "email"
+	FieldIntent         = "intent" // which form sent POST /login: "", "resend", "new-org"
+	FieldMethod         = "method" // the email form's submit button: "link" or "code"
+	FieldCode           = "code"   // a 6-digit one-time code (email, authenticator app, text message)
+	FieldTokenType      = "stytch_token_type"
+	FieldToken          = "token"
+	FieldOrgID          = "organization_id"
+	FieldOrgName        = "organization_name"
+	FieldOrgSlug        = "organization_slug"
+	FieldMemberID       = "member_id"
+	FieldAllowedDomains = "email_allowed_domains"
+	FieldJITByDomain    = "email_jit_provisioning"
+	FieldMFAPolicy      = "mfa_policy"
+	FieldAllowTOTP      = "allow_totp"
+	FieldAllowSMS       = "allow_sms_otp"
+	FieldMFAMethods     = "mfa_methods" // the MFA settings' methods fieldset (its error only)
+	FieldPhone          = "phone_number"
+	FieldRecoveryCode   = "recovery_code"
+	FieldQuery          = "q" // the chooser's filter box (GET)
+)
+
+// FieldErrors are the problems of a form, by field name, each a sentence shown next to its
+// field. A nil map is a form with no problem.
+type FieldErrors map[string]string
