@@ -93,21 +93,21 @@ func New(d Deps) http.Handler {
 	d.Sessions.ErrorFunc = re.fail
 	state := sessionState{sm: d.Sessions}
 	sign := &signer{re: re, state: state, lastOrgs: d.Store, revoker: d.Stytch, metrics: d.Metrics, now: d.Now}
-	linkURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
+	landingURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
 	mailbox := ""
 	if d.Dev != nil {
 		mailbox = "/dev/mailbox"
 	}
-	mfa := NewMFA(re, state, d.Stytch, sign, d.OAuth, linkURL, d.Now)
+	mfa := NewMFA(re, state, d.Stytch, sign, d.OAuth, landingURL, d.Now)
 	a := &app{
 		d:     d,
 		re:    re,
 		guard: &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
 		auth: NewAuth(re, state, d.Stytch, d.Store, sign, limiter("email", d.EmailRules), limiter("ip", d.IPRules),
-			AuthOptions{LinkURL: linkURL, MailboxURL: mailbox, OAuth: d.OAuth, StepUp: mfa, ClientIP: d.ClientIP, Metrics: d.Metrics, Now: d.Now}),
+			AuthOptions{LandingURL: landingURL, MailboxURL: mailbox, OAuth: d.OAuth, StepUp: mfa, ClientIP: d.ClientIP, Metrics: d.Metrics, Now: d.Now}),
 		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
 		dashboard: NewDashboard(re, state, d.Stytch, d.Now),
-		members:   NewMembers(re, d.Stytch, linkURL, limiter("invite_recipient", d.EmailRules), limiter("invite_sender", d.IPRules)),
+		members:   NewMembers(re, d.Stytch, landingURL, limiter("invite_recipient", d.EmailRules), limiter("invite_sender", d.IPRules)),
 		settings:  NewSettings(re, d.Stytch),
 		mfa:       mfa,
 		account:   NewAccount(re, state, d.Stytch),

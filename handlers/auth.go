@@ -35,7 +35,7 @@ type Auth struct {
 	signer     *signer
 	byEmail    *Limiter
 	byIP       *Limiter
-	redirectTo string // BASE_URL/authenticate: where magic links land
+	landingURL string // BASE_URL/authenticate: where magic links land
 	mailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	oauth      OAuthConfig
 	stepUp     OAuthStepUp
@@ -48,7 +48,7 @@ type Auth struct {
 
 // AuthOptions are the sign-in handlers' settings.
 type AuthOptions struct {
-	LinkURL    string // BASE_URL/authenticate, where links land (https makes the link cookie Secure)
+	LandingURL string // BASE_URL/authenticate, where links land (https makes the link cookie Secure)
 	MailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	OAuth      OAuthConfig
 	StepUp     OAuthStepUp                // finishes an organization's own OAuth sign-in (MFA)
@@ -74,8 +74,8 @@ type OAuthStepUp interface {
 func NewAuth(re *responder, state sessionState, st LinkSender, lastOrgs LastOrgs, sign *signer, byEmail, byIP *Limiter, o AuthOptions) *Auth {
 	return &Auth{
 		re: re, state: state, stytch: st, lastOrgs: lastOrgs, signer: sign, byEmail: byEmail, byIP: byIP,
-		redirectTo: o.LinkURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, stepUp: o.StepUp, clientIP: o.ClientIP, metrics: o.Metrics, now: o.Now,
-		secureCookies: strings.HasPrefix(o.LinkURL, "https://"),
+		landingURL: o.LandingURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, stepUp: o.StepUp, clientIP: o.ClientIP, metrics: o.Metrics, now: o.Now,
+		secureCookies: strings.HasPrefix(o.LandingURL, "https://"),
 	}
 }
 
@@ -162,7 +162,7 @@ func (h *Auth) send(ctx context.Context, email string, code bool) error {
 	if code {
 		return h.stytch.SendDiscoveryCode(ctx, email)
 	}
-	return h.stytch.SendDiscoveryEmail(ctx, email, h.redirectTo)
+	return h.stytch.SendDiscoveryEmail(ctx, email, h.landingURL)
 }
 
 // limited answers a send a limit refused (a WaitError) with the cooldown in the form that was
@@ -314,7 +314,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if tokenType == tokenMultiTenant { // an invitation or organization login: straight into that org
 		s, err := h.stytch.AuthenticateMagicLink(ctx, token)
-		if h.signer.needsMFA(w, r, err, nil, true) {
+		if h.signer.needsMFA(w, r, err, afterStep{ListOrgs: true}) {
 			return
 		}
 		if err != nil {
@@ -329,7 +329,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 			h.metrics.SignInCompleted("link") // an invitation or organization link: no chooser
 		}
 		h.re.confirm(ctx, "", "You accepted the invitation: you're now a member of "+s.Org.Name+".")
-		h.signer.signedIn(w, r, memberFrom(s, "", others))
+		h.signer.finish(w, r, memberFrom(s, "", others))
 		return
 	}
 	d, err := h.stytch.AuthenticateDiscoveryLink(ctx, token)

@@ -31,15 +31,15 @@ type MemberAdmin interface {
 type Members struct {
 	re         *responder
 	stytch     MemberAdmin
-	redirectTo string // BASE_URL/authenticate: where invitation links land
+	landingURL string // BASE_URL/authenticate: where invitation links land
 	// Invitation emails are limited like sign-in emails, since anyone can create an org and
 	// invite: per recipient address and per sending admin.
 	byRecipient, bySender *Limiter
 }
 
 // NewMembers returns the member-list handlers.
-func NewMembers(re *responder, st MemberAdmin, redirectTo string, byRecipient, bySender *Limiter) *Members {
-	return &Members{re: re, stytch: st, redirectTo: redirectTo, byRecipient: byRecipient, bySender: bySender}
+func NewMembers(re *responder, st MemberAdmin, landingURL string, byRecipient, bySender *Limiter) *Members {
+	return &Members{re: re, stytch: st, landingURL: landingURL, byRecipient: byRecipient, bySender: bySender}
 }
 
 // MembersPage handles GET /members (signed in): the organization's members; admins also get the
@@ -134,7 +134,7 @@ func (h *Members) invite(r *http.Request, m Member, addr string) error {
 		h.bySender.Undo(ctx, m.MemberID)
 		return err
 	}
-	err := h.stytch.Invite(ctx, m.Token, m.Org.ID, m.MemberID, addr, h.redirectTo)
+	err := h.stytch.Invite(ctx, m.Token, m.Org.ID, m.MemberID, addr, h.landingURL)
 	if err != nil { // nothing was sent: don't make them wait to retry
 		h.bySender.Undo(ctx, m.MemberID)
 		h.byRecipient.Undo(ctx, addr)

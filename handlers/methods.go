@@ -97,7 +97,7 @@ func (h *Auth) OAuthStart(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, fmt.Errorf("oauth provider %q: %w", provider, ErrNotFound))
 		return
 	}
-	start, verifier := stytchb2b.OAuthStart(h.oauth.APIBase, h.oauth.PublicToken, provider, h.redirectTo)
+	start, verifier := stytchb2b.OAuthStart(h.oauth.APIBase, h.oauth.PublicToken, provider, h.landingURL)
 	h.state.startOAuth(r.Context(), oauthStart{Provider: provider, Verifier: verifier, ExpiresAt: h.now().Add(oauthStartLife)})
 	h.metrics.SignInStarted(provider)
 	http.Redirect(w, r, start, http.StatusSeeOther)

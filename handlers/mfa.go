@@ -60,14 +60,13 @@ func (s sessionState) forgetMFA(ctx context.Context) { s.sm.Remove(ctx, keyMFA) 
 
 // needsMFA starts the second sign-in step when err says Stytch wants one (a sign-in answered
 // member_authenticated false): the new IST and the member's options are kept server-side and
-// the person goes to GET /mfa. others are the orgs to offer in the switcher afterwards;
-// listOrgs asks Stytch for them instead. It returns false, doing nothing, for any other err.
-func (s *signer) needsMFA(w http.ResponseWriter, r *http.Request, err error, others []stytchb2b.Org, listOrgs bool) bool {
+// the person goes to GET /mfa. It returns false, doing nothing, for any other err.
+func (s *signer) needsMFA(w http.ResponseWriter, r *http.Request, err error, after afterStep) bool {
 	var req *stytchb2b.MFARequiredError
 	if !errors.As(err, &req) {
 		return false
 	}
-	p := MFAPending{MFAStep: req.Step, Others: others, ListOrgs: listOrgs, ExpiresAt: s.now().Add(istLifetime)}
+	p := MFAPending{MFAStep: req.Step, Others: after.Others, ListOrgs: after.ListOrgs, ExpiresAt: s.now().Add(istLifetime)}
 	s.state.putMFA(r.Context(), p)
 	s.re.log.Info("second sign-in step started", "org", req.Step.Org.ID)
 	redirect(w, r, "/mfa")
@@ -77,18 +76,18 @@ func (s *signer) needsMFA(w http.ResponseWriter, r *http.Request, err error, oth
 // MFA serves the second sign-in step: verifying a factor, setting up a first one, and the
 // recovery codes of a new authenticator app.
 type MFA struct {
-	re      *responder
-	state   sessionState
-	stytch  MFAVerifier
-	signer  *signer
-	oauth   OAuthConfig // an organization's own Google / Microsoft sign-in (mfa_oauth.go)
-	landing string      // BASE_URL/authenticate, where that sign-in comes back
-	now     func() time.Time
+	re         *responder
+	state      sessionState
+	stytch     MFAVerifier
+	signer     *signer
+	oauth      OAuthConfig // an organization's own Google / Microsoft sign-in (mfa_oauth.go)
+	landingURL string      // BASE_URL/authenticate, where that sign-in comes back
+	now        func() time.Time
 }
 
 // NewMFA returns the second-step handlers.
-func NewMFA(re *responder, state sessionState, st MFAVerifier, sign *signer, oauth OAuthConfig, landing string, now func() time.Time) *MFA {
-	return &MFA{re: re, state: state, stytch: st, signer: sign, oauth: oauth, landing: landing, now: now}
+func NewMFA(re *responder, state sessionState, st MFAVerifier, sign *signer, oauth OAuthConfig, landingURL string, now func() time.Time) *MFA {
+	return &MFA{re: re, state: state, stytch: st, signer: sign, oauth: oauth, landingURL: landingURL, now: now}
 }
 
 // pending returns the step in progress. When there is none, or it has expired, it answers the
@@ -231,4 +230,11 @@ func primaryMethods(methods []string) []string {
 		}
 	}
 	return out
+}
+
+// afterStep is what a sign-in step needs to know for once it is done: the organizations the
+// switcher offers then, or (ListOrgs, for invitation links) that Stytch must be asked for them.
+type afterStep struct {
+	Others   []stytchb2b.Org
+	ListOrgs bool
 }

@@ -45,7 +45,7 @@ func (h *MFA) OAuthStart(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, fmt.Errorf("step-up oauth provider %q: %w", provider, ErrNotFound))
 		return
 	}
-	start, verifier := stytchb2b.OrgOAuthStart(h.oauth.APIBase, h.oauth.PublicToken, provider, p.Org.ID, h.landing, p.Email)
+	start, verifier := stytchb2b.OrgOAuthStart(h.oauth.APIBase, h.oauth.PublicToken, provider, p.Org.ID, h.landingURL, p.Email)
 	h.state.startOAuth(r.Context(), oauthStart{Provider: provider, Verifier: verifier, ExpiresAt: h.now().Add(oauthStartLife), OrgID: p.Org.ID})
 	h.re.log.Info("organization sign-in started", "org", p.Org.ID, "provider", provider)
 	http.Redirect(w, r, start, http.StatusSeeOther)
@@ -68,7 +68,7 @@ func (h *MFA) FinishOAuth(w http.ResponseWriter, r *http.Request, token, orgID, 
 	switch {
 	case err == nil:
 		h.finish(w, r, p, s, nil)
-	case h.signer.needsMFA(w, r, err, p.Others, p.ListOrgs):
+	case h.signer.needsMFA(w, r, err, afterStep{Others: p.Others, ListOrgs: p.ListOrgs}):
 	case errors.Is(err, stytchb2b.ErrChoiceExpired):
 		h.expired(w, r)
 	case errors.Is(err, stytchb2b.ErrOAuthOtherAccount), errors.Is(err, stytchb2b.ErrNotEligible):

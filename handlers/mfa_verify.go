@@ -195,7 +195,7 @@ func (h *MFA) finish(w http.ResponseWriter, r *http.Request, p MFAPending, s sty
 		h.state.put(ctx, keyCodes, newCodes{Codes: codes, Next: next})
 		next = "/mfa/recovery-codes"
 	}
-	h.signer.signedInTo(w, r, memberFrom(s, p.Email, others), next)
+	h.signer.finishTo(w, r, memberFrom(s, p.Email, others), next)
 }
 
 // newCodes are recovery codes to show once (a new app's, or the account page's), and where

@@ -110,7 +110,7 @@ func (h *Orgs) SelectSubmit(w http.ResponseWriter, r *http.Request) {
 		h.choiceExpired(w, r)
 		return
 	}
-	if h.signer.needsMFA(w, r, err, p.Orgs, false) {
+	if h.signer.needsMFA(w, r, err, afterStep{Others: p.Orgs}) {
 		return
 	}
 	if err != nil {
@@ -120,7 +120,7 @@ func (h *Orgs) SelectSubmit(w http.ResponseWriter, r *http.Request) {
 	if o, _ := p.Offered(orgID); o.Membership != stytchb2b.ActiveMember {
 		h.re.confirm(r.Context(), "", "You joined "+s.Org.Name+". Welcome!")
 	}
-	h.signer.signedIn(w, r, memberFrom(s, p.Email, p.Orgs))
+	h.signer.finish(w, r, memberFrom(s, p.Email, p.Orgs))
 }
 
 // CreateSubmit handles POST /orgs/create: create an organization with the IST and enter it.
@@ -144,7 +144,7 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.choiceExpired(w, r)
 		return
 	}
-	if h.signer.needsMFA(w, r, err, p.Orgs, false) {
+	if h.signer.needsMFA(w, r, err, afterStep{Others: p.Orgs}) {
 		return
 	}
 	if f.Errors = createOrgProblem(err); f.Errors != nil {
@@ -160,7 +160,7 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.re.confirm(r.Context(), "", s.Org.Name+" is ready, and you're its admin. Invite your team from Members.")
-	h.signer.signedIn(w, r, memberFrom(s, p.Email, p.Orgs))
+	h.signer.finish(w, r, memberFrom(s, p.Email, p.Orgs))
 }
 
 // derivedSlugTries is how many URL names made from the name are tried ("acme", "acme-2", …)
@@ -205,7 +205,7 @@ func (h *Orgs) SwitchSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 		return
 	}
 	s, err := h.stytch.ExchangeSession(r.Context(), m.Token, orgID)
-	if h.signer.needsMFA(w, r, err, append(m.Others, m.Org), false) { // the new org asks for its own second step
+	if h.signer.needsMFA(w, r, err, afterStep{Others: append(m.Others, m.Org)}) { // the new org asks for its own second step
 		return
 	}
 	if err != nil {
@@ -213,7 +213,7 @@ func (h *Orgs) SwitchSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 		return
 	}
 	h.re.confirm(r.Context(), "", "You switched to "+s.Org.Name+".")
-	h.signer.signedIn(w, r, memberFrom(s, m.Email, append(m.Others, m.Org)))
+	h.signer.finish(w, r, memberFrom(s, m.Email, append(m.Others, m.Org)))
 }
 
 // choice is how an org appears in the chooser and switcher: why it is offered, in one verb

@@ -123,7 +123,7 @@ func (s sessionState) startDiscovery(ctx context.Context, p Pending) (replaced s
 // signIn stores a signed-in member under a new session token, forgets the IST, and ends the
 // local session no later than the Stytch session. It returns the Stytch session token it
 // replaced ("" if none or the same), for the caller to revoke.
-func (s sessionState) signIn(ctx context.Context, m Member) (replaced string, err error) {
+func (s sessionState) replaceMember(ctx context.Context, m Member) (replaced string, err error) {
 	if err := s.sm.RenewToken(ctx); err != nil {
 		return "", err
 	}
@@ -207,17 +207,17 @@ type signer struct {
 	now      func() time.Time
 }
 
-func (s *signer) signedIn(w http.ResponseWriter, r *http.Request, m Member) {
-	s.signedInTo(w, r, m, "/dashboard")
+func (s *signer) finish(w http.ResponseWriter, r *http.Request, m Member) {
+	s.finishTo(w, r, m, "/dashboard")
 }
 
-// signedInTo is signedIn leading to next instead of the dashboard (the recovery codes of a
+// finishTo is signedIn leading to next instead of the dashboard (the recovery codes of a
 // new authenticator app come first).
-func (s *signer) signedInTo(w http.ResponseWriter, r *http.Request, m Member, next string) {
+func (s *signer) finishTo(w http.ResponseWriter, r *http.Request, m Member, next string) {
 	if p, ok := s.state.pending(r.Context()); ok { // a sign-in ends here (not a switch)
 		s.metrics.SignInCompleted(p.Method)
 	}
-	replaced, err := s.state.signIn(r.Context(), m)
+	replaced, err := s.state.replaceMember(r.Context(), m)
 	if err != nil {
 		s.re.fail(w, r, err)
 		return
