@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,41 +11,8 @@ import (
 	"github.com/orgpick/orgpick/views"
 )
 
-// The discovery methods beside the magic link: an emailed one-time code, typed into the
-// check-your-inbox page, and OAuth (Google, Microsoft) through Stytch's public start URL.
-
-// CodeSubmit handles POST /authenticate/code: the code emailed to the address this browser
-// asked for. The right code leads to the chooser exactly as a link does; a wrong or expired one
-// is said next to the field, and the person stays on the page.
-func (h *Auth) CodeSubmit(w http.ResponseWriter, r *http.Request) {
-	raw, err := formValue(r, "code")
-	if err != nil {
-		h.re.fail(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	email := h.state.email(ctx)
-	if email == "" || !h.state.sentCode(ctx) {
-		redirect(w, r, "/") // no code was asked for here (or the session is gone): start over
-		return
-	}
-	code, problem := parseOTP(raw, msgCodeFormat)
-	if problem != "" {
-		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, problem)
-		return
-	}
-	d, err := h.stytch.AuthenticateDiscoveryCode(ctx, email, code)
-	if msg := codeProblem(err); msg != "" {
-		h.re.log.Info("discovery code refused", "err", err)
-		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, msg)
-		return
-	}
-	if err != nil {
-		h.re.fail(w, r, err)
-		return
-	}
-	h.discovered(w, r, d, "code")
-}
+// Discovery with OAuth (Google, Microsoft) through Stytch's public start URL, and the landing
+// of every OAuth sign-in (discovery, or an organization's own: primary_step.go).
 
 // oauthStart is a started OAuth sign-in, kept server-side: the PKCE verifier proves the
 // browser that comes back is the one that left.
@@ -127,17 +93,4 @@ func (h *Auth) oauthLanding(w http.ResponseWriter, r *http.Request, tokenType, t
 		return
 	}
 	h.discovered(w, r, d, st.Provider)
-}
-
-// codeProblem is the inline message for a code Stytch refused, or "" for other errors.
-func codeProblem(err error) string {
-	switch {
-	case errors.Is(err, stytchb2b.ErrCodeWrong):
-		return msgEmailCodeWrong
-	case errors.Is(err, stytchb2b.ErrCodeExpired):
-		return msgCodeExpired
-	case errors.Is(err, stytchb2b.ErrRateLimited):
-		return msgCodeTooMany
-	}
-	return ""
 }

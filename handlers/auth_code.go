@@ -1,0 +1,56 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/orgpick/orgpick/stytchb2b"
+)
+
+// Discovery with an emailed one-time code, typed into the check-your-inbox page.
+
+// CodeSubmit handles POST /authenticate/code: the code emailed to the address this browser
+// asked for. The right code leads to the chooser exactly as a link does; a wrong or expired one
+// is said next to the field, and the person stays on the page.
+func (h *Auth) CodeSubmit(w http.ResponseWriter, r *http.Request) {
+	raw, err := formValue(r, "code")
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	email := h.state.email(ctx)
+	if email == "" || !h.state.sentCode(ctx) {
+		redirect(w, r, "/") // no code was asked for here (or the session is gone): start over
+		return
+	}
+	code, problem := parseOTP(raw, msgCodeFormat)
+	if problem != "" {
+		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, problem)
+		return
+	}
+	d, err := h.stytch.AuthenticateDiscoveryCode(ctx, email, code)
+	if msg := codeProblem(err); msg != "" {
+		h.re.log.Info("discovery code refused", "err", err)
+		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, msg)
+		return
+	}
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	h.discovered(w, r, d, "code")
+}
+
+// codeProblem is the inline message for a code Stytch refused, or "" for other errors.
+func codeProblem(err error) string {
+	switch {
+	case errors.Is(err, stytchb2b.ErrCodeWrong):
+		return msgEmailCodeWrong
+	case errors.Is(err, stytchb2b.ErrCodeExpired):
+		return msgCodeExpired
+	case errors.Is(err, stytchb2b.ErrRateLimited):
+		return msgCodeTooMany
+	}
+	return ""
+}
