@@ -188,3 +188,14 @@ func sentWhat(code bool) string {
 	}
 	return "link"
 }
+
+// joinIDs joins the non-empty element ids for aria-describedby.
+func joinIDs(ids ...string) string {
+	out := ids[:0:0]
+	for _, id := range ids {
+		if id != "" {
+			out = append(out, id)
+		}
+	}
+	return strings.Join(out, " ")
+}
