@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -94,65 +95,90 @@ func (h *Auth) renderLogin(w http.ResponseWriter, r *http.Request, status int, d
 
 }
 
-// Which form sent POST /login (its hidden intent field): the email form (""), the resend
-// button of "check your inbox", or "Create another organization" (signed in).
-const (
-	intentResend = "resend"
-	intentNewOrg = "new-org"
-)
+// loginForm is POST /login: the email form, the resend button of "check your inbox" (intent
+// resend) or "Create another organization" (intent new-org, signed in).
+type loginForm struct {
+	Typed   string // the address as typed, kept in the form on a refusal
+	Email   string // normalised; "" when Problem says why not
+	Problem string
+	Intent  string // "", views.IntentResend or views.IntentNewOrg
+	Code    bool   // "Email me a code instead" (method=code) rather than a link
+}
+
+// parseLogin reads the email form; an unknown method is a malformed request.
+func parseLogin(r *http.Request) (loginForm, error) {
+	p := postForm{r: r}
+	f := loginForm{Typed: p.value(views.FieldEmail), Intent: p.value(views.FieldIntent)}
+	method := p.value(views.FieldMethod)
+	if p.err != nil {
+		return f, p.err
+	}
+	switch method {
+	case "", views.MethodLink:
+	case views.MethodCode:
+		f.Code = true
+	default:
+		return f, fmt.Errorf("sign-in method %q: %w", shorten(method), ErrBadRequest)
+	}
+	f.Email, f.Problem = parseEmail(f.Typed)
+	return f, nil
+}
+
+// data is the email form again, with problem by the field.
+func (f loginForm) data(problem string) views.LoginData {
+	email := f.Email
+	if email == "" {
+		email = f.Typed
+	}
+	return views.LoginData{Email: email, Error: problem, NewOrg: f.Intent == views.IntentNewOrg}
+}
 
 // LoginSubmit handles POST /login (also the resend button and "Create another organization"):
 // it sends a discovery magic link. Too soon after the last one, the form that was sent says
 // why and when, with the address kept (429, the same with and without JavaScript).
 func (h *Auth) LoginSubmit(w http.ResponseWriter, r *http.Request) {
-	v, err := formValues(r, "email", "intent", "method")
-	var code bool
-	if err == nil {
-		code, err = parseMethod(v[2])
-	}
+	f, err := parseLogin(r)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
-	raw, intent := v[0], v[1]
-	email, problem := parseEmail(raw)
-	if problem != "" {
-		h.refuseLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: raw, Error: problem, NewOrg: intent == intentNewOrg})
+	if f.Problem != "" {
+		h.refuseLogin(w, r, http.StatusUnprocessableEntity, f.data(f.Problem))
 		return
 	}
-	ctx, ip := r.Context(), h.clientIP(r)
+	ctx, ip, email := r.Context(), h.clientIP(r), f.Email
 	if err := h.byIP.Allow(ctx, ip); err != nil {
-		h.limited(w, r, email, intent, err, true)
+		h.limited(w, r, f, err, true)
 		return
 	}
 	if err := h.byEmail.Allow(ctx, email); err != nil {
 		h.byIP.Undo(ctx, ip) // refused before anything was sent: the address's limit, not this IP's
-		h.limited(w, r, email, intent, err, false)
+		h.limited(w, r, f, err, false)
 		return
 	}
-	if err := h.send(ctx, email, code); err != nil {
+	if err := h.send(ctx, email, f.Code); err != nil {
 		h.byEmail.Undo(ctx, email) // nothing was sent: don't make them wait to retry
 		h.byIP.Undo(ctx, ip)
 		if errors.Is(err, stytchb2b.ErrEmailInvalid) {
 			h.re.log.Info("email refused by stytch", "err", err)
-			h.refuseLogin(w, r, http.StatusUnprocessableEntity, views.LoginData{Email: email, Error: msgEmailRefused, NewOrg: intent == intentNewOrg})
+			h.refuseLogin(w, r, http.StatusUnprocessableEntity, f.data(msgEmailRefused))
 			return
 		}
 		if errors.Is(err, stytchb2b.ErrRateLimited) { // Stytch's own limit: the same answer as ours
 			h.re.log.Warn("send refused by stytch's rate limit", "err", err)
-			h.cooldown(w, r, email, intent, views.Cooldown{Seconds: 60, Text: msgStytchBusy})
+			h.cooldown(w, r, f, views.Cooldown{Seconds: 60, Text: msgStytchBusy})
 			return
 		}
-		h.state.setEmail(r.Context(), email) // kept for the retry
+		h.state.setEmail(ctx, email) // kept for the retry
 		h.re.fail(w, r, err)
 		return
 	}
 	// The session (and its row) starts here, with something worth keeping: requests the app
 	// refuses (invalid, rate-limited, cross-origin) write nothing.
-	h.state.setSent(r.Context(), email, code)
-	h.metrics.SignInStarted(map[bool]string{false: "link", true: "code"}[code])
-	if intent != intentResend {
-		h.state.setNewOrg(r.Context(), intent == intentNewOrg)
+	h.state.setSent(ctx, email, f.Code)
+	h.metrics.SignInStarted(map[bool]string{false: "link", true: "code"}[f.Code])
+	if f.Intent != views.IntentResend {
+		h.state.setNewOrg(ctx, f.Intent == views.IntentNewOrg)
 	}
 	redirect(w, r, "/check-email")
 }
@@ -167,13 +193,13 @@ func (h *Auth) send(ctx context.Context, email string, code bool) error {
 
 // limited answers a send a limit refused (a WaitError) with the cooldown in the form that was
 // sent; any other error (the store failing) is a failure page.
-func (h *Auth) limited(w http.ResponseWriter, r *http.Request, email, intent string, err error, byIP bool) {
+func (h *Auth) limited(w http.ResponseWriter, r *http.Request, f loginForm, err error, byIP bool) {
 	var wait WaitError
 	if !errors.As(err, &wait) {
 		h.re.fail(w, r, err)
 		return
 	}
-	h.cooldown(w, r, email, intent, sendCooldown(email, wait.Wait, byIP))
+	h.cooldown(w, r, f, sendCooldown(f.Email, wait.Wait, byIP))
 }
 
 // refuseLogin re-renders the email form with status. "Create another organization" sits in the
@@ -187,14 +213,16 @@ func (h *Auth) refuseLogin(w http.ResponseWriter, r *http.Request, status int, d
 
 // cooldown answers a send refused by a limit in the form that was sent: "check your inbox"
 // for its resend button, the email form otherwise.
-func (h *Auth) cooldown(w http.ResponseWriter, r *http.Request, email, intent string, c views.Cooldown) {
+func (h *Auth) cooldown(w http.ResponseWriter, r *http.Request, f loginForm, c views.Cooldown) {
 	h.re.log.Info("send refused by the rate limit", "path", r.URL.Path, "wait_s", c.Seconds)
 	w.Header().Set("Retry-After", strconv.Itoa(c.Seconds))
-	if intent != intentResend {
-		h.refuseLogin(w, r, http.StatusTooManyRequests, views.LoginData{Email: email, Cooldown: c, NewOrg: intent == intentNewOrg})
+	if f.Intent != views.IntentResend {
+		d := f.data("")
+		d.Cooldown = c
+		h.refuseLogin(w, r, http.StatusTooManyRequests, d)
 		return
 	}
-	d := h.checkEmailData(r.Context(), email)
+	d := h.checkEmailData(r.Context(), f.Email)
 	d.Cooldown = c
 	h.re.render(w, r, http.StatusTooManyRequests, "Check your inbox", views.CheckEmailFragment(d))
 }

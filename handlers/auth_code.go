@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/orgpick/orgpick/stytchb2b"
+	"github.com/orgpick/orgpick/views"
 )
 
 // Discovery with an emailed one-time code, typed into the check-your-inbox page.
@@ -13,7 +14,7 @@ import (
 // asked for. The right code leads to the chooser exactly as a link does; a wrong or expired one
 // is said next to the field, and the person stays on the page.
 func (h *Auth) CodeSubmit(w http.ResponseWriter, r *http.Request) {
-	raw, err := formValue(r, "code")
+	raw, err := formValue(r, views.FieldCode)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return

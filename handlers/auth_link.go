@@ -19,12 +19,12 @@ import (
 // button that POSTs the token. Without a link it sends the person where they belong.
 func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if typ := q.Get("stytch_token_type"); typ == tokenDiscoveryOAuth || typ == tokenOAuth {
-		h.oauthLanding(w, r, typ, q.Get("token"))
+	if typ := q.Get(views.FieldTokenType); typ == tokenDiscoveryOAuth || typ == tokenOAuth {
+		h.oauthLanding(w, r, typ, q.Get(views.FieldToken))
 		return
 	}
 	if q.Has("token") || q.Has("stytch_token_type") {
-		d := views.ContinueData{TokenType: q.Get("stytch_token_type"), Token: q.Get("token")}
+		d := views.ContinueData{TokenType: q.Get(views.FieldTokenType), Token: q.Get(views.FieldToken)}
 		if err := linkParams(d.TokenType, d.Token); err != nil {
 			h.re.fail(w, r, err)
 			return
@@ -89,15 +89,16 @@ func (h *Auth) linkFromCookie(r *http.Request) (views.ContinueData, bool) {
 // AuthenticateSubmit handles POST /authenticate: it spends the token, keeps the IST and the
 // discovered orgs server-side, and sends the browser on with 303 so no token stays in the URL.
 func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
-	v, err := formValues(r, "stytch_token_type", "token")
+	p := postForm{r: r}
+	tokenType, token := p.value(views.FieldTokenType), p.value(views.FieldToken)
+	err := p.err
 	if err == nil {
-		err = linkParams(v[0], v[1])
+		err = linkParams(tokenType, token)
 	}
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
-	tokenType, token := v[0], v[1]
 	h.setLinkCookie(w, "", -1) // the link is spent now, whatever Stytch answers
 	ctx := r.Context()
 	if tokenType == tokenMultiTenant { // an invitation or organization login: straight into that org

@@ -239,27 +239,27 @@ func inviteProblem(err error) string {
 }
 
 // createOrgProblem words Stytch's refusals of a new organization, by field (nil for the others).
-func createOrgProblem(err error) map[string]string {
+func createOrgProblem(err error) views.FieldErrors {
 	switch {
 	case errors.Is(err, stytchb2b.ErrSlugTaken):
-		return map[string]string{"organization_slug": msgSlugTaken}
+		return views.FieldErrors{views.FieldOrgSlug: msgSlugTaken}
 	case errors.Is(err, stytchb2b.ErrSlugInvalid):
-		return map[string]string{"organization_slug": msgSlugRule}
+		return views.FieldErrors{views.FieldOrgSlug: msgSlugRule}
 	case errors.Is(err, stytchb2b.ErrNameInvalid):
-		return map[string]string{"organization_name": msgOrgNameRefused}
+		return views.FieldErrors{views.FieldOrgName: msgOrgNameRefused}
 	}
 	return nil
 }
 
 // settingsProblem words Stytch's refusals of organization settings, by field (nil for the others).
-func settingsProblem(err error) map[string]string {
+func settingsProblem(err error) views.FieldErrors {
 	switch {
 	case errors.Is(err, stytchb2b.ErrDomainTooCommon):
-		return map[string]string{"email_allowed_domains": msgDomainTooCommon}
+		return views.FieldErrors{views.FieldAllowedDomains: msgDomainTooCommon}
 	case errors.Is(err, stytchb2b.ErrDomainInvalid):
-		return map[string]string{"email_allowed_domains": msgDomainInvalid}
+		return views.FieldErrors{views.FieldAllowedDomains: msgDomainInvalid}
 	case errors.Is(err, stytchb2b.ErrSettingsConflict):
-		return map[string]string{"email_jit_provisioning": msgJITNeeded}
+		return views.FieldErrors{views.FieldJITByDomain: msgJITNeeded}
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/orgpick/orgpick/internal/commondomain"
+	"github.com/orgpick/orgpick/views"
 )
 
 // formValue reads one field of a POSTed form (never the query string), refusing bodies that
@@ -36,18 +37,25 @@ func formValue(r *http.Request, name string) (string, error) {
 	return vals[0], nil
 }
 
-// formValues reads several fields with formValue, in order.
-func formValues(r *http.Request, names ...string) ([]string, error) {
-	out := make([]string, len(names))
-	for i, n := range names {
-		v, err := formValue(r, n)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
-	}
-	return out, nil
+// postForm reads a POSTed form field by field with formValue's checks, keeping the first
+// problem: a typed form's parse reads its fields in turn and checks err once at the end.
+type postForm struct {
+	r   *http.Request
+	err error
 }
+
+// value is the field's text ("" once an earlier field was malformed).
+func (f *postForm) value(name string) string {
+	if f.err != nil {
+		return ""
+	}
+	v, err := formValue(f.r, name)
+	f.err = err
+	return v
+}
+
+// checked reports whether a checkbox was ticked (sent with any value).
+func (f *postForm) checked(name string) bool { return f.value(name) != "" }
 
 // queryText reads a free-text query parameter (a filter box): valid UTF-8, at most 128 bytes,
 // trimmed; anything else reads as empty.
@@ -79,17 +87,6 @@ func parseEmail(raw string) (email, problem string) {
 	return strings.ToLower(s), "" // Stytch compares addresses case-insensitively
 }
 
-// parseMethod reads the email form's submit button: a link (the default) or a code.
-func parseMethod(v string) (code bool, err error) {
-	switch v {
-	case "", "link":
-		return false, nil
-	case "code":
-		return true, nil
-	}
-	return false, fmt.Errorf("sign-in method %q: %w", shorten(v), ErrBadRequest)
-}
-
 // Magic-link token types this app accepts, and what a token looks like (URL-safe base64).
 const (
 	tokenDiscovery   = "discovery"
@@ -115,21 +112,32 @@ func linkParams(tokenType, token string) error {
 
 var memberIDPattern = regexp.MustCompile(`^member-[A-Za-z0-9_-]{1,120}$`)
 
+// parseCreateOrg reads the create form (POST /orgs/create): the name and URL name, trimmed and
+// checked by Stytch's rules (Errors by field).
+func parseCreateOrg(r *http.Request) (views.CreateOrgData, error) {
+	p := postForm{r: r}
+	f := views.CreateOrgData{Name: strings.TrimSpace(p.value(views.FieldOrgName)), Slug: strings.TrimSpace(p.value(views.FieldOrgSlug))}
+	if p.err == nil {
+		f.Errors = validateOrg(f.Name, f.Slug)
+	}
+	return f, p.err
+}
+
 // validateOrg checks a new organization's name and URL name by Stytch's rules.
-func validateOrg(name, slug string) map[string]string {
-	errs := map[string]string{}
+func validateOrg(name, slug string) views.FieldErrors {
+	errs := views.FieldErrors{}
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
-		errs["organization_name"] = msgOrgNameEmpty
+		errs[views.FieldOrgName] = msgOrgNameEmpty
 	case n > 128:
-		errs["organization_name"] = msgOrgNameTooLong
+		errs[views.FieldOrgName] = msgOrgNameTooLong
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		errs["organization_name"] = msgOrgNameChars
+		errs[views.FieldOrgName] = msgOrgNameChars
 	}
 	if slug != "" && !validSlug(slug) {
-		errs["organization_slug"] = msgSlugRule
+		errs[views.FieldOrgSlug] = msgSlugRule
 	} else if slug == "" && len(errs) == 0 && !validSlug(slugify(name)) {
-		errs["organization_slug"] = msgSlugUnderivable
+		errs[views.FieldOrgSlug] = msgSlugUnderivable
 	}
 	return errs
 }

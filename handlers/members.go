@@ -62,7 +62,7 @@ func (h *Members) renderMembers(w http.ResponseWriter, r *http.Request, status i
 // InviteSubmit handles POST /members/invite (admins; email): Stytch emails the person a link
 // that signs them straight into this organization.
 func (h *Members) InviteSubmit(w http.ResponseWriter, r *http.Request, m Member) {
-	raw, err := formValue(r, "email")
+	raw, err := formValue(r, views.FieldEmail)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
@@ -165,7 +165,7 @@ func (h *Members) RevokeSubmit(w http.ResponseWriter, r *http.Request, m Member)
 // admin's own organization; otherwise it answers the request itself (a member who has joined
 // is refused with active).
 func (h *Members) invitation(w http.ResponseWriter, r *http.Request, m Member, active error) (stytchb2b.OrgMember, bool) {
-	id, err := formValue(r, "member_id")
+	id, err := formValue(r, views.FieldMemberID)
 	switch {
 	case err != nil:
 	case id == m.MemberID:

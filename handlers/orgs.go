@@ -96,7 +96,7 @@ func (h *Orgs) SelectSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	orgID, err := formValue(r, "organization_id")
+	orgID, err := formValue(r, views.FieldOrgID)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
@@ -129,13 +129,12 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := formValues(r, "organization_name", "organization_slug")
+	f, err := parseCreateOrg(r)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
-	f := views.CreateOrgData{Name: strings.TrimSpace(v[0]), Slug: strings.TrimSpace(v[1]), First: len(p.Orgs) == 0}
-	if f.Errors = validateOrg(f.Name, f.Slug); len(f.Errors) > 0 {
+	if f.First = len(p.Orgs) == 0; len(f.Errors) > 0 {
 		h.invalidCreate(w, r, p, f)
 		return
 	}
@@ -150,7 +149,7 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 	if f.Errors = createOrgProblem(err); f.Errors != nil {
 		h.re.log.Info("create organization refused", "err", err)
 		if f.Slug == "" && errors.Is(err, stytchb2b.ErrSlugTaken) { // we chose it: say so, don't blame them
-			f.Errors["organization_slug"] = fmt.Sprintf(fmtSlugDerived, slugify(f.Name))
+			f.Errors[views.FieldOrgSlug] = fmt.Sprintf(fmtSlugDerived, slugify(f.Name))
 		}
 		h.invalidCreate(w, r, p, f)
 		return
@@ -195,7 +194,7 @@ func (h *Orgs) invalidCreate(w http.ResponseWriter, r *http.Request, p Pending, 
 
 // SwitchSubmit handles POST /orgs/switch (signed in): exchange the session for one in another org.
 func (h *Orgs) SwitchSubmit(w http.ResponseWriter, r *http.Request, m Member) {
-	orgID, err := formValue(r, "organization_id")
+	orgID, err := formValue(r, views.FieldOrgID)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return

@@ -39,9 +39,10 @@ func (h *Settings) SettingsPage(w http.ResponseWriter, r *http.Request, m Member
 
 // SettingsSubmit handles POST /settings (admins; email_allowed_domains, email_jit_provisioning).
 func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Member) {
-	v, err := formValues(r, "email_allowed_domains", "email_jit_provisioning")
-	if err != nil {
-		h.re.fail(w, r, err)
+	f := postForm{r: r}
+	typed, jit := f.value(views.FieldAllowedDomains), f.checked(views.FieldJITByDomain)
+	if f.err != nil {
+		h.re.fail(w, r, f.err)
 		return
 	}
 	ctx := r.Context()
@@ -51,7 +52,7 @@ func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Memb
 		return
 	}
 	d := settingsData(m, cur)
-	d.Domains, d.JIT = v[0], v[1] != ""
+	d.Domains, d.JIT = typed, jit
 	domains, problem := parseDomains(d.Domains)
 	switch {
 	case problem != "":
@@ -62,7 +63,7 @@ func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Memb
 		problem = msgDomainsNeedOne
 	}
 	if problem != "" {
-		d.Errors = map[string]string{"email_allowed_domains": problem}
+		d.Errors = views.FieldErrors{views.FieldAllowedDomains: problem}
 	} else {
 		_, err := h.stytch.UpdateOrgSettings(ctx, m.Token, m.Org.ID, stytchb2b.OrgSettings{AllowedDomains: domains, JITByDomain: d.JIT})
 		if d.Errors = settingsProblem(err); d.Errors == nil && err != nil {

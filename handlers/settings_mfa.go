@@ -12,16 +12,16 @@ import (
 // MFASubmit handles POST /settings/mfa (admins; mfa_policy OPTIONAL or REQUIRED_FOR_ALL,
 // allow_totp, allow_sms_otp): the organization's second sign-in step, in Stytch's own values.
 func (h *Settings) MFASubmit(w http.ResponseWriter, r *http.Request, m Member) {
-	v, err := formValues(r, "mfa_policy", "allow_totp", "allow_sms_otp")
-	if err != nil {
-		h.re.fail(w, r, err)
+	p := postForm{r: r}
+	policy := p.value(views.FieldMFAPolicy)
+	f := views.MFASettingsData{Required: policy == stytchb2b.PolicyRequiredAll, AllowTOTP: p.checked(views.FieldAllowTOTP), AllowSMS: p.checked(views.FieldAllowSMS)}
+	if p.err == nil && policy != stytchb2b.PolicyOptional && policy != stytchb2b.PolicyRequiredAll {
+		p.err = fmt.Errorf("mfa_policy %q: %w", shorten(policy), ErrBadRequest)
+	}
+	if p.err != nil {
+		h.re.fail(w, r, p.err)
 		return
 	}
-	if v[0] != stytchb2b.PolicyOptional && v[0] != stytchb2b.PolicyRequiredAll {
-		h.re.fail(w, r, fmt.Errorf("mfa_policy %q: %w", v[0], ErrBadRequest))
-		return
-	}
-	f := views.MFASettingsData{Required: v[0] == stytchb2b.PolicyRequiredAll, AllowTOTP: v[1] != "", AllowSMS: v[2] != ""}
 	var methods []string
 	if f.AllowTOTP {
 		methods = append(methods, stytchb2b.MethodTOTP)
@@ -30,14 +30,14 @@ func (h *Settings) MFASubmit(w http.ResponseWriter, r *http.Request, m Member) {
 		methods = append(methods, stytchb2b.MethodSMS)
 	}
 	if len(methods) == 0 {
-		f.Errors = map[string]string{"mfa_methods": msgMFAMethodsNone}
-	} else if err := h.stytch.UpdateMFASettings(r.Context(), m.Token, m.Org.ID, v[0], methods); err != nil {
+		f.Errors = views.FieldErrors{views.FieldMFAMethods: msgMFAMethodsNone}
+	} else if err := h.stytch.UpdateMFASettings(r.Context(), m.Token, m.Org.ID, policy, methods); err != nil {
 		if mfaProblem(err) == "" {
 			h.re.fail(w, r, err)
 			return
 		}
 		h.re.log.Info("mfa settings refused", "org", m.Org.ID, "err", err)
-		f.Errors = map[string]string{"mfa_methods": mfaProblem(err)}
+		f.Errors = views.FieldErrors{views.FieldMFAMethods: mfaProblem(err)}
 	}
 	if f.Errors != nil {
 		h.re.invalid(w, r, views.MFASettingsForm(f), func(status int) {

@@ -102,8 +102,8 @@ type ChooserData struct {
 type CreateOrgData struct {
 	Name   string
 	Slug   string
-	Errors map[string]string // by field name: organization_name, organization_slug
-	First  bool              // no organization exists for this email: the form is the page's main action
+	Errors FieldErrors // by field name: FieldOrgName, FieldOrgSlug
+	First  bool        // no organization exists for this email: the form is the page's main action
 }
 
 // DashboardData renders the signed-in home.
@@ -152,12 +152,12 @@ type InviteData struct {
 // SettingsData renders the organization's join settings (GET /settings).
 type SettingsData struct {
 	OrgName      string
-	Domains      string            // allowed email domains, one a line (as typed, on a 422)
-	JIT          bool              // people at those domains may join without an invite
-	HasDomains   bool              // the organization already has allowed domains (the list can't be emptied)
-	MaxDomains   int               // how many domains the form accepts
-	EmailInvites string            // who may be invited, in plain words
-	Errors       map[string]string // by field name: email_allowed_domains, email_jit_provisioning
+	Domains      string      // allowed email domains, one a line (as typed, on a 422)
+	JIT          bool        // people at those domains may join without an invite
+	HasDomains   bool        // the organization already has allowed domains (the list can't be emptied)
+	MaxDomains   int         // how many domains the form accepts
+	EmailInvites string      // who may be invited, in plain words
+	Errors       FieldErrors // by field name: FieldAllowedDomains, FieldJITByDomain
 	Notice       Notice
 	MFA          MFASettingsData // the second sign-in step's policy (its own form)
 }

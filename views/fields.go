@@ -24,6 +24,14 @@ const (
 	FieldQuery          = "q" // the chooser's filter box (GET)
 )
 
+// Values of the email form's intent and method fields.
+const (
+	IntentResend = "resend"  // the resend button of "check your inbox"
+	IntentNewOrg = "new-org" // "Create another organization" (signed in)
+	MethodLink   = "link"
+	MethodCode   = "code"
+)
+
 // FieldErrors are the problems of a form, by field name, each a sentence shown next to its
 // field. A nil map is a form with no problem.
 type FieldErrors map[string]string
