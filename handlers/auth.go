@@ -91,7 +91,7 @@ func (h *Auth) LoginPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Auth) renderLogin(w http.ResponseWriter, r *http.Request, status int, d views.LoginData) {
 	d.OAuth = h.providers()
-	h.re.render(w, r, status, "Sign in", views.LoginFragment(d))
+	h.re.render(w, r, status, titleSignIn, views.LoginFragment(d))
 
 }
 
@@ -224,7 +224,7 @@ func (h *Auth) cooldown(w http.ResponseWriter, r *http.Request, f loginForm, c v
 	}
 	d := h.checkEmailData(r.Context(), f.Email)
 	d.Cooldown = c
-	h.re.render(w, r, http.StatusTooManyRequests, "Check your inbox", views.CheckEmailFragment(d))
+	h.re.render(w, r, http.StatusTooManyRequests, titleCheckEmail, views.CheckEmailFragment(d))
 }
 
 // CheckEmailPage handles GET /check-email: where the link went, resend, another address.
@@ -241,7 +241,7 @@ func (h *Auth) CheckEmailPage(w http.ResponseWriter, r *http.Request) {
 func (h *Auth) renderCheckEmail(w http.ResponseWriter, r *http.Request, status int, email, codeError string) {
 	d := h.checkEmailData(r.Context(), email)
 	d.CodeError = codeError
-	h.re.render(w, r, status, "Check your inbox", views.CheckEmailFragment(d))
+	h.re.render(w, r, status, titleCheckEmail, views.CheckEmailFragment(d))
 }
 
 func (h *Auth) checkEmailData(ctx context.Context, email string) views.CheckEmailData {

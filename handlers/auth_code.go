@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 
-	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
 )
 
@@ -31,9 +29,9 @@ func (h *Auth) CodeSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := h.stytch.AuthenticateDiscoveryCode(ctx, email, code)
-	if msg := codeProblem(err); msg != "" {
+	if p, ok := problemOf(err, emailCodeProblems); ok {
 		h.re.log.Info("discovery code refused", "err", err)
-		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, msg)
+		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, p.msg)
 		return
 	}
 	if err != nil {
@@ -41,17 +39,4 @@ func (h *Auth) CodeSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.discovered(w, r, d, "code")
-}
-
-// codeProblem is the inline message for a code Stytch refused, or "" for other errors.
-func codeProblem(err error) string {
-	switch {
-	case errors.Is(err, stytchb2b.ErrCodeWrong):
-		return msgEmailCodeWrong
-	case errors.Is(err, stytchb2b.ErrCodeExpired):
-		return msgCodeExpired
-	case errors.Is(err, stytchb2b.ErrRateLimited):
-		return msgCodeTooMany
-	}
-	return ""
 }

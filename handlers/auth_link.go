@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -42,9 +43,9 @@ func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	title := "Continue signing in"
+	title := titleContinue
 	if d.TokenType == tokenMultiTenant {
-		title = "Accept your invitation"
+		title = titleAcceptInvite
 	} else {
 		d.Email = h.state.email(r.Context()) // the address this browser asked a link for
 	}
@@ -117,7 +118,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		if _, pending := h.state.pending(ctx); !pending { // else the signer counts it with its method
 			h.metrics.SignInCompleted("link") // an invitation or organization link: no chooser
 		}
-		h.re.confirm(ctx, "", "You accepted the invitation: you're now a member of "+s.Org.Name+".")
+		h.re.confirm(ctx, "", fmt.Sprintf(fmtAccepted, s.Org.Name))
 		h.signer.finish(w, r, memberFrom(s, "", others))
 		return
 	}

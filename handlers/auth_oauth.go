@@ -40,9 +40,6 @@ func (s sessionState) takeOAuth(ctx context.Context) (oauthStart, bool) {
 // oauthStartLife bounds how long a person may spend at the provider.
 const oauthStartLife = 10 * time.Minute
 
-// providerNames are the OAuth providers offered, by Stytch's name.
-var providerNames = map[string]string{"google": "Google", "microsoft": "Microsoft"}
-
 // providers lists the "Continue with …" buttons: none without a public token.
 func (h *Auth) providers() []views.Provider {
 	if h.oauth.PublicToken == "" {

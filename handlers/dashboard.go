@@ -85,11 +85,3 @@ func (h *Dashboard) revoke(ctx context.Context, token string) {
 		h.re.log.Error("revoke session failed", "err", err)
 	}
 }
-
-// roleName is how a role reads on the pages.
-func roleName(admin bool) string {
-	if admin {
-		return "Admin"
-	}
-	return "Member"
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/orgpick/orgpick/store"
@@ -54,33 +55,6 @@ const (
 	msgOtherAccount   = "The account you chose isn't %s. Continue again and pick the account with that address."
 )
 
-// Notices a redirect may ask a page to show (?notice=…): fixed texts, never echoed input.
-const (
-	noticeSignedOut     = "signed-out"
-	noticeChoiceExpired = "choice-expired"
-	noticeSessionEnded  = "session-ended"
-	noticeInvited       = "invited"
-	noticeResent        = "resent"
-	noticeRevoked       = "revoked"
-	noticeSaved         = "saved"
-	noticeMFAExpired    = "mfa-expired"
-	noticeMFASaved      = "mfa-saved"
-	noticePhoneSaved    = "phone-saved"
-)
-
-var notices = map[string]views.Notice{
-	noticeSignedOut:     {Kind: "info", Text: "You're signed out."},
-	noticeChoiceExpired: {Kind: "error", Text: msgChoiceExpired},
-	noticeSessionEnded:  {Kind: "error", Text: msgSessionEnded},
-	noticeInvited:       {Kind: "info", Text: "Invitation sent. Its link signs them straight into this organization; it works once, for a week."},
-	noticeResent:        {Kind: "info", Text: "Invitation sent again, with a new link that works for a week."},
-	noticeRevoked:       {Kind: "info", Text: "Invitation revoked: its link no longer works."},
-	noticeSaved:         {Kind: "info", Text: "Settings saved."},
-	noticeMFAExpired:    {Kind: "error", Text: msgMFAExpired},
-	noticeMFASaved:      {Kind: "info", Text: "Sign-in security saved. It applies from each member's next sign-in."},
-	noticePhoneSaved:    {Kind: "info", Text: "Number confirmed: texted codes go to it from now on."},
-}
-
 // Problems with a form field, shown next to it.
 const (
 	msgEmailEmpty      = "Enter your email address."
@@ -118,82 +92,75 @@ const (
 )
 
 // failure is what a person sees for an error: status, a heading saying what happened, a
-// sentence saying why and what to do, and a link to the next step on the full page.
+// sentence saying why and what to do, and a link to the next step on the full page ("" keeps
+// the default: back to sign in).
 type failure struct {
 	status          int
 	title, msg      string
 	next, nextLabel string
 }
 
-// describe maps an error to what the person sees. It is the one place errors become words.
+// failures words every error a page can fail with, first match first: the one place errors
+// become words. A new sentinel gets its row here (TestEverySentinelHasWords checks).
+var failures = []struct {
+	is []error
+	failure
+}{
+	{[]error{stytchb2b.ErrRateLimited}, failure{http.StatusTooManyRequests, "Please wait a moment", "Our sign-in service is getting too many requests right now. Please wait a minute and try again.", "", ""}},
+	{[]error{ErrUnsupportedLink}, failure{http.StatusBadRequest, "This kind of link isn't supported here", "This kind of sign-in link isn't supported here. Enter your email to get a sign-in link that is.", "", ""}},
+	{[]error{ErrLinkMalformed}, failure{http.StatusBadRequest, "This link is incomplete", "This sign-in link is cut short or was changed, so it can't be used. Open it again straight from the email (copying it by hand can break it), or get a new one.", "", msgGetNewLink}},
+	{[]error{stytchb2b.ErrLinkExpired, stytchb2b.ErrLinkNotFound}, failure{http.StatusBadRequest, "This link has expired or was already used", "This sign-in link has expired or was already used (or its invitation was withdrawn). Links work once, for 60 minutes. Enter your email to get a new one.", "", msgGetNewLink}},
+	{[]error{stytchb2b.ErrOAuthExpired}, failure{http.StatusBadRequest, "This sign-in has expired", "That sign-in with Google or Microsoft has expired or was already used. Please start again.", "", ""}},
+	{[]error{ErrOAuthNotStarted, stytchb2b.ErrOAuthDevice}, failure{http.StatusBadRequest, "Please start signing in again", "This sign-in was started in another browser, or too long ago. Please start again here.", "", ""}},
+	{[]error{stytchb2b.ErrOAuthOtherAccount}, failure{http.StatusBadRequest, "That account can't be used here", "The account you chose isn't the one this sign-in is for. Please start again and pick the account with your address.", "", ""}},
+	{[]error{stytchb2b.ErrChoiceExpired}, failure{http.StatusGone, "Your sign-in expired", msgChoiceExpired, "", msgGetNewLink}},
+	{[]error{stytchb2b.ErrSessionEnded}, failure{http.StatusUnauthorized, "Your session has ended", msgSessionEnded, "", ""}},
+	{[]error{stytchb2b.ErrOrgNotFound}, failure{http.StatusNotFound, "That organization no longer exists", "That organization no longer exists. Please choose another one.", "", ""}},
+	{[]error{ErrOrgNotOffered, stytchb2b.ErrNotEligible}, failure{http.StatusForbidden, "You can't enter that organization", "You can't enter that organization with this email address. Please choose one from the list.", "", ""}},
+	{[]error{stytchb2b.ErrForbidden}, failure{http.StatusForbidden, "Only admins can do that", "Only an admin of this organization can do that. Ask an admin for help.", "/dashboard", msgBackToDashboard}},
+	{[]error{stytchb2b.ErrMemberNotFound}, failure{http.StatusNotFound, "That person isn't in this organization", "We couldn't find that person in this organization. They may have been removed already.", "/members", msgBackToMembers}},
+	{[]error{stytchb2b.ErrMemberActive, ErrRevokeActive}, failure{http.StatusConflict, "That person has already joined", "That person has already joined this organization, so there's no invitation to resend or revoke.", "/members", msgBackToMembers}},
+	{[]error{ErrRevokeSelf}, failure{http.StatusConflict, "That's your own membership", "That's your own membership: there's no invitation of yours to resend or revoke.", "/members", msgBackToMembers}},
+	{[]error{stytchb2b.ErrInviteDomain, stytchb2b.ErrInvitesOff}, failure{http.StatusConflict, "That invitation isn't allowed any more", "This organization's settings no longer allow an invitation to that address.", "/members", msgBackToMembers}},
+	{[]error{stytchb2b.ErrMFARequired}, failure{http.StatusForbidden, "This organization needs another sign-in step", "This organization requires an extra sign-in step that we couldn't start. Please try again, or ask its admin.", "", ""}},
+	{[]error{stytchb2b.ErrEmailInvalid}, failure{http.StatusBadRequest, "We can't send email to that address", msgEmailRefused, "", ""}},
+	{[]error{stytchb2b.ErrStytchDown}, failure{http.StatusServiceUnavailable, "We can't reach our sign-in service", "We can't reach our sign-in service right now. Nothing you entered was lost: please try again in a moment.", "", msgTryAgain}},
+	{[]error{store.ErrUnavailable}, failure{http.StatusServiceUnavailable, "Our database is unavailable", "Our database is busy or unavailable right now. Nothing was lost: please try again in a moment.", "", msgTryAgain}},
+	{[]error{ErrCrossOrigin}, failure{http.StatusForbidden, "This form came from another site", "This form was sent from another site, so we ignored it. If you meant to do this, use the form on this site.", "", ""}},
+	{[]error{ErrBadRequest}, failure{http.StatusBadRequest, "That request was incomplete", "That request was incomplete or malformed. Please go back and try again.", "", ""}},
+	{[]error{ErrNotFound}, failure{http.StatusNotFound, "Page not found", "There's no page at this address.", "", ""}},
+	{[]error{stytchb2b.ErrStytchRejected}, failure{http.StatusBadRequest, "Our sign-in service refused that", "Our sign-in service refused that request. Please start again.", "", ""}},
+}
+
+// describe maps an error to what the person sees: a wait (with how long), a body too large,
+// a row of failures, or an MFA refusal that reached no form; anything else is our fault.
 func describe(err error) failure {
-	f := failure{http.StatusInternalServerError, "Something went wrong", msgDefaultFailure, "/", msgBackToSignIn}
 	var wait WaitError
 	var tooBig *http.MaxBytesError
-	set := func(status int, title, msg string) { f.status, f.title, f.msg = status, title, msg }
 	switch {
 	case errors.As(err, &wait):
-		set(http.StatusTooManyRequests, "Please wait a moment", fmt.Sprintf(fmtWait, humanSeconds(wait.Wait)))
-	case errors.Is(err, stytchb2b.ErrRateLimited):
-		set(http.StatusTooManyRequests, "Please wait a moment", "Our sign-in service is getting too many requests right now. Please wait a minute and try again.")
-	case errors.Is(err, ErrUnsupportedLink):
-		set(http.StatusBadRequest, "This kind of link isn't supported here", "This kind of sign-in link isn't supported here. Enter your email to get a sign-in link that is.")
-	case errors.Is(err, ErrLinkMalformed):
-		set(http.StatusBadRequest, "This link is incomplete", "This sign-in link is cut short or was changed, so it can't be used. Open it again straight from the email (copying it by hand can break it), or get a new one.")
-		f.nextLabel = msgGetNewLink
-	case errors.Is(err, stytchb2b.ErrLinkExpired), errors.Is(err, stytchb2b.ErrLinkNotFound):
-		set(http.StatusBadRequest, "This link has expired or was already used", "This sign-in link has expired or was already used (or its invitation was withdrawn). Links work once, for 60 minutes. Enter your email to get a new one.")
-		f.nextLabel = msgGetNewLink
-	case errors.Is(err, stytchb2b.ErrOAuthExpired):
-		set(http.StatusBadRequest, "This sign-in has expired", "That sign-in with Google or Microsoft has expired or was already used. Please start again.")
-	case errors.Is(err, ErrOAuthNotStarted), errors.Is(err, stytchb2b.ErrOAuthDevice):
-		set(http.StatusBadRequest, "Please start signing in again", "This sign-in was started in another browser, or too long ago. Please start again here.")
-	case errors.Is(err, stytchb2b.ErrChoiceExpired):
-		set(http.StatusGone, "Your sign-in expired", msgChoiceExpired)
-		f.nextLabel = msgGetNewLink
-	case errors.Is(err, stytchb2b.ErrSessionEnded):
-		set(http.StatusUnauthorized, "Your session has ended", msgSessionEnded)
-	case errors.Is(err, stytchb2b.ErrOrgNotFound):
-		set(http.StatusNotFound, "That organization no longer exists", "That organization no longer exists. Please choose another one.")
-	case errors.Is(err, ErrOrgNotOffered), errors.Is(err, stytchb2b.ErrNotEligible):
-		set(http.StatusForbidden, "You can't enter that organization", "You can't enter that organization with this email address. Please choose one from the list.")
-	case errors.Is(err, stytchb2b.ErrForbidden):
-		set(http.StatusForbidden, "Only admins can do that", "Only an admin of this organization can do that. Ask an admin for help.")
-		f.next, f.nextLabel = "/dashboard", msgBackToDashboard
-	case errors.Is(err, stytchb2b.ErrMemberNotFound):
-		set(http.StatusNotFound, "That person isn't in this organization", "We couldn't find that person in this organization. They may have been removed already.")
-		f.next, f.nextLabel = "/members", msgBackToMembers
-	case errors.Is(err, stytchb2b.ErrMemberActive), errors.Is(err, ErrRevokeActive):
-		set(http.StatusConflict, "That person has already joined", "That person has already joined this organization, so there's no invitation to resend or revoke.")
-		f.next, f.nextLabel = "/members", msgBackToMembers
-	case errors.Is(err, ErrRevokeSelf):
-		set(http.StatusConflict, "That's your own membership", "That's your own membership: there's no invitation of yours to resend or revoke.")
-		f.next, f.nextLabel = "/members", msgBackToMembers
-	case errors.Is(err, stytchb2b.ErrInviteDomain), errors.Is(err, stytchb2b.ErrInvitesOff):
-		set(http.StatusConflict, "That invitation isn't allowed any more", "This organization's settings no longer allow an invitation to that address.")
-		f.next, f.nextLabel = "/members", msgBackToMembers
-	case errors.Is(err, stytchb2b.ErrMFARequired):
-		set(http.StatusForbidden, "This organization needs another sign-in step", "This organization requires an extra sign-in step that we couldn't start. Please try again, or ask its admin.")
-	case errors.Is(err, stytchb2b.ErrEmailInvalid):
-		set(http.StatusBadRequest, "We can't send email to that address", msgEmailRefused)
-	case errors.Is(err, stytchb2b.ErrStytchDown):
-		set(http.StatusServiceUnavailable, "We can't reach our sign-in service", "We can't reach our sign-in service right now. Nothing you entered was lost: please try again in a moment.")
-		f.nextLabel = msgTryAgain
-	case errors.Is(err, store.ErrUnavailable):
-		set(http.StatusServiceUnavailable, "Our database is unavailable", "Our database is busy or unavailable right now. Nothing was lost: please try again in a moment.")
-		f.nextLabel = msgTryAgain
-	case errors.Is(err, ErrCrossOrigin):
-		set(http.StatusForbidden, "This form came from another site", "This form was sent from another site, so we ignored it. If you meant to do this, use the form on this site.")
+		return withDefaults(failure{status: http.StatusTooManyRequests, title: "Please wait a moment", msg: fmt.Sprintf(fmtWait, views.WaitWords(ceilSeconds(wait.Wait)))})
 	case errors.As(err, &tooBig):
-		set(http.StatusRequestEntityTooLarge, "That request was too large", "That request was too large. Please check what you entered.")
-	case errors.Is(err, ErrBadRequest):
-		set(http.StatusBadRequest, "That request was incomplete", "That request was incomplete or malformed. Please go back and try again.")
-	case errors.Is(err, ErrNotFound):
-		set(http.StatusNotFound, "Page not found", "There's no page at this address.")
-	case errors.Is(err, stytchb2b.ErrStytchRejected):
-		set(http.StatusBadRequest, "Our sign-in service refused that", "Our sign-in service refused that request. Please start again.")
-	case mfaProblem(err) != "": // an MFA refusal that reached no form
-		set(http.StatusBadRequest, "That didn't work", mfaProblem(err))
+		return withDefaults(failure{status: http.StatusRequestEntityTooLarge, title: "That request was too large", msg: "That request was too large. Please check what you entered."})
+	}
+	for _, row := range failures {
+		if slices.ContainsFunc(row.is, func(target error) bool { return errors.Is(err, target) }) {
+			return withDefaults(row.failure)
+		}
+	}
+	if msg := mfaProblem(err); msg != "" {
+		return withDefaults(failure{status: http.StatusBadRequest, title: "That didn't work", msg: msg})
+	}
+	return withDefaults(failure{status: http.StatusInternalServerError, title: "Something went wrong", msg: msgDefaultFailure})
+}
+
+// withDefaults leads back to sign in unless the failure names another next step.
+func withDefaults(f failure) failure {
+	if f.next == "" {
+		f.next = "/"
+	}
+	if f.nextLabel == "" {
+		f.nextLabel = msgBackToSignIn
 	}
 	return f
 }
@@ -222,58 +189,80 @@ func inviteCooldown(email string, wait WaitError) views.Cooldown {
 	return c
 }
 
-// inviteProblem words the refusals of an invitation that concern the address typed, shown
-// next to the field ("" for the others).
-func inviteProblem(err error) string {
-	switch {
-	case errors.Is(err, stytchb2b.ErrMemberActive):
-		return msgInviteeActive
-	case errors.Is(err, stytchb2b.ErrEmailInvalid):
-		return msgEmailRefused
-	case errors.Is(err, stytchb2b.ErrInviteDomain):
-		return msgInviteDomain
-	case errors.Is(err, stytchb2b.ErrInvitesOff):
-		return msgInvitesOff
-	}
-	return ""
+// problem words a refusal of what was typed in one field of a form, shown next to it.
+type problem struct {
+	is    error
+	field string // the field it is about (views.Field…); "" where the form has one
+	msg   string
 }
 
-// createOrgProblem words Stytch's refusals of a new organization, by field (nil for the others).
-func createOrgProblem(err error) views.FieldErrors {
-	switch {
-	case errors.Is(err, stytchb2b.ErrSlugTaken):
-		return views.FieldErrors{views.FieldOrgSlug: msgSlugTaken}
-	case errors.Is(err, stytchb2b.ErrSlugInvalid):
-		return views.FieldErrors{views.FieldOrgSlug: msgSlugRule}
-	case errors.Is(err, stytchb2b.ErrNameInvalid):
-		return views.FieldErrors{views.FieldOrgName: msgOrgNameRefused}
+// problemOf is the first of rows that err is (ok false for none: not about what was typed).
+func problemOf(err error, rows []problem) (p problem, ok bool) {
+	for _, p := range rows {
+		if errors.Is(err, p.is) {
+			return p, true
+		}
+	}
+	return problem{}, false
+}
+
+// fieldErrors is problemOf as a form's FieldErrors (nil for none).
+func fieldErrors(err error, rows []problem) views.FieldErrors {
+	if p, ok := problemOf(err, rows); ok {
+		return views.FieldErrors{p.field: p.msg}
 	}
 	return nil
 }
 
-// settingsProblem words Stytch's refusals of organization settings, by field (nil for the others).
-func settingsProblem(err error) views.FieldErrors {
-	switch {
-	case errors.Is(err, stytchb2b.ErrDomainTooCommon):
-		return views.FieldErrors{views.FieldAllowedDomains: msgDomainTooCommon}
-	case errors.Is(err, stytchb2b.ErrDomainInvalid):
-		return views.FieldErrors{views.FieldAllowedDomains: msgDomainInvalid}
-	case errors.Is(err, stytchb2b.ErrSettingsConflict):
-		return views.FieldErrors{views.FieldJITByDomain: msgJITNeeded}
+// Stytch's refusals of what a form sent, by form.
+var (
+	inviteProblems = []problem{
+		{stytchb2b.ErrMemberActive, views.FieldEmail, msgInviteeActive},
+		{stytchb2b.ErrEmailInvalid, views.FieldEmail, msgEmailRefused},
+		{stytchb2b.ErrInviteDomain, views.FieldEmail, msgInviteDomain},
+		{stytchb2b.ErrInvitesOff, views.FieldEmail, msgInvitesOff},
 	}
-	return nil
-}
+	createOrgProblems = []problem{
+		{stytchb2b.ErrSlugTaken, views.FieldOrgSlug, msgSlugTaken},
+		{stytchb2b.ErrSlugInvalid, views.FieldOrgSlug, msgSlugRule},
+		{stytchb2b.ErrNameInvalid, views.FieldOrgName, msgOrgNameRefused},
+	}
+	settingsProblems = []problem{
+		{stytchb2b.ErrDomainTooCommon, views.FieldAllowedDomains, msgDomainTooCommon},
+		{stytchb2b.ErrDomainInvalid, views.FieldAllowedDomains, msgDomainInvalid},
+		{stytchb2b.ErrSettingsConflict, views.FieldJITByDomain, msgJITNeeded},
+	}
+	emailCodeProblems = []problem{
+		{stytchb2b.ErrCodeWrong, views.FieldCode, msgEmailCodeWrong},
+		{stytchb2b.ErrCodeExpired, views.FieldCode, msgCodeExpired},
+		{stytchb2b.ErrRateLimited, views.FieldCode, msgCodeTooMany},
+	}
+	// mfaProblems word a refused code, phone number or setup of the second sign-in step and the
+	// account page (the form says which field).
+	mfaProblems = []problem{
+		{stytchb2b.ErrRateLimited, "", msgTooManyCodes},
+		{stytchb2b.ErrCodeWrong, "", msgCodeWrong},
+		{stytchb2b.ErrCodeUsed, "", msgTOTPUsed},
+		{stytchb2b.ErrCodeExpired, "", msgSMSExpired},
+		{stytchb2b.ErrRecoveryCodeWrong, "", msgRecoveryWrong},
+		{stytchb2b.ErrTOTPSetupExpired, "", msgTOTPSetupExpired},
+		{stytchb2b.ErrNoTOTP, "", msgNoTOTP},
+		{stytchb2b.ErrNoPhone, "", msgNoPhone},
+		{stytchb2b.ErrTOTPExists, "", msgTOTPExists},
+		{stytchb2b.ErrPhoneInvalid, "", msgPhoneRefused},
+		{stytchb2b.ErrPhoneTaken, "", msgPhoneTaken},
+		{stytchb2b.ErrPhoneMismatch, "", msgPhoneMismatch},
+		{stytchb2b.ErrMethodNotAllowed, "", msgMethodOff},
+		{stytchb2b.ErrNeedsMFASession, "", msgNeedsMFASession},
+		{stytchb2b.ErrMFASettings, "", msgMFAPolicyInvalid},
+	}
+)
 
-// humanSeconds says a wait in words: "1 second", "N seconds", or whole minutes from 2 on.
-func humanSeconds(d time.Duration) string {
-	s := ceilSeconds(d)
-	if s <= 1 {
-		return "1 second"
-	}
-	if s < 120 {
-		return fmt.Sprintf("%d seconds", s)
-	}
-	return fmt.Sprintf("%d minutes", int(math.Ceil(float64(s)/60)))
+// mfaProblem words a refused code, phone number or setup, shown next to the form that sent it
+// ("" for errors that are not about what was typed).
+func mfaProblem(err error) string {
+	p, _ := problemOf(err, mfaProblems)
+	return p.msg
 }
 
 // ceilSeconds rounds a wait up to whole seconds (0 for none).
@@ -317,41 +306,3 @@ const (
 	msgMFAPolicyInvalid  = "Stytch refused these settings. Allow at least one method."
 	msgMFAMethodsNone    = "Allow at least one method, or people couldn't set up a second step."
 )
-
-// mfaProblem words a refused code, phone number or setup, shown next to the form that sent it
-// ("" for errors that are not about what was typed).
-func mfaProblem(err error) string {
-	switch {
-	case errors.Is(err, stytchb2b.ErrRateLimited):
-		return msgTooManyCodes
-	case errors.Is(err, stytchb2b.ErrCodeWrong):
-		return msgCodeWrong
-	case errors.Is(err, stytchb2b.ErrCodeUsed):
-		return msgTOTPUsed
-	case errors.Is(err, stytchb2b.ErrCodeExpired):
-		return msgSMSExpired
-	case errors.Is(err, stytchb2b.ErrRecoveryCodeWrong):
-		return msgRecoveryWrong
-	case errors.Is(err, stytchb2b.ErrTOTPSetupExpired):
-		return msgTOTPSetupExpired
-	case errors.Is(err, stytchb2b.ErrNoTOTP):
-		return msgNoTOTP
-	case errors.Is(err, stytchb2b.ErrNoPhone):
-		return msgNoPhone
-	case errors.Is(err, stytchb2b.ErrTOTPExists):
-		return msgTOTPExists
-	case errors.Is(err, stytchb2b.ErrPhoneInvalid):
-		return msgPhoneRefused
-	case errors.Is(err, stytchb2b.ErrPhoneTaken):
-		return msgPhoneTaken
-	case errors.Is(err, stytchb2b.ErrPhoneMismatch):
-		return msgPhoneMismatch
-	case errors.Is(err, stytchb2b.ErrMethodNotAllowed):
-		return msgMethodOff
-	case errors.Is(err, stytchb2b.ErrNeedsMFASession):
-		return msgNeedsMFASession
-	case errors.Is(err, stytchb2b.ErrMFASettings):
-		return msgMFAPolicyInvalid
-	}
-	return ""
-}

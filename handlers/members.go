@@ -56,7 +56,7 @@ func (h *Members) renderMembers(w http.ResponseWriter, r *http.Request, status i
 	}
 	canInvite := h.stytch.Can(r.Context(), m.Roles, m.Org.ID, stytchb2b.InviteMembers)
 	d := views.MembersData{OrgName: m.Org.Name, Admin: canInvite, Members: memberRows(list, m.MemberID), Total: total, Invite: invite, Notice: n}
-	h.re.render(w, r, status, "Members", views.MembersFragment(d))
+	h.re.render(w, r, status, titleMembers, views.MembersFragment(d))
 }
 
 // InviteSubmit handles POST /members/invite (admins; email): Stytch emails the person a link
@@ -86,16 +86,16 @@ func (h *Members) InviteSubmit(w http.ResponseWriter, r *http.Request, m Member)
 		h.refuseInvite(w, r, http.StatusTooManyRequests, m, views.InviteData{Email: addr, Cooldown: inviteCooldown(addr, wait)})
 		return
 	}
-	if msg := inviteProblem(err); msg != "" {
+	if p, ok := problemOf(err, inviteProblems); ok {
 		h.re.log.Info("invitation refused", "org", m.Org.ID, "err", err)
-		h.invalidInvite(w, r, m, views.InviteData{Email: addr, Error: msg})
+		h.invalidInvite(w, r, m, views.InviteData{Email: addr, Error: p.msg})
 		return
 	}
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
-	h.re.confirm(r.Context(), noticeInvited, "Invitation sent to "+addr+". Its link signs them straight into "+m.Org.Name+"; it works once, for a week.")
+	h.re.confirm(r.Context(), noticeInvited, fmt.Sprintf(fmtInvited, addr, m.Org.Name))
 	redirect(w, r, "/members?notice="+noticeInvited)
 }
 
@@ -120,7 +120,7 @@ func (h *Members) ResendSubmit(w http.ResponseWriter, r *http.Request, m Member)
 		h.re.fail(w, r, err)
 		return
 	}
-	h.re.confirm(r.Context(), noticeResent, "Invitation sent again to "+invitee.Email+", with a new link that works for a week.")
+	h.re.confirm(r.Context(), noticeResent, fmt.Sprintf(fmtResent, invitee.Email))
 	redirect(w, r, "/members?notice="+noticeResent)
 }
 
@@ -157,7 +157,7 @@ func (h *Members) RevokeSubmit(w http.ResponseWriter, r *http.Request, m Member)
 		h.re.fail(w, r, err)
 		return
 	}
-	h.re.confirm(r.Context(), noticeRevoked, "Invitation of "+invitee.Email+" revoked: its link no longer works.")
+	h.re.confirm(r.Context(), noticeRevoked, fmt.Sprintf(fmtRevoked, invitee.Email))
 	redirect(w, r, "/members?notice="+noticeRevoked)
 }
 

@@ -87,7 +87,7 @@ func (h *Orgs) renderChooser(w http.ResponseWriter, r *http.Request, status int,
 			d.Orgs = append(d.Orgs, c)
 		}
 	}
-	h.re.render(w, r, status, "Choose an organization", views.ChooserFragment(d))
+	h.re.render(w, r, status, titleChooser, views.ChooserFragment(d))
 }
 
 // SelectSubmit handles POST /orgs/select: exchange the IST for a session in an offered org.
@@ -118,7 +118,7 @@ func (h *Orgs) SelectSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if o, _ := p.Offered(orgID); o.Membership != stytchb2b.ActiveMember {
-		h.re.confirm(r.Context(), "", "You joined "+s.Org.Name+". Welcome!")
+		h.re.confirm(r.Context(), "", fmt.Sprintf(fmtJoined, s.Org.Name))
 	}
 	h.signer.finish(w, r, memberFrom(s, p.Email, p.Orgs))
 }
@@ -146,7 +146,7 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 	if h.signer.needsMFA(w, r, err, afterStep{Others: p.Orgs}) {
 		return
 	}
-	if f.Errors = createOrgProblem(err); f.Errors != nil {
+	if f.Errors = fieldErrors(err, createOrgProblems); f.Errors != nil {
 		h.re.log.Info("create organization refused", "err", err)
 		if f.Slug == "" && errors.Is(err, stytchb2b.ErrSlugTaken) { // we chose it: say so, don't blame them
 			f.Errors[views.FieldOrgSlug] = fmt.Sprintf(fmtSlugDerived, slugify(f.Name))
@@ -158,7 +158,7 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
-	h.re.confirm(r.Context(), "", s.Org.Name+" is ready, and you're its admin. Invite your team from Members.")
+	h.re.confirm(r.Context(), "", fmt.Sprintf(fmtCreated, s.Org.Name))
 	h.signer.finish(w, r, memberFrom(s, p.Email, p.Orgs))
 }
 
@@ -211,31 +211,26 @@ func (h *Orgs) SwitchSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 		h.re.fail(w, r, err) // an ended session signs the person out there
 		return
 	}
-	h.re.confirm(r.Context(), "", "You switched to "+s.Org.Name+".")
+	h.re.confirm(r.Context(), "", fmt.Sprintf(fmtSwitched, s.Org.Name))
 	h.signer.finish(w, r, memberFrom(s, m.Email, append(m.Others, m.Org)))
 }
 
 // choice is how an org appears in the chooser and switcher: why it is offered, in one verb
 // per reason.
 func choice(o stytchb2b.Org) views.OrgChoice {
-	c := views.OrgChoice{ID: o.ID, Name: o.Name, Slug: o.Slug, LogoURL: o.LogoURL, Verb: "Continue"}
-	switch o.Membership {
-	case stytchb2b.InvitedMember:
-		c.Group, c.Reason, c.Verb = "invited", "You've been invited", "Accept invitation"
-	case stytchb2b.PendingMember:
-		c.Group, c.Reason, c.Verb = "invited", "You've been added: join to start", "Join"
-	case stytchb2b.EligibleByDomain:
-		c.Group, c.Reason, c.Verb = "domain", "Anyone with an email at "+o.Domain+" can join", "Join"
-	case stytchb2b.ActiveMember:
-		c.Group, c.Reason = "member", "You're a member"
-		if o.Role == stytchb2b.RoleAdmin {
-			c.Reason = "You're an admin"
-		}
-	default:
-		c.Group, c.Reason = "member", "You're a member"
+	w, ok := choiceWords[o.Membership]
+	if !ok {
+		w = choiceWords[""]
+	}
+	c := views.OrgChoice{ID: o.ID, Name: o.Name, Slug: o.Slug, LogoURL: o.LogoURL, Group: w.group, Reason: w.reason, Verb: w.verb}
+	switch {
+	case o.Membership == stytchb2b.EligibleByDomain:
+		c.Reason = fmt.Sprintf(w.reason, o.Domain)
+	case o.Membership == stytchb2b.ActiveMember && o.Role == stytchb2b.RoleAdmin:
+		c.Reason = reasonAdmin
 	}
 	if len(o.PrimaryRequired) > 0 {
-		c.Needs = "needs sign-in with " + views.OrList(primaryMethods(o.PrimaryRequired))
+		c.Needs = fmt.Sprintf(fmtNeedsLogin, views.OrList(primaryMethods(o.PrimaryRequired)))
 	}
 	return c
 }

@@ -42,7 +42,7 @@ func sessionBar(ctx context.Context) *views.SessionBar {
 func switchChoice(o stytchb2b.Org) views.OrgChoice {
 	c := choice(o)
 	if c.Group == "member" {
-		c.Verb = "Switch"
+		c.Verb = verbSwitch
 	}
 	return c
 }

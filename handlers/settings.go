@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -66,7 +67,7 @@ func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Memb
 		d.Errors = views.FieldErrors{views.FieldAllowedDomains: problem}
 	} else {
 		_, err := h.stytch.UpdateOrgSettings(ctx, m.Token, m.Org.ID, stytchb2b.OrgSettings{AllowedDomains: domains, JITByDomain: d.JIT})
-		if d.Errors = settingsProblem(err); d.Errors == nil && err != nil {
+		if d.Errors = fieldErrors(err, settingsProblems); d.Errors == nil && err != nil {
 			h.re.fail(w, r, err)
 			return
 		}
@@ -82,7 +83,7 @@ func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Memb
 }
 
 func (h *Settings) renderSettings(w http.ResponseWriter, r *http.Request, status int, d views.SettingsData) {
-	h.re.render(w, r, status, "Who can join "+d.OrgName, views.SettingsFragment(d))
+	h.re.render(w, r, status, fmt.Sprintf(fmtTitleSettings, d.OrgName), views.SettingsFragment(d))
 }
 
 func settingsData(m Member, s stytchb2b.OrgSettings) views.SettingsData {
@@ -90,13 +91,8 @@ func settingsData(m Member, s stytchb2b.OrgSettings) views.SettingsData {
 		OrgName: m.Org.Name, Domains: strings.Join(s.AllowedDomains, "\n"), JIT: s.JITByDomain,
 		HasDomains: len(s.AllowedDomains) > 0, MaxDomains: maxAllowedDomains, MFA: mfaSettingsData(s),
 	}
-	switch s.EmailInvites {
-	case "RESTRICTED":
-		d.EmailInvites = "admins can invite only people at the allowed domains."
-	case "NOT_ALLOWED":
-		d.EmailInvites = "turned off for this organization."
-	default:
-		d.EmailInvites = "admins can invite anyone by email."
+	if d.EmailInvites = emailInvitesWords[s.EmailInvites]; d.EmailInvites == "" {
+		d.EmailInvites = emailInvitesWords[""]
 	}
 	return d
 }

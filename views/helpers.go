@@ -87,26 +87,12 @@ func cooldownOn(c Cooldown) string {
 	return ""
 }
 
-// waitWords says a wait like handlers' humanSeconds (and app.js): seconds, or minutes from 2 on.
-func waitWords(s int) string {
+// WaitWords says a wait of s seconds as app.js does: seconds, or whole minutes from 2 on.
+func WaitWords(s int) string {
 	if s >= 120 {
 		return strconv.Itoa((s+59)/60) + " minutes"
 	}
 	return seconds(s)
-}
-
-// ErrorHeading is the heading (and page title) for an error status.
-func ErrorHeading(status int) string {
-	switch {
-	case status == 429:
-		return "Please wait a moment"
-	case status == 503:
-		return "We can't reach a service we depend on"
-	case status >= 500:
-		return "Something went wrong"
-	default:
-		return "We couldn't do that"
-	}
 }
 
 // minutes says "1 minute" or "N minutes".
