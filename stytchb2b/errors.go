@@ -77,56 +77,7 @@ func mapErr(op string, err error) error {
 		}
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	var kind error
-	switch string(se.ErrorType) {
-	case "unable_to_auth_magic_link":
-		kind = ErrLinkExpired
-	case "magic_link_not_found":
-		kind = ErrLinkNotFound
-	case "intermediate_session_not_found":
-		kind = ErrChoiceExpired
-	case "session_not_found":
-		kind = ErrSessionEnded
-	case "organization_not_found":
-		kind = ErrOrgNotFound
-	case "organization_slug_already_used":
-		kind = ErrSlugTaken
-	case "invalid_organization_slug":
-		kind = ErrSlugInvalid
-	case "invalid_organization_name", "organization_name_includes_banned_words":
-		kind = ErrNameInvalid
-	case "invalid_email", "inactive_email":
-		kind = ErrEmailInvalid
-	case "too_many_requests":
-		kind = ErrRateLimited
-	case "invalid_intermediate_session_token_for_organization", "email_jit_provisioning_not_allowed",
-		"invalid_email_for_jit_provisioning", "insufficient_factors_for_session_exchange":
-		kind = ErrNotEligible
-	case "member_not_found": // exchanging into an org without a membership, or an admin call on a removed member
-		kind = fmt.Errorf("%w (%w)", ErrNotEligible, ErrMemberNotFound)
-	case "session_authorization_error", "session_authorization_tenancy_error":
-		kind = ErrForbidden
-	case "oauth_token_not_found":
-		kind = ErrOAuthExpired
-	case "pkce_mismatch", "pkce_expected_code_verifier", "pkce_did_not_expect_code_verifier":
-		kind = ErrOAuthDevice
-	case "intermediate_session_token_mismatch": // the provider's account isn't the step's email
-		kind = ErrOAuthOtherAccount
-	case "member_already_active":
-		kind = ErrMemberActive
-	case "email_invites_not_allowed":
-		kind = ErrInvitesOff
-	case "invalid_email_for_invites":
-		kind = ErrInviteDomain
-	case "organization_settings_domain_too_common":
-		kind = ErrDomainTooCommon
-	case "organization_settings_invalid_domain", "invalid_email_allowed_domains":
-		kind = ErrDomainInvalid
-	case "invalid_organization_auth_factor_setting":
-		kind = ErrSettingsConflict
-	default:
-		kind = mapMFAErr(string(se.ErrorType))
-	}
+	kind := errorTypes[string(se.ErrorType)]
 	if kind == nil {
 		switch {
 		case se.StatusCode == 429:
@@ -140,37 +91,67 @@ func mapErr(op string, err error) error {
 	return fmt.Errorf("%s: %w: %w", op, kind, se)
 }
 
-// mapMFAErr maps the error types of the MFA calls (nil for others).
-func mapMFAErr(errorType string) error {
-	switch errorType {
-	case "unable_to_authenticate_totp", "otp_code_not_found", "invalid_code", "recovery_code_used_as_totp_code":
-		return ErrCodeWrong
-	case "totp_code_already_authenticated":
-		return ErrCodeUsed
-	case "unable_to_auth_otp_code":
-		return ErrCodeExpired
-	case "unable_to_authenticate_recovery_code", "invalid_recovery_code", "totp_code_used_as_recovery_code":
-		return ErrRecoveryCodeWrong
-	case "expired_totp":
-		return ErrTOTPSetupExpired
-	case "active_totp_exists":
-		return ErrTOTPExists
-	case "totp_not_found", "no_active_recovery_code_backed_factor", "recovery_codes_not_found":
-		return ErrNoTOTP
-	case "invalid_phone_number", "invalid_phone_number_country_code", "unsubscribed_phone_number":
-		return ErrPhoneInvalid
-	case "member_phone_number_not_found":
-		return ErrNoPhone
-	case "duplicate_member_phone_number":
-		return ErrPhoneTaken
-	case "duplicate_member_phone_number_for_member":
-		return ErrPhoneMismatch
-	case "operation_restricted_by_organization_mfa_methods":
-		return ErrMethodNotAllowed
-	case "session_enforced_factor_matching_session_required":
-		return ErrNeedsMFASession
-	case "invalid_organization_mfa_policy", "invalid_organization_allowed_mfa_methods", "allowed_mfa_methods_required_for_restricted":
-		return ErrMFASettings
-	}
-	return nil
+// errorTypes maps Stytch's error types to the sentinels (types not listed map by status:
+// 429 rate limited, 5xx down, else rejected). A new Stytch error is a sentinel above and its
+// types here.
+var errorTypes = map[string]error{
+	"unable_to_auth_magic_link":                           ErrLinkExpired,
+	"magic_link_not_found":                                ErrLinkNotFound,
+	"intermediate_session_not_found":                      ErrChoiceExpired,
+	"session_not_found":                                   ErrSessionEnded,
+	"organization_not_found":                              ErrOrgNotFound,
+	"organization_slug_already_used":                      ErrSlugTaken,
+	"invalid_organization_slug":                           ErrSlugInvalid,
+	"invalid_organization_name":                           ErrNameInvalid,
+	"organization_name_includes_banned_words":             ErrNameInvalid,
+	"invalid_email":                                       ErrEmailInvalid,
+	"inactive_email":                                      ErrEmailInvalid,
+	"too_many_requests":                                   ErrRateLimited,
+	"invalid_intermediate_session_token_for_organization": ErrNotEligible,
+	"email_jit_provisioning_not_allowed":                  ErrNotEligible,
+	"invalid_email_for_jit_provisioning":                  ErrNotEligible,
+	"insufficient_factors_for_session_exchange":           ErrNotEligible,
+	// exchanging into an org without a membership, or an admin call on a removed member
+	"member_not_found":                         fmt.Errorf("%w (%w)", ErrNotEligible, ErrMemberNotFound),
+	"session_authorization_error":              ErrForbidden,
+	"session_authorization_tenancy_error":      ErrForbidden,
+	"oauth_token_not_found":                    ErrOAuthExpired,
+	"pkce_mismatch":                            ErrOAuthDevice,
+	"pkce_expected_code_verifier":              ErrOAuthDevice,
+	"pkce_did_not_expect_code_verifier":        ErrOAuthDevice,
+	"intermediate_session_token_mismatch":      ErrOAuthOtherAccount, // the provider's account isn't the step's email
+	"member_already_active":                    ErrMemberActive,
+	"email_invites_not_allowed":                ErrInvitesOff,
+	"invalid_email_for_invites":                ErrInviteDomain,
+	"organization_settings_domain_too_common":  ErrDomainTooCommon,
+	"organization_settings_invalid_domain":     ErrDomainInvalid,
+	"invalid_email_allowed_domains":            ErrDomainInvalid,
+	"invalid_organization_auth_factor_setting": ErrSettingsConflict,
+
+	// One-time codes and MFA.
+	"unable_to_authenticate_totp":                       ErrCodeWrong,
+	"otp_code_not_found":                                ErrCodeWrong,
+	"invalid_code":                                      ErrCodeWrong,
+	"recovery_code_used_as_totp_code":                   ErrCodeWrong,
+	"totp_code_already_authenticated":                   ErrCodeUsed,
+	"unable_to_auth_otp_code":                           ErrCodeExpired,
+	"unable_to_authenticate_recovery_code":              ErrRecoveryCodeWrong,
+	"invalid_recovery_code":                             ErrRecoveryCodeWrong,
+	"totp_code_used_as_recovery_code":                   ErrRecoveryCodeWrong,
+	"expired_totp":                                      ErrTOTPSetupExpired,
+	"active_totp_exists":                                ErrTOTPExists,
+	"totp_not_found":                                    ErrNoTOTP,
+	"no_active_recovery_code_backed_factor":             ErrNoTOTP,
+	"recovery_codes_not_found":                          ErrNoTOTP,
+	"invalid_phone_number":                              ErrPhoneInvalid,
+	"invalid_phone_number_country_code":                 ErrPhoneInvalid,
+	"unsubscribed_phone_number":                         ErrPhoneInvalid,
+	"member_phone_number_not_found":                     ErrNoPhone,
+	"duplicate_member_phone_number":                     ErrPhoneTaken,
+	"duplicate_member_phone_number_for_member":          ErrPhoneMismatch,
+	"operation_restricted_by_organization_mfa_methods":  ErrMethodNotAllowed,
+	"session_enforced_factor_matching_session_required": ErrNeedsMFASession,
+	"invalid_organization_mfa_policy":                   ErrMFASettings,
+	"invalid_organization_allowed_mfa_methods":          ErrMFASettings,
+	"allowed_mfa_methods_required_for_restricted":       ErrMFASettings,
 }
