@@ -89,9 +89,9 @@ func New(d Deps) http.Handler {
 	limiter := func(kind string, rules []Rule) *Limiter {
 		return newLimiter(d.Store, kind, rules, d.Now, d.Log, d.Metrics)
 	}
-	re := &responder{log: d.Log, sessions: d.Sessions, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), appJS: d.Assets.URL("app.js"), icon: d.Assets.URL("favicon.svg")}
+	state := sessionState{sm: d.Sessions, log: d.Log}
+	re := &responder{log: d.Log, state: state, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), appJS: d.Assets.URL("app.js"), icon: d.Assets.URL("favicon.svg")}
 	d.Sessions.ErrorFunc = re.fail
-	state := sessionState{sm: d.Sessions}
 	sign := &signer{re: re, state: state, lastOrgs: d.Store, revoker: d.Stytch, metrics: d.Metrics, now: d.Now}
 	landingURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
 	mailbox := ""

@@ -20,7 +20,7 @@ type flash struct {
 // confirm keeps a confirmation for the next page (after a redirect). The session keeps it, so
 // no personal detail (an invitee's address, an org name) travels in the URL.
 func (re *responder) confirm(ctx context.Context, forNotice, text string) {
-	sessionState{sm: re.sessions}.put(ctx, keyFlash, flash{For: forNotice, Note: views.Notice{Kind: "info", Text: text}})
+	re.state.put(ctx, keyFlash, flash{For: forNotice, Note: views.Notice{Kind: "info", Text: text}})
 }
 
 // notice is the message a page shows: the confirmation kept for it, else the fixed text its
@@ -28,8 +28,8 @@ func (re *responder) confirm(ctx context.Context, forNotice, text string) {
 func (re *responder) notice(r *http.Request) views.Notice {
 	q := r.URL.Query().Get("notice")
 	var f flash
-	if (sessionState{sm: re.sessions}).get(r.Context(), keyFlash, &f) {
-		re.sessions.Remove(r.Context(), keyFlash)
+	if re.state.get(r.Context(), keyFlash, &f) {
+		re.state.sm.Remove(r.Context(), keyFlash)
 		if f.For == q {
 			return f.Note
 		}

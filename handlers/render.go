@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/a-h/templ"
-	"github.com/alexedwards/scs/v2"
 
 	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
@@ -18,8 +17,8 @@ import (
 // forms and errors.
 type responder struct {
 	log                  *slog.Logger
-	sessions             *scs.SessionManager // a session Stytch has ended is destroyed here too
-	css, js, appJS, icon string              // content-hashed asset URLs for the layout
+	state                sessionState // a session Stytch has ended is destroyed here too; flash.go keeps confirmations in it
+	css, js, appJS, icon string       // content-hashed asset URLs for the layout
 }
 
 // isFragment: htmx wants only the swapped region (not boost, not a history restore).
@@ -119,7 +118,7 @@ func retarget(w http.ResponseWriter, r *http.Request) {
 // ended signs the person out locally (Stytch already forgot the session) and says why.
 func (re *responder) ended(w http.ResponseWriter, r *http.Request, why error) {
 	re.log.Info("session ended", "path", r.URL.Path, "err", why)
-	if err := re.sessions.Destroy(r.Context()); err != nil {
+	if err := re.state.sm.Destroy(r.Context()); err != nil {
 		re.fail(w, r, err)
 		return
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"slices"
 	"time"
@@ -66,11 +67,24 @@ func memberFrom(s stytchb2b.Session, email string, others []stytchb2b.Org) Membe
 }
 
 // sessionState reads and writes the typed values above.
-type sessionState struct{ sm *scs.SessionManager }
+type sessionState struct {
+	sm  *scs.SessionManager
+	log *slog.Logger
+}
 
+// get decodes the value under key into v and reports whether there was one. A value that no
+// longer decodes (a field renamed between releases) reads as absent, and is logged: silently
+// it would sign everyone out.
 func (s sessionState) get(ctx context.Context, key string, v any) bool {
 	b := s.sm.GetBytes(ctx, key)
-	return len(b) > 0 && json.Unmarshal(b, v) == nil
+	if len(b) == 0 {
+		return false
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		s.log.Warn("session value does not decode; read as absent", "key", key, "err", err)
+		return false
+	}
+	return true
 }
 
 func (s sessionState) put(ctx context.Context, key string, v any) {

@@ -19,10 +19,10 @@ type Rule struct {
 // database, so N concurrent callers never get more than the rules allow.
 //
 // Keys share one space: prefix them with their kind ("login-email:", "login-ip:", ...) so
-// two limits on the same value stay apart. Only a SHA-256 of the key is stored. The
-// semantics are those of the in-memory handlers.Limiter: an event counts for a rule while
-// now - event < Window, and the wait is when the Max-th most recent counted event leaves
-// the window, the longest over all rules. now comes from the caller (its clock).
+// two limits on the same value stay apart. Only a SHA-256 of the key is stored. An event
+// counts for a rule while now - event < Window, and the wait is when the Max-th most recent
+// counted event leaves the window, the longest over all rules. now comes from the caller
+// (its clock).
 func (s *Store) Allow(ctx context.Context, key string, now time.Time, rules []Rule) (ok bool, retryAfter time.Duration, err error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()

@@ -39,9 +39,6 @@ func openPostgres(ctx context.Context, url string, o options) (*pgDB, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 { // the URL's connect_timeout wins
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
-	if o.maxConns > 0 {
-		cfg.MaxConns = int32(min(o.maxConns, 1<<30))
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres: %w", classifyPG(err))

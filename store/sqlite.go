@@ -39,10 +39,7 @@ func openSQLite(ctx context.Context, path string, o options) (*sql.DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	// SQLite allows one writer; a small pool keeps readers concurrent without lock storms.
-	conns := 8
-	if o.maxConns > 0 {
-		conns = o.maxConns
-	}
+	const conns = 8
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)

@@ -20,8 +20,15 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrUnavailable: a failure a person can only wait out (SQLite locked, read-only or full;
 	// PostgreSQL down, restarting, overloaded or too slow). The app answers 503.
-	ErrUnavailable = errors.New("store: database unavailable")
+	ErrUnavailable error = unavailable{}
 )
+
+// unavailable is ErrUnavailable. Its Unavailable method lets packages that must not import
+// the store (metrics) recognise it: errors.As(err, &interface{ Unavailable() bool }).
+type unavailable struct{}
+
+func (unavailable) Error() string     { return "store: database unavailable" }
+func (unavailable) Unavailable() bool { return true }
 
 // Engine names, as Engine reports them.
 const (
@@ -61,14 +68,9 @@ type backend interface {
 type Option func(*options)
 
 type options struct {
-	maxConns   int
 	timeout    time.Duration
 	timeoutSet bool // WithQueryTimeout was given (SQLite has no timeout by default)
 }
-
-// WithMaxConns caps the connection pool (SQLite default 8; PostgreSQL default pgxpool's,
-// max(4, CPUs), unless the URL sets pool_max_conns).
-func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = n } }
 
 // WithQueryTimeout bounds every store call, so a slow database yields ErrUnavailable rather
 // than a hung request. Default 5 s on PostgreSQL; none on SQLite, whose busy timeout (5 s)

@@ -17,8 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/orgpick/orgpick/store"
 )
 
 // other is the label value for anything outside a label's known set.
@@ -193,13 +191,15 @@ func (m *Metrics) RateLimited(kind string) {
 }
 
 // StoreError counts a failed store operation: op "session", "last_org", "limit", "ping" or
-// "cleanup"; kind "unavailable" when err is store.ErrUnavailable, else "other".
+// "cleanup"; kind "unavailable" when err says so (the store's ErrUnavailable has an
+// Unavailable method), else "other".
 func (m *Metrics) StoreError(op string, err error) {
 	if m == nil {
 		return
 	}
 	kind := other
-	if errors.Is(err, store.ErrUnavailable) {
+	var u interface{ Unavailable() bool }
+	if errors.As(err, &u) && u.Unavailable() {
 		kind = "unavailable"
 	}
 	m.storeErrors.WithLabelValues(oneOf(op, storeOps), kind).Inc()

@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/orgpick/orgpick/internal/metrics"
-	"github.com/orgpick/orgpick/store"
 )
 
 // scrape GETs the metrics handler as Prometheus would and parses the text format.
@@ -115,7 +114,7 @@ func TestCountersAndBoundedLabels(t *testing.T) {
 	m.RateLimited("ip")
 	m.RateLimited("email")
 	m.RateLimited("203.0.113.9")
-	m.StoreError("session", fmt.Errorf("store: find session: %w", store.ErrUnavailable))
+	m.StoreError("session", fmt.Errorf("store: find session: %w", unavailable{}))
 	m.StoreError("limit", errors.New("syntax error at or near SELECT"))
 	m.StoreError("DELETE FROM sessions", nil)
 	m.SessionCreated()
@@ -228,3 +227,9 @@ func TestNilMetrics(t *testing.T) {
 		t.Fatalf("body %q", rec.Body.String())
 	}
 }
+
+// unavailable stands for the store's ErrUnavailable (this package must not import the store).
+type unavailable struct{}
+
+func (unavailable) Error() string     { return "database unavailable" }
+func (unavailable) Unavailable() bool { return true }
