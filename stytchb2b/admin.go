@@ -33,13 +33,11 @@ func (c *Client) Members(ctx context.Context, sessionToken, orgID string) ([]Org
 	if err := needSession("search members", sessionToken); err != nil {
 		return nil, 0, err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.Organizations.Members.Search(ctx, &members.SearchParams{
+	resp, err := callAs(ctx, c, "search members", c.api.Organizations.Members.Search, &members.SearchParams{
 		OrganizationIds: []string{orgID}, Limit: maxMembersListed,
 	}, &members.SearchRequestOptions{Authorization: asMember(sessionToken)})
 	if err != nil {
-		return nil, 0, mapErr("search members", err)
+		return nil, 0, err
 	}
 	out := make([]OrgMember, 0, len(resp.Members))
 	for _, m := range resp.Members {
@@ -55,16 +53,14 @@ func (c *Client) FindMember(ctx context.Context, sessionToken, orgID, memberID s
 	if err := needSession("find member", sessionToken); err != nil {
 		return OrgMember{}, err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.Organizations.Members.Search(ctx, &members.SearchParams{
+	resp, err := callAs(ctx, c, "find member", c.api.Organizations.Members.Search, &members.SearchParams{
 		OrganizationIds: []string{orgID}, Limit: 1,
 		Query: &orgs.SearchQuery{Operator: orgs.SearchQueryOperatorAND, Operands: []map[string]any{
 			{"filter_name": "member_ids", "filter_value": []string{memberID}},
 		}},
 	}, &members.SearchRequestOptions{Authorization: asMember(sessionToken)})
 	if err != nil {
-		return OrgMember{}, mapErr("find member", err)
+		return OrgMember{}, err
 	}
 	for _, m := range resp.Members {
 		if m.MemberID == memberID && m.OrganizationID == orgID {
@@ -80,12 +76,10 @@ func (c *Client) Invite(ctx context.Context, sessionToken, orgID, invitedBy, ema
 	if err := needSession("invite member", sessionToken); err != nil {
 		return err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	_, err := c.api.MagicLinks.Email.Invite(ctx, &email.InviteParams{
+	_, err := callAs(ctx, c, "invite member", c.api.MagicLinks.Email.Invite, &email.InviteParams{
 		OrganizationID: orgID, EmailAddress: emailAddress, InviteRedirectURL: redirectURL, InvitedByMemberID: invitedBy,
 	}, &email.InviteRequestOptions{Authorization: asMember(sessionToken)})
-	return mapErr("invite member", err)
+	return err
 }
 
 // DeleteMember deletes a member (for an invited member: the invitation
@@ -94,11 +88,9 @@ func (c *Client) DeleteMember(ctx context.Context, sessionToken, orgID, memberID
 	if err := needSession("delete member", sessionToken); err != nil {
 		return err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	_, err := c.api.Organizations.Members.Delete(ctx, &members.DeleteParams{OrganizationID: orgID, MemberID: memberID},
+	_, err := callAs(ctx, c, "delete member", c.api.Organizations.Members.Delete, &members.DeleteParams{OrganizationID: orgID, MemberID: memberID},
 		&members.DeleteRequestOptions{Authorization: asMember(sessionToken)})
-	return mapErr("delete member", err)
+	return err
 }
 
 // OrgSettings reads the member's organization's join settings with the member's own session

@@ -36,25 +36,39 @@ func (c *Client) ctx(ctx context.Context) (context.Context, context.CancelFunc) 
 	return context.WithTimeout(ctx, c.timeout)
 }
 
-// SendDiscoveryEmail emails a discovery magic link that lands on redirectURL.
-func (c *Client) SendDiscoveryEmail(ctx context.Context, email, redirectURL string) error {
+// call makes one SDK call under the client's timeout, its error mapped to a sentinel (op
+// names it in the logs).
+func call[P, R any](ctx context.Context, c *Client, op string, f func(context.Context, *P) (*R, error), params *P) (*R, error) {
 	ctx, cancel := c.ctx(ctx)
 	defer cancel()
-	_, err := c.api.MagicLinks.Email.Discovery.Send(ctx, &emaildiscovery.SendParams{
+	resp, err := f(ctx, params)
+	return resp, mapErr(op, err)
+}
+
+// callAs is call for the SDK calls that take request options (a member's session, whose
+// permissions Stytch then enforces).
+func callAs[P, R, O any](ctx context.Context, c *Client, op string, f func(context.Context, *P, ...*O) (*R, error), params *P, opts *O) (*R, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	resp, err := f(ctx, params, opts)
+	return resp, mapErr(op, err)
+}
+
+// SendDiscoveryEmail emails a discovery magic link that lands on redirectURL.
+func (c *Client) SendDiscoveryEmail(ctx context.Context, email, redirectURL string) error {
+	_, err := call(ctx, c, "send discovery email", c.api.MagicLinks.Email.Discovery.Send, &emaildiscovery.SendParams{
 		EmailAddress: email, DiscoveryRedirectURL: redirectURL,
 	})
-	return mapErr("send discovery email", err)
+	return err
 }
 
 // AuthenticateDiscoveryLink spends a discovery link: the IST and every org the email may enter.
 func (c *Client) AuthenticateDiscoveryLink(ctx context.Context, token string) (Discovery, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.MagicLinks.Discovery.Authenticate(ctx, &magiclinksdiscovery.AuthenticateParams{
+	resp, err := call(ctx, c, "authenticate discovery link", c.api.MagicLinks.Discovery.Authenticate, &magiclinksdiscovery.AuthenticateParams{
 		DiscoveryMagicLinksToken: token,
 	})
 	if err != nil {
-		return Discovery{}, mapErr("authenticate discovery link", err)
+		return Discovery{}, err
 	}
 	return Discovery{IST: resp.IntermediateSessionToken, Email: resp.EmailAddress, Orgs: discovered(resp.DiscoveredOrganizations)}, nil
 }
@@ -63,13 +77,11 @@ func (c *Client) AuthenticateDiscoveryLink(ctx context.Context, token string) (D
 // second factor first, the error is an *MFARequiredError (so are CreateOrg's,
 // AuthenticateMagicLink's and ExchangeSession's).
 func (c *Client) ExchangeIST(ctx context.Context, ist, orgID string) (Session, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.Discovery.IntermediateSessions.Exchange(ctx, &intermediatesessions.ExchangeParams{
+	resp, err := call(ctx, c, "exchange intermediate session", c.api.Discovery.IntermediateSessions.Exchange, &intermediatesessions.ExchangeParams{
 		IntermediateSessionToken: ist, OrganizationID: orgID, SessionDurationMinutes: c.duration,
 	})
 	if err != nil {
-		return Session{}, mapErr("exchange intermediate session", err)
+		return Session{}, err
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil {
 		return Session{}, mfaRequired("exchange intermediate session", resp.IntermediateSessionToken, &resp.Member, &resp.Organization, resp.MFARequired, resp.PrimaryRequired)
@@ -79,14 +91,12 @@ func (c *Client) ExchangeIST(ctx context.Context, ist, orgID string) (Session, e
 
 // CreateOrg creates an organization with the IST; its creator is signed in as its admin.
 func (c *Client) CreateOrg(ctx context.Context, ist, name, slug string) (Session, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.Discovery.Organizations.Create(ctx, &organizations.CreateParams{
+	resp, err := call(ctx, c, "create organization", c.api.Discovery.Organizations.Create, &organizations.CreateParams{
 		IntermediateSessionToken: ist, OrganizationName: name, OrganizationSlug: slug,
 		SessionDurationMinutes: c.duration,
 	})
 	if err != nil {
-		return Session{}, mapErr("create organization", err)
+		return Session{}, err
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil || resp.Organization == nil {
 		return Session{}, mfaRequired("create organization", resp.IntermediateSessionToken, &resp.Member, resp.Organization, resp.MFARequired, resp.PrimaryRequired)
@@ -96,13 +106,11 @@ func (c *Client) CreateOrg(ctx context.Context, ist, name, slug string) (Session
 
 // AuthenticateMagicLink spends an invitation or organization login link: a session in that org.
 func (c *Client) AuthenticateMagicLink(ctx context.Context, token string) (Session, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.MagicLinks.Authenticate(ctx, &magiclinks.AuthenticateParams{
+	resp, err := call(ctx, c, "authenticate magic link", c.api.MagicLinks.Authenticate, &magiclinks.AuthenticateParams{
 		MagicLinksToken: token, SessionDurationMinutes: c.duration,
 	})
 	if err != nil {
-		return Session{}, mapErr("authenticate magic link", err)
+		return Session{}, err
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil {
 		return Session{}, mfaRequired("authenticate magic link", resp.IntermediateSessionToken, &resp.Member, &resp.Organization, resp.MFARequired, linkNotAccepted(&resp.Organization))
@@ -116,13 +124,11 @@ func (c *Client) AuthenticateSession(ctx context.Context, jwt string) (Session, 
 	if s, ok := c.verified.get(jwt, time.Now()); ok {
 		return s, false, nil
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.Sessions.AuthenticateJWT(ctx, &sessions.AuthenticateJWTParams{
+	resp, err := call(ctx, c, "authenticate session", c.api.Sessions.AuthenticateJWT, &sessions.AuthenticateJWTParams{
 		Body: &sessions.AuthenticateParams{SessionJWT: jwt}, MaxTokenAge: c.maxTokenAge,
 	})
 	if err != nil {
-		return Session{}, false, mapErr("authenticate session", err)
+		return Session{}, false, err
 	}
 	if resp.SessionJWT == "" { // verified locally: only the member session is known
 		s := session("", jwt, &resp.MemberSession, nil, nil)
@@ -164,24 +170,20 @@ func (c *Client) authenticateToken(ctx context.Context, op, sessionToken string,
 
 // ListOrgs returns the orgs a signed-in member can switch to.
 func (c *Client) ListOrgs(ctx context.Context, sessionToken string) ([]Org, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.Discovery.Organizations.List(ctx, &organizations.ListParams{SessionToken: sessionToken})
+	resp, err := call(ctx, c, "list organizations", c.api.Discovery.Organizations.List, &organizations.ListParams{SessionToken: sessionToken})
 	if err != nil {
-		return nil, mapErr("list organizations", err)
+		return nil, err
 	}
 	return discovered(resp.DiscoveredOrganizations), nil
 }
 
 // ExchangeSession switches organization without a new email.
 func (c *Client) ExchangeSession(ctx context.Context, sessionToken, orgID string) (Session, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.Sessions.Exchange(ctx, &sessions.ExchangeParams{
+	resp, err := call(ctx, c, "exchange session", c.api.Sessions.Exchange, &sessions.ExchangeParams{
 		SessionToken: sessionToken, OrganizationID: orgID, SessionDurationMinutes: c.duration,
 	})
 	if err != nil {
-		return Session{}, mapErr("exchange session", err)
+		return Session{}, err
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" {
 		return Session{}, mfaRequired("exchange session", resp.IntermediateSessionToken, &resp.Member, &resp.Organization, resp.MFARequired, resp.PrimaryRequired)

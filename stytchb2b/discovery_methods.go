@@ -13,19 +13,15 @@ import (
 
 // SendDiscoveryCode emails a one-time code for discovery.
 func (c *Client) SendDiscoveryCode(ctx context.Context, email string) error {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	_, err := c.api.OTPs.Email.Discovery.Send(ctx, &otpemaildiscovery.SendParams{EmailAddress: email})
-	return mapErr("send discovery code", err)
+	_, err := call(ctx, c, "send discovery code", c.api.OTPs.Email.Discovery.Send, &otpemaildiscovery.SendParams{EmailAddress: email})
+	return err
 }
 
 // AuthenticateDiscoveryCode checks the code emailed to email: the IST and every org it may enter.
 func (c *Client) AuthenticateDiscoveryCode(ctx context.Context, email, code string) (Discovery, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.OTPs.Email.Discovery.Authenticate(ctx, &otpemaildiscovery.AuthenticateParams{EmailAddress: email, Code: code})
+	resp, err := call(ctx, c, "authenticate discovery code", c.api.OTPs.Email.Discovery.Authenticate, &otpemaildiscovery.AuthenticateParams{EmailAddress: email, Code: code})
 	if err != nil {
-		return Discovery{}, mapErr("authenticate discovery code", err)
+		return Discovery{}, err
 	}
 	return Discovery{IST: resp.IntermediateSessionToken, Email: resp.EmailAddress, Orgs: discovered(resp.DiscoveredOrganizations)}, nil
 }
@@ -33,11 +29,9 @@ func (c *Client) AuthenticateDiscoveryCode(ctx context.Context, email, code stri
 // AuthenticateDiscoveryOAuth spends the token Stytch sent the browser back with, proving the
 // browser that started the flow holds verifier (PKCE).
 func (c *Client) AuthenticateDiscoveryOAuth(ctx context.Context, token, verifier string) (Discovery, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.OAuth.Discovery.Authenticate(ctx, &oauthdiscovery.AuthenticateParams{DiscoveryOAuthToken: token, PkceCodeVerifier: verifier})
+	resp, err := call(ctx, c, "authenticate discovery oauth", c.api.OAuth.Discovery.Authenticate, &oauthdiscovery.AuthenticateParams{DiscoveryOAuthToken: token, PkceCodeVerifier: verifier})
 	if err != nil {
-		return Discovery{}, mapErr("authenticate discovery oauth", err)
+		return Discovery{}, err
 	}
 	return Discovery{IST: resp.IntermediateSessionToken, Email: resp.EmailAddress, Orgs: discovered(resp.DiscoveredOrganizations)}, nil
 }

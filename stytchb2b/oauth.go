@@ -65,13 +65,11 @@ func startURLOf(apiBase, provider, path string, q url.Values) string {
 // presented with it so the factors it already proved count. The answer is a session, or an
 // *MFARequiredError when the organization wants a second factor (or yet another method).
 func (c *Client) AuthenticateOAuth(ctx context.Context, token, verifier, ist string) (Session, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.OAuth.Authenticate(ctx, &oauth.AuthenticateParams{
+	resp, err := call(ctx, c, "authenticate oauth", c.api.OAuth.Authenticate, &oauth.AuthenticateParams{
 		OAuthToken: token, PkceCodeVerifier: verifier, IntermediateSessionToken: ist, SessionDurationMinutes: c.duration,
 	})
 	if err != nil {
-		return Session{}, mapErr("authenticate oauth", err)
+		return Session{}, err
 	}
 	if !resp.MemberAuthenticated || resp.SessionToken == "" || resp.MemberSession == nil {
 		return Session{}, mfaRequired("authenticate oauth", resp.IntermediateSessionToken, &resp.Member, &resp.Organization, resp.MFARequired, resp.PrimaryRequired)

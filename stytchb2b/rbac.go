@@ -53,11 +53,9 @@ func (c *Client) policy(ctx context.Context) (*rbac.Policy, error) {
 	if c.policies.policy != nil && time.Since(c.policies.fetched) < policyLife {
 		return c.policies.policy, nil
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.RBAC.Policy(ctx, &rbac.PolicyParams{})
+	resp, err := call(ctx, c, "rbac policy", c.api.RBAC.Policy, &rbac.PolicyParams{})
 	if err != nil {
-		return nil, mapErr("rbac policy", err)
+		return nil, err
 	}
 	if resp.Policy == nil {
 		return nil, errors.New("rbac policy: empty answer")
