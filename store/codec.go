@@ -118,13 +118,14 @@ func (d *decoder) byte() (byte, bool) {
 	return v, true
 }
 
+// varint reads a zig-zag signed varint (binary.PutVarint's) through uvarint.
 func (d *decoder) varint() (int64, bool) {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		return 0, false
+	u, ok := d.uvarint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	d.b = d.b[n:]
-	return v, true
+	return v, ok
 }
 
 func (d *decoder) uvarint() (uint64, bool) {

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
@@ -53,11 +51,10 @@ func openPostgres(ctx context.Context, url string, o options) (*pgDB, error) {
 // migratePostgres applies each migration not yet recorded, each in a transaction that first
 // takes an advisory lock, so instances starting together apply each migration once.
 func migratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
-	names, err := fs.Glob(migrations, "migrations/postgres/*.sql")
+	names, err := migrationFiles("postgres")
 	if err != nil {
-		return fmt.Errorf("store: list migrations: %w", err)
+		return err
 	}
-	sort.Strings(names)
 	for _, file := range names {
 		if err := applyPostgres(ctx, pool, file); err != nil {
 			return err

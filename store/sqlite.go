@@ -5,12 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/alexedwards/scs/sqlite3store"
@@ -54,11 +52,10 @@ func openSQLite(ctx context.Context, path string, o options) (*sql.DB, error) {
 // own transaction. Names are recorded without their folder; earlier versions recorded
 // "migrations/001_init.sql", which the first statement below renames.
 func migrateSQLite(ctx context.Context, db *sql.DB) error {
-	names, err := fs.Glob(migrations, "migrations/sqlite/*.sql")
+	names, err := migrationFiles("sqlite")
 	if err != nil {
-		return fmt.Errorf("store: list migrations: %w", err)
+		return err
 	}
-	sort.Strings(names)
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("store: migrations table: %w", classifySQLite(err))
 	}

@@ -10,6 +10,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
+	"sort"
 	"strings"
 	"time"
 )
@@ -38,6 +40,16 @@ const (
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
+
+// migrationFiles lists an engine's migrations (migrations/ENGINE/NNN_name.sql) in order.
+func migrationFiles(engine string) ([]string, error) {
+	names, err := fs.Glob(migrations, "migrations/"+engine+"/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("store: list migrations: %w", err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
 
 // Store is the app's database. Open returns one; a Store built by hand as &Store{DB: db}
 // uses db as a SQLite database, which tests use to simulate a read-only or locked file.

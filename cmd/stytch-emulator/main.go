@@ -18,10 +18,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/orgpick/orgpick/internal/command"
 
 	"github.com/orgpick/orgpick/emulator"
 )
@@ -34,12 +34,7 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "stytch-emulator:", err)
-		os.Exit(1)
-	}
+	command.Main("stytch-emulator", func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Getenv, os.Stderr) })
 }
 
 // run parses args (env as fallback), serves until ctx is done, then shuts down gracefully.

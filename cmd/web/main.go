@@ -10,11 +10,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"syscall"
 	"time"
+
+	"github.com/orgpick/orgpick/internal/command"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
@@ -34,12 +34,7 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "orgpick:", err)
-		os.Exit(1)
-	}
+	command.Main("orgpick", func(ctx context.Context) error { return run(ctx, os.Getenv, os.Stderr) })
 }
 
 // run wires config → logger → store → sessions → Stytch client → handlers → server, and
