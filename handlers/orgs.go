@@ -226,7 +226,7 @@ func choice(o stytchb2b.Org) views.OrgChoice {
 	switch {
 	case o.Membership == stytchb2b.EligibleByDomain:
 		c.Reason = fmt.Sprintf(w.reason, o.Domain)
-	case o.Membership == stytchb2b.ActiveMember && o.Role == stytchb2b.RoleAdmin:
+	case o.Membership == stytchb2b.ActiveMember && o.Admin:
 		c.Reason = reasonAdmin
 	}
 	if len(o.PrimaryRequired) > 0 {

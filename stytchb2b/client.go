@@ -215,10 +215,7 @@ func discovered(in []discovery.DiscoveredOrganization) []Org {
 			o.PrimaryRequired = append([]string{}, d.PrimaryRequired.AllowedAuthMethods...)
 		}
 		if m := d.Membership.Member; m != nil {
-			o.Role = RoleMember
-			if m.IsAdmin || slices.ContainsFunc(m.Roles, func(r orgs.MemberRole) bool { return r.RoleID == AdminRole }) {
-				o.Role = RoleAdmin
-			}
+			o.Admin = m.IsAdmin || slices.ContainsFunc(m.Roles, func(r orgs.MemberRole) bool { return r.RoleID == AdminRoleID })
 		}
 		switch o.Membership {
 		case ActiveMember, PendingMember, InvitedMember:

@@ -13,8 +13,8 @@ const (
 	EligibleByDomain = "eligible_to_join_by_email_domain"
 )
 
-// AdminRole is Stytch's built-in admin role.
-const AdminRole = "stytch_admin"
+// AdminRoleID is the ID of Stytch's built-in admin role.
+const AdminRoleID = "stytch_admin"
 
 // Org is an organization as the app uses it: what to show and why it is offered.
 type Org struct {
@@ -24,18 +24,12 @@ type Org struct {
 	LogoURL    string `json:"logo_url,omitempty"`
 	Membership string `json:"membership"`       // one of the constants above
 	Domain     string `json:"domain,omitempty"` // for EligibleByDomain
-	Role       string `json:"role,omitempty"`   // for memberships Stytch describes: RoleAdmin or RoleMember
+	Admin      bool   `json:"admin,omitempty"`  // the email's member there holds AdminRoleID (where Stytch describes the member)
 	// PrimaryRequired lists the sign-in methods the org accepts when the one used to discover
 	// it isn't among them (Stytch's primary_required.allowed_auth_methods): entering it asks
 	// for one of them first.
 	PrimaryRequired []string `json:"primary_required,omitempty"`
 }
-
-// An Org's Role, where Stytch's discovery answer includes the member.
-const (
-	RoleAdmin  = "admin"
-	RoleMember = "member"
-)
 
 // Discovery is what a discovery magic link yields: the IST and every org the email may enter.
 // The JSON names are those of the app's stored sessions.
@@ -61,7 +55,7 @@ type Session struct {
 }
 
 // IsAdmin reports whether the session holds Stytch's admin role in its org.
-func (s Session) IsAdmin() bool { return slices.Contains(s.Roles, AdminRole) }
+func (s Session) IsAdmin() bool { return slices.Contains(s.Roles, AdminRoleID) }
 
 // Find returns the org with this ID from orgs, if it is there.
 func Find(orgs []Org, orgID string) (Org, bool) {
