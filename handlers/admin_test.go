@@ -528,7 +528,7 @@ func TestStytchEnforcesRolesWithMemberSession(t *testing.T) {
 
 	for name, call := range map[string]func(tok string) error{
 		"invite": func(tok string) error {
-			return st.Invite(ctx, tok, orgID, "", "new@rbac.test", e.Deps.BaseURL+"/authenticate")
+			return st.Invite(ctx, tok, stytchb2b.Invitation{OrgID: orgID, Email: "new@rbac.test", RedirectURL: e.Deps.BaseURL + "/authenticate"})
 		},
 		"delete": func(tok string) error { return st.DeleteMember(ctx, tok, orgID, pid) },
 		"update": func(tok string) error {
@@ -542,7 +542,7 @@ func TestStytchEnforcesRolesWithMemberSession(t *testing.T) {
 	}
 	// Without a member session the SDK would send no RBAC header at all: refused before Stytch.
 	before := e.emu.Calls()[callInvite]
-	if err := st.Invite(ctx, "", orgID, "", "new@rbac.test", e.Deps.BaseURL+"/authenticate"); !errors.Is(err, stytchb2b.ErrSessionEnded) {
+	if err := st.Invite(ctx, "", stytchb2b.Invitation{OrgID: orgID, Email: "new@rbac.test", RedirectURL: e.Deps.BaseURL + "/authenticate"}); !errors.Is(err, stytchb2b.ErrSessionEnded) {
 		t.Errorf("invite without a session: %v, want ErrSessionEnded", err)
 	}
 	if e.emu.Calls()[callInvite] != before {

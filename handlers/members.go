@@ -19,7 +19,7 @@ import (
 type MemberAdmin interface {
 	Members(ctx context.Context, sessionToken, orgID string) (members []stytchb2b.OrgMember, total int, err error)
 	FindMember(ctx context.Context, sessionToken, orgID, memberID string) (stytchb2b.OrgMember, error)
-	Invite(ctx context.Context, sessionToken, orgID, invitedBy, email, redirectURL string) error
+	Invite(ctx context.Context, sessionToken string, inv stytchb2b.Invitation) error
 	DeleteMember(ctx context.Context, sessionToken, orgID, memberID string) error
 	PermissionChecker
 }
@@ -134,7 +134,7 @@ func (h *Members) invite(r *http.Request, m Member, addr string) error {
 		h.bySender.Undo(ctx, m.MemberID)
 		return err
 	}
-	err := h.stytch.Invite(ctx, m.Token, m.Org.ID, m.MemberID, addr, h.landingURL)
+	err := h.stytch.Invite(ctx, m.Token, stytchb2b.Invitation{OrgID: m.Org.ID, Email: addr, InvitedBy: m.MemberID, RedirectURL: h.landingURL})
 	if err != nil { // nothing was sent: don't make them wait to retry
 		h.bySender.Undo(ctx, m.MemberID)
 		h.byRecipient.Undo(ctx, addr)

@@ -70,14 +70,23 @@ func (c *Client) FindMember(ctx context.Context, sessionToken, orgID, memberID s
 	return OrgMember{}, fmt.Errorf("find member: %w", ErrMemberNotFound)
 }
 
-// Invite emails an invitation (a multi_tenant_magic_links link to redirectURL,
-// valid a week). Inviting an invited member again sends a fresh link.
-func (c *Client) Invite(ctx context.Context, sessionToken, orgID, invitedBy, emailAddress, redirectURL string) error {
+// Invitation is an invitation email: a multi_tenant_magic_links link to RedirectURL, valid a
+// week, that signs Email into OrgID.
+type Invitation struct {
+	OrgID       string
+	Email       string
+	InvitedBy   string // the inviting member's ID ("" for none)
+	RedirectURL string
+}
+
+// Invite emails an invitation with the inviting member's session (Stytch checks their
+// permission). Inviting an invited member again sends a fresh link.
+func (c *Client) Invite(ctx context.Context, sessionToken string, inv Invitation) error {
 	if err := needSession("invite member", sessionToken); err != nil {
 		return err
 	}
 	_, err := callAs(ctx, c, "invite member", c.api.MagicLinks.Email.Invite, &email.InviteParams{
-		OrganizationID: orgID, EmailAddress: emailAddress, InviteRedirectURL: redirectURL, InvitedByMemberID: invitedBy,
+		OrganizationID: inv.OrgID, EmailAddress: inv.Email, InviteRedirectURL: inv.RedirectURL, InvitedByMemberID: inv.InvitedBy,
 	}, &email.InviteRequestOptions{Authorization: asMember(sessionToken)})
 	return err
 }
