@@ -1,10 +1,62 @@
 package handlers
 
 import (
+	"errors"
+	"net/http"
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/orgpick/orgpick/stytchb2b"
+	"github.com/orgpick/orgpick/views"
 )
+
+// factorForm is a factor's form as posted, on the step page and the account page alike: a code
+// (views.FieldCode or views.FieldRecoveryCode, read by the factor's parse) or a phone number
+// (views.FieldPhone).
+type factorForm struct {
+	Code  string // the code, checked
+	Typed string // the phone number as typed (shown again on a refused form)
+	Phone string // that number in E.164, once it reads
+}
+
+// parseFactorForm reads field of f's form: the form, or the field's problem.
+func parseFactorForm(r *http.Request, f *factor, field string) (factorForm, views.FieldErrors, error) {
+	raw, err := formValue(r, field)
+	if err != nil {
+		return factorForm{}, nil, err
+	}
+	var form factorForm
+	var problem string
+	if field == views.FieldPhone {
+		form.Typed = raw
+		form.Phone, problem = parsePhone(raw)
+	} else {
+		form.Code, problem = f.parse(raw)
+	}
+	if problem != "" {
+		return form, views.FieldErrors{field: problem}, nil
+	}
+	return form, nil, nil
+}
+
+// formField is a field of a factor's form: where the problem of a call the form made stands,
+// with the phone number as typed.
+type formField struct {
+	f     *factor
+	name  string // views.FieldCode, views.FieldPhone or views.FieldRecoveryCode
+	typed string
+}
+
+// refuse words err, the refusal of a call made from field, as the form sent back to its page
+// (a wrong code in the factor's own words); false when err is not about what was typed.
+func refuse(field formField, err error) (refusal, bool) {
+	msg := mfaProblem(err)
+	if errors.Is(err, stytchb2b.ErrCodeWrong) && field.f.wrong != "" {
+		msg = field.f.wrong
+	}
+	return refusal{method: field.f.method, errors: views.FieldErrors{field.name: msg}, typed: field.typed}, msg != ""
+}
 
 // stripSeparators drops the spaces, dashes, dots and brackets people type inside codes and
 // phone numbers.

@@ -57,20 +57,20 @@ func (r *mfaRecorder) ExchangeSession(ctx context.Context, token, orgID string) 
 	return s, r.step(err)
 }
 
-func (r *mfaRecorder) AuthenticateTOTP(ctx context.Context, p stytchb2b.Proof, orgID, memberID, code string, enrolling bool) (stytchb2b.Session, error) {
-	s, err := r.Client.AuthenticateTOTP(ctx, p, orgID, memberID, code, enrolling)
+func (r *mfaRecorder) AuthenticateTOTP(ctx context.Context, c stytchb2b.FactorCode) (stytchb2b.Session, error) {
+	s, err := r.Client.AuthenticateTOTP(ctx, c)
 	r.note(&r.tokens, s.Token, s.JWT)
 	return s, err
 }
 
-func (r *mfaRecorder) AuthenticateSMS(ctx context.Context, p stytchb2b.Proof, orgID, memberID, code string, enrolling bool) (stytchb2b.Session, error) {
-	s, err := r.Client.AuthenticateSMS(ctx, p, orgID, memberID, code, enrolling)
+func (r *mfaRecorder) AuthenticateSMS(ctx context.Context, c stytchb2b.FactorCode) (stytchb2b.Session, error) {
+	s, err := r.Client.AuthenticateSMS(ctx, c)
 	r.note(&r.tokens, s.Token, s.JWT)
 	return s, err
 }
 
-func (r *mfaRecorder) Recover(ctx context.Context, p stytchb2b.Proof, orgID, memberID, code string) (stytchb2b.Session, int, error) {
-	s, n, err := r.Client.Recover(ctx, p, orgID, memberID, code)
+func (r *mfaRecorder) Recover(ctx context.Context, c stytchb2b.FactorCode) (stytchb2b.Session, int, error) {
+	s, n, err := r.Client.Recover(ctx, c)
 	r.note(&r.tokens, s.Token, s.JWT)
 	return s, n, err
 }

@@ -21,6 +21,10 @@ const (
 	PolicyRequiredAll = "REQUIRED_FOR_ALL"
 )
 
+// MFAMethods are the MFA methods the app knows, in Stytch's words and in the order it offers
+// them.
+var MFAMethods = []string{MethodTOTP, MethodSMS}
+
 // MFAStep is what Stytch answers when the primary factor is proven but the organization (or
 // the member) needs a second one: a fresh intermediate session token bound to this member of
 // this organization, and what the member can use. The JSON names are those of the app's
@@ -48,9 +52,20 @@ type MFAStep struct {
 // Allows reports whether the member may use this MFA method here.
 func (s MFAStep) Allows(method string) bool { return slices.Contains(s.Methods, method) }
 
+// Has reports whether the member has a factor of this MFA method (allowed here or not).
+func (s MFAStep) Has(method string) bool {
+	switch method {
+	case MethodTOTP:
+		return s.TOTP
+	case MethodSMS:
+		return s.Phone != ""
+	}
+	return false
+}
+
 // Enrolled reports whether the member has a factor to verify with (else: enrolment).
 func (s MFAStep) Enrolled() bool {
-	return s.TOTP && s.Allows(MethodTOTP) || s.Phone != "" && s.Allows(MethodSMS)
+	return slices.ContainsFunc(MFAMethods, func(m string) bool { return s.Has(m) && s.Allows(m) })
 }
 
 // MFARequiredError is the answer of a sign-in call (IST exchange, organization create, magic
@@ -111,10 +126,10 @@ func linkNotAccepted(o *orgs.Organization) *sessions.PrimaryRequired {
 // unless mfa_methods is RESTRICTED (break-glass members are exempt).
 func allowedMethods(o *orgs.Organization, m *orgs.Member) []string {
 	if o.MFAMethods != "RESTRICTED" || m.IsBreakglass {
-		return []string{MethodTOTP, MethodSMS}
+		return slices.Clone(MFAMethods)
 	}
 	var out []string
-	for _, method := range []string{MethodTOTP, MethodSMS} {
+	for _, method := range MFAMethods {
 		if slices.Contains(o.AllowedMFAMethods, method) {
 			out = append(out, method)
 		}
@@ -127,6 +142,32 @@ func allowedMethods(o *orgs.Organization, m *orgs.Member) []string {
 type Proof struct {
 	IST          string
 	SessionToken string
+}
+
+// Factor is whose factor an MFA call is about, and what it presents for them: this member of
+// this organization, with a Proof.
+type Factor struct {
+	Proof
+	OrgID    string
+	MemberID string
+}
+
+// FactorCode is a code a member typed for one of their factors. Enrolling marks a first code
+// (a new authenticator app or phone number becomes active, and the member enrolled in MFA).
+type FactorCode struct {
+	Factor
+	Code      string
+	Enrolling bool
+}
+
+// enrollment is set_mfa_enrollment for the code: "enroll" for a first one (from then on the
+// member passes MFA at every sign-in; Stytch ignores it where the organization requires MFA of
+// everyone), else unset.
+func (c FactorCode) enrollment() string {
+	if c.Enrolling {
+		return "enroll"
+	}
+	return ""
 }
 
 // TOTPSetup is a new authenticator-app registration, pending until its first code: the shared

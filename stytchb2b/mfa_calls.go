@@ -15,10 +15,6 @@ import (
 // totpSetupMinutes is how long a new authenticator-app registration waits for its first code.
 const totpSetupMinutes = 30
 
-// enroll is set_mfa_enrollment on a confirmed enrolment: from then on the member passes MFA
-// at every sign-in (Stytch ignores it where the organization requires MFA of everyone).
-const enroll = "enroll"
-
 // check refuses a Proof that names neither or both tokens: Stytch would run the call with
 // the project's rights, not on behalf of this sign-in.
 func (p Proof) check(op string) error {
@@ -39,109 +35,95 @@ func (c *Client) durationFor(p Proof) int32 {
 
 // CreateTOTP starts an authenticator-app registration for the member (pending until
 // AuthenticateTOTP accepts its first code).
-func (c *Client) CreateTOTP(ctx context.Context, p Proof, orgID, memberID string) (TOTPSetup, error) {
-	if err := p.check("create totp"); err != nil {
+func (c *Client) CreateTOTP(ctx context.Context, f Factor) (TOTPSetup, error) {
+	const op = "create totp"
+	if err := f.check(op); err != nil {
 		return TOTPSetup{}, err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.TOTPs.Create(ctx, &totps.CreateParams{
-		OrganizationID: orgID, MemberID: memberID, ExpirationMinutes: totpSetupMinutes,
-		IntermediateSessionToken: p.IST, SessionToken: p.SessionToken,
+	resp, err := call(ctx, c, op, c.api.TOTPs.Create, &totps.CreateParams{
+		OrganizationID: f.OrgID, MemberID: f.MemberID, ExpirationMinutes: totpSetupMinutes,
+		IntermediateSessionToken: f.IST, SessionToken: f.SessionToken,
 	})
 	if err != nil {
-		return TOTPSetup{}, mapErr("create totp", err)
+		return TOTPSetup{}, err
 	}
 	return TOTPSetup{RegistrationID: resp.TOTPRegistrationID, Secret: resp.Secret, QRCode: resp.QrCode, RecoveryCodes: resp.RecoveryCodes}, nil
 }
 
 // AuthenticateTOTP checks a code from the member's authenticator app. With an IST it ends the
-// sign-in (a new session); with a session token it adds the factor to that session. enrolling
-// marks a first code (the registration becomes active and the member enrolled).
-func (c *Client) AuthenticateTOTP(ctx context.Context, p Proof, orgID, memberID, code string, enrolling bool) (Session, error) {
-	if err := p.check("authenticate totp"); err != nil {
+// sign-in (a new session); with a session token it adds the factor to that session.
+// fc.Enrolling marks a first code (the registration becomes active and the member enrolled).
+func (c *Client) AuthenticateTOTP(ctx context.Context, fc FactorCode) (Session, error) {
+	const op = "authenticate totp"
+	if err := fc.check(op); err != nil {
 		return Session{}, err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	params := &totps.AuthenticateParams{
-		OrganizationID: orgID, MemberID: memberID, Code: code,
-		IntermediateSessionToken: p.IST, SessionToken: p.SessionToken, SessionDurationMinutes: c.durationFor(p),
-	}
-	if enrolling {
-		params.SetMFAEnrollment = enroll
-	}
-	resp, err := c.api.TOTPs.Authenticate(ctx, params)
+	resp, err := call(ctx, c, op, c.api.TOTPs.Authenticate, &totps.AuthenticateParams{
+		OrganizationID: fc.OrgID, MemberID: fc.MemberID, Code: fc.Code, SetMFAEnrollment: fc.enrollment(),
+		IntermediateSessionToken: fc.IST, SessionToken: fc.SessionToken, SessionDurationMinutes: c.durationFor(fc.Proof),
+	})
 	if err != nil {
-		return Session{}, mapErr("authenticate totp", err)
+		return Session{}, err
 	}
-	return mfaSession("authenticate totp", resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization)
+	return mfaSession(op, resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization)
 }
 
 // SendSMS texts a one-time code to the member's MFA phone; phone (E.164) links a number to a
 // member who has none yet ("" = the member's own number, e.g. to send again).
-func (c *Client) SendSMS(ctx context.Context, p Proof, orgID, memberID, phone string) error {
-	if err := p.check("send sms"); err != nil {
+func (c *Client) SendSMS(ctx context.Context, f Factor, phone string) error {
+	const op = "send sms"
+	if err := f.check(op); err != nil {
 		return err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	_, err := c.api.OTPs.Sms.Send(ctx, &sms.SendParams{
-		OrganizationID: orgID, MemberID: memberID, MFAPhoneNumber: phone,
-		IntermediateSessionToken: p.IST, SessionToken: p.SessionToken,
+	_, err := call(ctx, c, op, c.api.OTPs.Sms.Send, &sms.SendParams{
+		OrganizationID: f.OrgID, MemberID: f.MemberID, MFAPhoneNumber: phone,
+		IntermediateSessionToken: f.IST, SessionToken: f.SessionToken,
 	})
-	return mapErr("send sms", err)
+	return err
 }
 
 // AuthenticateSMS checks a texted code: like AuthenticateTOTP, with an IST it ends the sign-in
-// and with a session token it adds the factor; enrolling marks a newly linked number.
-func (c *Client) AuthenticateSMS(ctx context.Context, p Proof, orgID, memberID, code string, enrolling bool) (Session, error) {
-	if err := p.check("authenticate sms"); err != nil {
+// and with a session token it adds the factor; fc.Enrolling marks a newly linked number.
+func (c *Client) AuthenticateSMS(ctx context.Context, fc FactorCode) (Session, error) {
+	const op = "authenticate sms"
+	if err := fc.check(op); err != nil {
 		return Session{}, err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	params := &sms.AuthenticateParams{
-		OrganizationID: orgID, MemberID: memberID, Code: code,
-		IntermediateSessionToken: p.IST, SessionToken: p.SessionToken, SessionDurationMinutes: c.durationFor(p),
-	}
-	if enrolling {
-		params.SetMFAEnrollment = enroll
-	}
-	resp, err := c.api.OTPs.Sms.Authenticate(ctx, params)
+	resp, err := call(ctx, c, op, c.api.OTPs.Sms.Authenticate, &sms.AuthenticateParams{
+		OrganizationID: fc.OrgID, MemberID: fc.MemberID, Code: fc.Code, SetMFAEnrollment: fc.enrollment(),
+		IntermediateSessionToken: fc.IST, SessionToken: fc.SessionToken, SessionDurationMinutes: c.durationFor(fc.Proof),
+	})
 	if err != nil {
-		return Session{}, mapErr("authenticate sms", err)
+		return Session{}, err
 	}
-	return mfaSession("authenticate sms", resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization)
+	return mfaSession(op, resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization)
 }
 
 // Recover ends a sign-in with one of the member's recovery codes (each works once) instead of
-// the authenticator app. remaining is how many unused codes are left.
-func (c *Client) Recover(ctx context.Context, p Proof, orgID, memberID, code string) (s Session, remaining int, err error) {
-	if err := p.check("recover"); err != nil {
+// the authenticator app (fc.Enrolling does not apply). remaining is how many unused codes are
+// left.
+func (c *Client) Recover(ctx context.Context, fc FactorCode) (s Session, remaining int, err error) {
+	const op = "recover"
+	if err := fc.check(op); err != nil {
 		return Session{}, 0, err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.RecoveryCodes.Recover(ctx, &recoverycodes.RecoverParams{
-		OrganizationID: orgID, MemberID: memberID, RecoveryCode: code,
-		IntermediateSessionToken: p.IST, SessionToken: p.SessionToken, SessionDurationMinutes: c.durationFor(p),
+	resp, err := call(ctx, c, op, c.api.RecoveryCodes.Recover, &recoverycodes.RecoverParams{
+		OrganizationID: fc.OrgID, MemberID: fc.MemberID, RecoveryCode: fc.Code,
+		IntermediateSessionToken: fc.IST, SessionToken: fc.SessionToken, SessionDurationMinutes: c.durationFor(fc.Proof),
 	})
 	if err != nil {
-		return Session{}, 0, mapErr("recover", err)
+		return Session{}, 0, err
 	}
-	s, err = mfaSession("recover", resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization)
+	s, err = mfaSession(op, resp.SessionToken, resp.SessionJWT, resp.MemberSession, &resp.Member, &resp.Organization)
 	return s, int(resp.RecoveryCodesRemaining), err
 }
 
 // RecoveryCodes returns the member's unused recovery codes. Stytch asks only for the project's
 // credentials here: callers must have checked the member's own session first.
 func (c *Client) RecoveryCodes(ctx context.Context, orgID, memberID string) ([]string, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.RecoveryCodes.Get(ctx, &recoverycodes.GetParams{OrganizationID: orgID, MemberID: memberID})
+	resp, err := call(ctx, c, "get recovery codes", c.api.RecoveryCodes.Get, &recoverycodes.GetParams{OrganizationID: orgID, MemberID: memberID})
 	if err != nil {
-		return nil, mapErr("get recovery codes", err)
+		return nil, err
 	}
 	return resp.RecoveryCodes, nil
 }
@@ -149,11 +131,9 @@ func (c *Client) RecoveryCodes(ctx context.Context, orgID, memberID string) ([]s
 // RotateRecoveryCodes replaces the member's recovery codes with new ones (the old stop
 // working). Like RecoveryCodes, callers check the member's session first.
 func (c *Client) RotateRecoveryCodes(ctx context.Context, orgID, memberID string) ([]string, error) {
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	resp, err := c.api.RecoveryCodes.Rotate(ctx, &recoverycodes.RotateParams{OrganizationID: orgID, MemberID: memberID})
+	resp, err := call(ctx, c, "rotate recovery codes", c.api.RecoveryCodes.Rotate, &recoverycodes.RotateParams{OrganizationID: orgID, MemberID: memberID})
 	if err != nil {
-		return nil, mapErr("rotate recovery codes", err)
+		return nil, err
 	}
 	return resp.RecoveryCodes, nil
 }
@@ -168,45 +148,43 @@ func (c *Client) MemberMFA(ctx context.Context, sessionToken string) (MemberMFA,
 	return memberMFA(&resp.Member, &resp.Organization), nil
 }
 
-// DeleteTOTP removes the member's authenticator app (and so its recovery codes), as the member.
-func (c *Client) DeleteTOTP(ctx context.Context, sessionToken, orgID, memberID string) error {
-	if err := needSession("delete totp", sessionToken); err != nil {
-		return err
-	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	_, err := c.api.Organizations.Members.DeleteTOTP(ctx, &members.DeleteTOTPParams{OrganizationID: orgID, MemberID: memberID},
-		&members.DeleteTOTPRequestOptions{Authorization: asMember(sessionToken)})
-	return mapErr("delete totp", err)
+// DeleteTOTP removes the member's authenticator app (and so its recovery codes), as the member:
+// f presents the member's session.
+func (c *Client) DeleteTOTP(ctx context.Context, f Factor) error {
+	return deleteFactor(ctx, c, "delete totp", f, c.api.Organizations.Members.DeleteTOTP,
+		&members.DeleteTOTPParams{OrganizationID: f.OrgID, MemberID: f.MemberID}, &members.DeleteTOTPRequestOptions{Authorization: asMember(f.SessionToken)})
 }
 
-// DeletePhone removes the member's MFA phone number, as the member (Stytch changes a number
-// only after the old one is deleted).
-func (c *Client) DeletePhone(ctx context.Context, sessionToken, orgID, memberID string) error {
-	if err := needSession("delete mfa phone", sessionToken); err != nil {
+// DeletePhone removes the member's MFA phone number, as the member: f presents the member's
+// session (Stytch changes a number only after the old one is deleted).
+func (c *Client) DeletePhone(ctx context.Context, f Factor) error {
+	return deleteFactor(ctx, c, "delete mfa phone", f, c.api.Organizations.Members.DeleteMFAPhoneNumber,
+		&members.DeleteMFAPhoneNumberParams{OrganizationID: f.OrgID, MemberID: f.MemberID}, &members.DeleteMFAPhoneNumberRequestOptions{Authorization: asMember(f.SessionToken)})
+}
+
+// deleteFactor removes one of the member's factors with del, as the member (refused without
+// the member's session in f).
+func deleteFactor[P, R, O any](ctx context.Context, c *Client, op string, f Factor, del func(context.Context, *P, ...*O) (*R, error), params *P, opts *O) error {
+	if err := needSession(op, f.SessionToken); err != nil {
 		return err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
-	_, err := c.api.Organizations.Members.DeleteMFAPhoneNumber(ctx, &members.DeleteMFAPhoneNumberParams{OrganizationID: orgID, MemberID: memberID},
-		&members.DeleteMFAPhoneNumberRequestOptions{Authorization: asMember(sessionToken)})
-	return mapErr("delete mfa phone", err)
+	_, err := callAs(ctx, c, op, del, params, opts)
+	return err
 }
 
 // UpdateMFASettings sets the organization's MFA policy and which methods it allows, with the
 // admin's permissions. methods holding both MFA methods (or none) allows all of them.
 func (c *Client) UpdateMFASettings(ctx context.Context, sessionToken, orgID, policy string, methods []string) error {
-	if err := needSession("update mfa settings", sessionToken); err != nil {
+	const op = "update mfa settings"
+	if err := needSession(op, sessionToken); err != nil {
 		return err
 	}
-	ctx, cancel := c.ctx(ctx)
-	defer cancel()
 	params := &orgs.UpdateParams{OrganizationID: orgID, MFAPolicy: policy, MFAMethods: "ALL_ALLOWED"}
 	if len(methods) == 1 {
 		params.MFAMethods, params.AllowedMFAMethods = "RESTRICTED", methods
 	}
-	_, err := c.api.Organizations.Update(ctx, params, &orgs.UpdateRequestOptions{Authorization: asMember(sessionToken)})
-	return mapErr("update mfa settings", err)
+	_, err := callAs(ctx, c, op, c.api.Organizations.Update, params, &orgs.UpdateRequestOptions{Authorization: asMember(sessionToken)})
+	return err
 }
 
 // mfaSession is the session a successful MFA call answers with.

@@ -32,18 +32,29 @@ func OAuthStart(apiBase, publicToken, provider, redirectURL string) (startURL, v
 	return startURLOf(apiBase, provider, "discovery/start", q), verifier
 }
 
+// OrgOAuth is an organization-scoped OAuth start: with which provider, for which organization,
+// coming back where, and for which account.
+type OrgOAuth struct {
+	APIBase     string // the API's origin
+	PublicToken string
+	Provider    string // one of OAuthProviders
+	OrgID       string
+	RedirectURL string // where the browser comes back (BASE_URL/authenticate)
+	LoginHint   string // pre-fills the provider's account ("" for none)
+}
+
 // OrgOAuthStart is OAuthStart for one organization (Stytch's organization-scoped start): the
-// browser comes back to redirectURL with stytch_token_type=oauth, whether the provider's
-// account is already a member (login) or not yet (signup). loginHint pre-fills the account.
-func OrgOAuthStart(apiBase, publicToken, provider, orgID, redirectURL, loginHint string) (startURL, verifier string) {
-	q, verifier := pkceQuery(publicToken)
-	q.Set("organization_id", orgID)
-	q.Set("login_redirect_url", redirectURL)
-	q.Set("signup_redirect_url", redirectURL)
-	if loginHint != "" {
-		q.Set("provider_login_hint", loginHint)
+// browser comes back to o.RedirectURL with stytch_token_type=oauth, whether the provider's
+// account is already a member (login) or not yet (signup).
+func OrgOAuthStart(o OrgOAuth) (startURL, verifier string) {
+	q, verifier := pkceQuery(o.PublicToken)
+	q.Set("organization_id", o.OrgID)
+	q.Set("login_redirect_url", o.RedirectURL)
+	q.Set("signup_redirect_url", o.RedirectURL)
+	if o.LoginHint != "" {
+		q.Set("provider_login_hint", o.LoginHint)
 	}
-	return startURLOf(apiBase, provider, "start", q), verifier
+	return startURLOf(o.APIBase, o.Provider, "start", q), verifier
 }
 
 // pkceQuery is the query every start URL carries: the public token and a PKCE challenge, with
@@ -60,13 +71,21 @@ func startURLOf(apiBase, provider, path string, q url.Values) string {
 	return strings.TrimRight(apiBase, "/") + "/v1/b2b/public/oauth/" + url.PathEscape(provider) + "/" + path + "?" + q.Encode()
 }
 
-// AuthenticateOAuth spends the token of an organization-scoped OAuth sign-in (verifier is the
-// PKCE verifier kept at the start). ist, the pending step that asked for this method, is
-// presented with it so the factors it already proved count. The answer is a session, or an
-// *MFARequiredError when the organization wants a second factor (or yet another method).
-func (c *Client) AuthenticateOAuth(ctx context.Context, token, verifier, ist string) (Session, error) {
+// OAuthLanding is what an organization-scoped OAuth sign-in comes back with, and what spends
+// it: the token, the PKCE verifier kept at the start, and the pending step's IST that asked for
+// this method (presented with it, so the factors it already proved count).
+type OAuthLanding struct {
+	Token    string
+	Verifier string
+	IST      string
+}
+
+// AuthenticateOAuth spends the token of an organization-scoped OAuth sign-in. The answer is a
+// session, or an *MFARequiredError when the organization wants a second factor (or yet another
+// method).
+func (c *Client) AuthenticateOAuth(ctx context.Context, l OAuthLanding) (Session, error) {
 	resp, err := call(ctx, c, "authenticate oauth", c.api.OAuth.Authenticate, &oauth.AuthenticateParams{
-		OAuthToken: token, PkceCodeVerifier: verifier, IntermediateSessionToken: ist, SessionDurationMinutes: c.duration,
+		OAuthToken: l.Token, PkceCodeVerifier: l.Verifier, IntermediateSessionToken: l.IST, SessionDurationMinutes: c.duration,
 	})
 	if err != nil {
 		return Session{}, err

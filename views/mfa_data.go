@@ -1,37 +1,64 @@
 package views
 
+import "github.com/a-h/templ"
+
+// MFAMode is what the second sign-in step asks of the person.
+type MFAMode int
+
+const (
+	MFAVerify  MFAMode = iota // verify a factor the member has
+	MFAEnrol                  // set up a first factor
+	MFAPrimary                // sign in with a method the organization accepts first (nothing else is offered)
+)
+
+// MFAWayOut is where the step's "back" link leads.
+type MFAWayOut int
+
+const (
+	WayOutEmail     MFAWayOut = iota // the email form: sign in with another email
+	WayOutChooser                    // a discovery is still open: pick another organization
+	WayOutDashboard                  // switching from a signed-in organization: back to its dashboard
+)
+
 // MFAData renders the second sign-in step (GET /mfa): verifying a factor the member has,
-// setting one up, or (Primary) saying which sign-in methods the organization accepts.
+// setting one up, or (MFAPrimary) saying which sign-in methods the organization accepts.
 type MFAData struct {
+	Mode        MFAMode
 	OrgName     string
 	Email       string
-	MinutesLeft int  // until the step expires (Stytch's intermediate session)
-	CanChoose   bool // a discovery is still open: the person may pick another organization
-	SignedIn    bool // switching from a signed-in organization: a way back to its dashboard
+	MinutesLeft int // until the step expires (Stytch's intermediate session)
+	WayOut      MFAWayOut
 
-	// Primary, when not nil, lists (in words) the sign-in methods the organization demands
-	// instead of an email link; nothing else is offered then.
+	// Primary lists (in words) the sign-in methods the organization demands instead of an
+	// email link (MFAPrimary).
 	Primary []string
 	// PrimaryOAuth are the accepted methods the app can start here ("Continue with …").
 	PrimaryOAuth []Provider
 
-	// Verifying: which forms to show.
-	TOTP     bool   // the authenticator-app code form
-	SMSCode  bool   // the texted-code form (a code was sent to Phone)
-	TextMe   bool   // "text me a code" (the member has a phone; no code sent yet)
-	Phone    string // the member's number, partly hidden
-	Recovery bool   // "use a recovery code"
+	// Forms are the methods' forms, in order (MFAVerify, MFAEnrol): each a method's component
+	// (TOTPForm, SMSForm, RecoveryForm) with its FactorForm.
+	Forms  []templ.Component
+	Focus  string // id of the field that gets the focus ("" for the heading)
+	Notice Notice
+}
 
-	// Setting up (no factor yet).
-	Enrol     bool
-	OfferTOTP bool           // the organization allows authenticator apps
-	OfferSMS  bool           // the organization allows text messages
-	Setup     *TOTPSetupData // an authenticator app being set up: QR code, secret, confirm form
+// FactorForm is what one MFA method's part of a page shows: its form on the step page (GET
+// /mfa), its section on the account page (GET /account).
+type FactorForm struct {
+	Mode    MFAMode // on the step page: verifying or setting up
+	OrgName string
+	First   bool // nothing is offered above it on the step page (else its heading says "Or …")
 
-	PhoneNumber string            // the phone number as typed (enrolment form)
-	Errors      map[string]string // by form: totp, sms, recovery, phone
-	Focus       string            // id of the field that gets the focus
-	Notice      Notice
+	Has      bool           // account page: the member has it set up
+	Offered  bool           // the organization allows it
+	Phone    string         // the number codes go to (or a code was texted to), partly hidden
+	Verified bool           // account page: that number is confirmed
+	Sent     bool           // a code was texted to Phone
+	Typed    string         // the phone number as typed
+	Setup    *TOTPSetupData // an authenticator app being set up: QR code, secret, confirm form
+
+	Errors FieldErrors // by field name (FieldCode, FieldPhone, FieldRecoveryCode)
+	Focus  string      // id of the page's field that gets the focus
 }
 
 // TOTPSetupData is a new authenticator-app registration awaiting its first code.
@@ -55,18 +82,11 @@ type AccountData struct {
 	Required bool // the organization (or the member) requires a second step at sign-in
 	Policy   string
 
-	TOTP          bool // an authenticator app is set up
-	OfferTOTP     bool
-	Setup         *TOTPSetupData // replacing or adding an app: QR, secret, confirm form
-	Phone         string         // partly hidden; "" for none
-	PhoneVerified bool
-	OfferSMS      bool
-	PhoneSent     string // a code was texted to this (partly hidden) number to confirm it
-	PhoneNumber   string // as typed
-
-	Errors map[string]string // by form: totp, phone, sms
-	Focus  string
-	Notice Notice
+	// Sections are the methods' sections, in order: each a method's component (AccountTOTP,
+	// AccountSMS) with its FactorForm.
+	Sections []templ.Component
+	Focus    string
+	Notice   Notice
 }
 
 // MFASettingsData renders the organization's MFA policy form on /settings (admins).

@@ -15,14 +15,37 @@ import (
 func TestMFAPagesAccessible(t *testing.T) {
 	setup := &views.TOTPSetupData{QRCode: "data:image/png;base64,iVBORw0KGgo=", Secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
 	for name, c := range map[string]templ.Component{
-		"verify":         views.MFAFragment(views.MFAData{OrgName: "Acme", TOTP: true, TextMe: true, Recovery: true, Phone: "••••0100", Focus: "totp-code", MinutesLeft: 9}),
-		"verify sms":     views.MFAFragment(views.MFAData{OrgName: "Acme", SMSCode: true, TOTP: true, Recovery: true, Focus: "sms-code", Errors: map[string]string{"sms": "wrong"}}),
-		"recovery error": views.MFAFragment(views.MFAData{OrgName: "Acme", TOTP: true, Recovery: true, Focus: "recovery-code", Errors: map[string]string{"recovery": "used"}}),
-		"enrol":          views.MFAFragment(views.MFAData{OrgName: "Acme", Enrol: true, OfferTOTP: true, OfferSMS: true, Errors: map[string]string{"phone": "bad"}, Focus: "phone-number"}),
-		"enrol setup":    views.MFAFragment(views.MFAData{OrgName: "Acme", Enrol: true, OfferTOTP: true, OfferSMS: true, Setup: setup, Focus: "totp-code"}),
-		"primary":        views.MFAFragment(views.MFAData{OrgName: "Acme", Primary: []string{"SSO"}}),
-		"account":        views.AccountFragment(views.AccountData{OrgName: "Acme", TOTP: true, OfferTOTP: true, OfferSMS: true, Phone: "••••0100"}),
-		"account setup":  views.AccountFragment(views.AccountData{OrgName: "Acme", OfferTOTP: true, OfferSMS: true, Setup: setup, PhoneSent: "••••0100", Focus: "totp-code"}),
+		"verify": views.MFAFragment(views.MFAData{OrgName: "Acme", Focus: "totp-code", MinutesLeft: 9, Forms: []templ.Component{
+			views.TOTPForm(views.FactorForm{OrgName: "Acme", First: true, Focus: "totp-code"}),
+			views.SMSForm(views.FactorForm{OrgName: "Acme", Phone: "••••0100", Focus: "totp-code"}),
+			views.RecoveryForm(views.FactorForm{Focus: "totp-code"}),
+		}}),
+		"verify sms": views.MFAFragment(views.MFAData{OrgName: "Acme", Focus: "sms-code", Forms: []templ.Component{
+			views.SMSForm(views.FactorForm{OrgName: "Acme", First: true, Sent: true, Focus: "sms-code", Errors: views.FieldErrors{views.FieldCode: "wrong"}}),
+			views.TOTPForm(views.FactorForm{OrgName: "Acme", Focus: "sms-code"}),
+			views.RecoveryForm(views.FactorForm{Focus: "sms-code"}),
+		}}),
+		"recovery error": views.MFAFragment(views.MFAData{OrgName: "Acme", Focus: "recovery-code", Forms: []templ.Component{
+			views.TOTPForm(views.FactorForm{OrgName: "Acme", First: true, Focus: "recovery-code"}),
+			views.RecoveryForm(views.FactorForm{Focus: "recovery-code", Errors: views.FieldErrors{views.FieldRecoveryCode: "used"}}),
+		}}),
+		"enrol": views.MFAFragment(views.MFAData{Mode: views.MFAEnrol, OrgName: "Acme", Focus: "phone-number", Forms: []templ.Component{
+			views.TOTPForm(views.FactorForm{Mode: views.MFAEnrol, OrgName: "Acme", First: true, Focus: "phone-number"}),
+			views.SMSForm(views.FactorForm{Mode: views.MFAEnrol, OrgName: "Acme", Focus: "phone-number", Errors: views.FieldErrors{views.FieldPhone: "bad"}}),
+		}}),
+		"enrol setup": views.MFAFragment(views.MFAData{Mode: views.MFAEnrol, OrgName: "Acme", Focus: "totp-code", Forms: []templ.Component{
+			views.TOTPForm(views.FactorForm{Mode: views.MFAEnrol, OrgName: "Acme", First: true, Setup: setup, Focus: "totp-code"}),
+			views.SMSForm(views.FactorForm{Mode: views.MFAEnrol, OrgName: "Acme", Focus: "totp-code"}),
+		}}),
+		"primary": views.MFAFragment(views.MFAData{Mode: views.MFAPrimary, OrgName: "Acme", Primary: []string{"SSO"}}),
+		"account": views.AccountFragment(views.AccountData{OrgName: "Acme", Sections: []templ.Component{
+			views.AccountTOTP(views.FactorForm{OrgName: "Acme", Has: true, Offered: true}),
+			views.AccountSMS(views.FactorForm{OrgName: "Acme", Has: true, Offered: true, Phone: "••••0100"}),
+		}}),
+		"account setup": views.AccountFragment(views.AccountData{OrgName: "Acme", Focus: "totp-code", Sections: []templ.Component{
+			views.AccountTOTP(views.FactorForm{OrgName: "Acme", Offered: true, Setup: setup, Focus: "totp-code"}),
+			views.AccountSMS(views.FactorForm{OrgName: "Acme", Offered: true, Phone: "••••0100", Sent: true, Focus: "totp-code"}),
+		}}),
 		"recovery codes": views.RecoveryCodesFragment(views.RecoveryCodesData{Codes: []string{"abcd-efgh-ijkl"}, Action: "/mfa/recovery-codes", Label: "I saved them"}),
 		"mfa settings":   views.MFASettingsForm(views.MFASettingsData{Required: true, AllowTOTP: true, Errors: map[string]string{"mfa_methods": "none"}}),
 	} {

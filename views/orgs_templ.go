@@ -6,10 +6,8 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import (
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-)
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
 
 // ChooserFragment is the chooser region. Picking an org posts to /orgs/select; with htmx the
 // dashboard is swapped in, without JS the form posts and the server answers 303. With no

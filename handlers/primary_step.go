@@ -45,7 +45,10 @@ func (h *MFA) OAuthStart(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, fmt.Errorf("step-up oauth provider %q: %w", provider, ErrNotFound))
 		return
 	}
-	start, verifier := stytchb2b.OrgOAuthStart(h.oauth.APIBase, h.oauth.PublicToken, provider, p.Org.ID, h.landingURL, p.Email)
+	start, verifier := stytchb2b.OrgOAuthStart(stytchb2b.OrgOAuth{
+		APIBase: h.oauth.APIBase, PublicToken: h.oauth.PublicToken, Provider: provider, OrgID: p.Org.ID,
+		RedirectURL: h.landingURL, LoginHint: p.Email,
+	})
 	h.state.startOAuth(r.Context(), oauthStart{Provider: provider, Verifier: verifier, ExpiresAt: h.now().Add(oauthStartLife), OrgID: p.Org.ID})
 	h.re.log.Info("organization sign-in started", "org", p.Org.ID, "provider", provider)
 	http.Redirect(w, r, start, http.StatusSeeOther)
@@ -64,7 +67,7 @@ func (h *MFA) FinishOAuth(w http.ResponseWriter, r *http.Request, token, orgID, 
 		h.re.fail(w, r, fmt.Errorf("oauth landing for organization %s, step for %s: %w", orgID, p.Org.ID, ErrOAuthNotStarted))
 		return
 	}
-	s, err := h.stytch.AuthenticateOAuth(r.Context(), token, verifier, p.IST)
+	s, err := h.stytch.AuthenticateOAuth(r.Context(), stytchb2b.OAuthLanding{Token: token, Verifier: verifier, IST: p.IST})
 	switch {
 	case err == nil:
 		h.finish(w, r, p, s, nil)
@@ -81,4 +84,17 @@ func (h *MFA) FinishOAuth(w http.ResponseWriter, r *http.Request, token, orgID, 
 	default:
 		h.re.fail(w, r, err)
 	}
+}
+
+// primaryMethods names Stytch's auth methods (primary_required.allowed_auth_methods) in words.
+func primaryMethods(methods []string) []string {
+	out := []string{}
+	for _, m := range methods {
+		if n, ok := authMethodNames[m]; ok {
+			out = append(out, n)
+		} else {
+			out = append(out, m)
+		}
+	}
+	return out
 }
