@@ -4,16 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 )
-
-//go:embed mfa_schema.sql
-var mfaSchemaSQL string
 
 const (
 	mfaPolicyOptional = "OPTIONAL"

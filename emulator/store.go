@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,10 +13,8 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 )
 
-//go:embed schema.sql
-var schemaSQL string
-
-// openDB opens the SQLite database at path ("" = private in-memory) and applies the schema.
+// openDB opens the SQLite database at path ("" = private in-memory) and applies the migrations
+// (store_migrate.go).
 // The pool holds a single connection: every request is serialised by Emulator.mu anyway.
 func openDB(path string) (*sql.DB, error) {
 	var dsn string
@@ -39,13 +36,7 @@ func openDB(path string) (*sql.DB, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	for _, schema := range []string{schemaSQL, mfaSchemaSQL} {
-		if _, err := db.Exec(schema); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("emulator: apply schema: %w", err)
-		}
-	}
-	if err := migrate(db); err != nil {
+	if err := migrate(context.Background(), db); err != nil {
 		db.Close()
 		return nil, err
 	}
