@@ -12,12 +12,6 @@ import (
 // Shared by the discovery methods other than magic links (email OTP, OAuth): the IST they
 // create carries their factor, and their authenticate response is the magic-link one.
 
-// keepChanges wraps an error whose transaction must still commit (a wrong OTP attempt is
-// counted even though the call fails). inTx unwraps it.
-type keepChanges struct{ err error }
-
-func (k *keepChanges) Error() string { return k.err.Error() }
-func (k *keepChanges) Unwrap() error { return k.err }
 
 // oauthFactor is the google_oauth_factor / microsoft_oauth_factor of a session factor.
 type oauthFactor struct {

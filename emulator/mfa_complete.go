@@ -255,24 +255,6 @@ func applyEnrollment(o *organization, m *storedMember, method, setEnrollment str
 	m.UpdatedAt = ts(now)
 }
 
-// keepTxError is an API error whose transaction is committed anyway (failed-attempt counters).
-type keepTxError struct{ err error }
-
-// Error returns the wrapped API error's text.
-func (k *keepTxError) Error() string { return k.err.Error() }
-
-// Unwrap exposes the API error to errors.As.
-func (k *keepTxError) Unwrap() error { return k.err }
-
-// keepTx marks err so that its transaction is committed anyway.
-func keepTx(err error) error { return &keepTxError{err: err} }
-
-// commitDespite reports whether err asks for its transaction to be committed.
-func commitDespite(err error) bool {
-	var k *keepTxError
-	return errors.As(err, &k)
-}
-
 // checkLock answers 429 while member is locked out of method after too many wrong codes.
 func checkLock(ctx context.Context, q querier, memberID, method string, now time.Time) error {
 	var until int64
@@ -322,20 +304,6 @@ func clearFailures(ctx context.Context, q querier, memberID, method string) erro
 		return fmt.Errorf("clear mfa attempts: %w", err)
 	}
 	return nil
-}
-
-// mfaRoutes registers the MFA endpoints (called from apiRoutes).
-func (e *Emulator) mfaRoutes(route func(pattern string, f apiFunc)) {
-	route("POST /v1/b2b/totp", e.totpCreate)
-	route("POST /v1/b2b/totp/authenticate", e.totpAuthenticate)
-	route("POST /v1/b2b/otps/sms/send", e.smsSend)
-	route("POST /v1/b2b/otps/sms/authenticate", e.smsAuthenticate)
-	route("POST /v1/b2b/recovery_codes/recover", e.recoveryRecover)
-	route("GET /v1/b2b/recovery_codes/{organization_id}/{member_id}", e.recoveryGet)
-	route("POST /v1/b2b/recovery_codes/rotate", e.recoveryRotate)
-	// DELETE …/members/{member_id}/totp and …/members/mfa_phone_numbers/{member_id} overlap as
-	// patterns, so one route serves both.
-	route("DELETE /v1/b2b/organizations/{organization_id}/members/{first}/{second}", e.memberFactorDelete)
 }
 
 // jsonString encodes v as a JSON string for a TEXT column.

@@ -48,7 +48,7 @@ var (
 
 // loadPublicToken returns the configured public token or the project's persisted one,
 // creating public-token-test-<uuid> on first use.
-func loadPublicToken(ctx context.Context, db *sql.DB, configured string) (string, error) {
+func loadPublicToken(ctx context.Context, db querier, configured string) (string, error) {
 	if configured != "" {
 		return configured, nil
 	}
@@ -67,7 +67,6 @@ func (e *Emulator) PublicToken() string { return e.publicToken }
 // [&pkce_code_challenge=…][&provider_login_hint=…]: 307 to the emulated provider page. Errors
 // are Stytch's JSON error bodies.
 func (e *Emulator) oauthDiscoveryStart(w http.ResponseWriter, r *http.Request) {
-	e.count(r)
 	q := r.URL.Query()
 	provider, err := e.checkStart(r)
 	if err != nil {
@@ -99,7 +98,7 @@ func (e *Emulator) checkStart(r *http.Request) (string, error) {
 // the emulated provider page with it.
 func (e *Emulator) startOAuth(w http.ResponseWriter, r *http.Request, s oauthState) {
 	state := newSessionToken()
-	err := e.locked(r.Context(), func(tx *sql.Tx) error {
+	err := e.tx(r.Context(), func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(r.Context(), `INSERT INTO oauth_states (hash, provider, redirect, pkce, login_hint, org_id, signup_redirect, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(state), s.Provider, s.Redirect, s.PKCE, s.LoginHint, s.OrgID, s.SignupRedirect,
 			e.now().Add(oauthLifetime).UnixNano())
@@ -110,21 +109,6 @@ func (e *Emulator) startOAuth(w http.ResponseWriter, r *http.Request, s oauthSta
 		return
 	}
 	http.Redirect(w, r, idpPath(s.Provider)+"?state="+url.QueryEscape(state), http.StatusTemporaryRedirect)
-}
-
-// count records a call for Calls(), like apiHandler does.
-func (e *Emulator) count(r *http.Request) {
-	e.callsMu.Lock()
-	e.calls[r.Pattern]++
-	e.callsMu.Unlock()
-}
-
-// locked runs f in a transaction while holding the state lock.
-func (e *Emulator) locked(ctx context.Context, f func(*sql.Tx) error) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	_, err := e.inTx(ctx, func(tx *sql.Tx) (map[string]any, error) { return nil, f(tx) })
-	return err
 }
 
 // oauthIdentity is what the emulated provider vouches for, and the organization of an

@@ -99,7 +99,7 @@ func getOAuthState(ctx context.Context, q querier, provider, state string, now t
 func (e *Emulator) idpShow(w http.ResponseWriter, r *http.Request) {
 	provider, stateTok := r.PathValue("provider"), r.URL.Query().Get("state")
 	var page idpPage
-	err := e.locked(r.Context(), func(tx *sql.Tx) error {
+	err := e.tx(r.Context(), func(tx *sql.Tx) error {
 		s, err := getOAuthState(r.Context(), tx, provider, stateTok, e.now())
 		if err != nil {
 			return err
@@ -117,7 +117,7 @@ func (e *Emulator) idpSubmit(w http.ResponseWriter, r *http.Request) {
 	provider, stateTok := r.PathValue("provider"), r.PostFormValue("state")
 	var page idpPage
 	var location string
-	err := e.locked(r.Context(), func(tx *sql.Tx) error {
+	err := e.tx(r.Context(), func(tx *sql.Tx) error {
 		s, err := getOAuthState(r.Context(), tx, provider, stateTok, e.now())
 		if err != nil {
 			return err

@@ -120,7 +120,7 @@ func checkOTP(ctx context.Context, tx *sql.Tx, email, code string, now time.Time
 		if _, err := tx.ExecContext(ctx, `UPDATE email_otps SET attempts = attempts + 1 WHERE email = ?`, email); err != nil {
 			return fmt.Errorf("count otp attempt: %w", err)
 		}
-		return &keepChanges{errOTPNotFound}
+		return keepTx(errOTPNotFound)
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE email_otps SET used_at = ? WHERE email = ? AND used_at IS NULL`, now.UnixNano(), email)
 	if err != nil {

@@ -49,6 +49,41 @@ func hashToken(tok string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// tx runs f in one transaction while holding the state lock (Emulator.mu): every request,
+// and every state access from Go, goes through it. It commits when f succeeds or when f's
+// error is marked by keepTx, and rolls back otherwise.
+func (e *Emulator) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	err = f(tx)
+	var keep *keptError
+	if err != nil && !errors.As(err, &keep) {
+		return err
+	}
+	if cerr := tx.Commit(); cerr != nil {
+		return fmt.Errorf("commit: %w", cerr)
+	}
+	if keep != nil {
+		return keep.err
+	}
+	return nil
+}
+
+// keptError is an error whose transaction is committed anyway (a wrong code still counts as
+// an attempt). Emulator.tx unwraps it.
+type keptError struct{ err error }
+
+func (k *keptError) Error() string { return k.err.Error() }
+func (k *keptError) Unwrap() error { return k.err }
+
+// keepTx marks err so that its transaction is committed anyway.
+func keepTx(err error) error { return &keptError{err: err} }
+
 // querier is satisfied by *sql.DB and *sql.Tx.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
