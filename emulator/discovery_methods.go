@@ -12,7 +12,6 @@ import (
 // Shared by the discovery methods other than magic links (email OTP, OAuth): the IST they
 // create carries their factor, and their authenticate response is the magic-link one.
 
-
 // oauthFactor is the google_oauth_factor / microsoft_oauth_factor of a session factor.
 type oauthFactor struct {
 	ID              string `json:"id"`

@@ -23,8 +23,10 @@ type route struct {
 	public  bool // no Basic auth (JWKS)
 }
 
-func call(pattern string, f apiFunc) route          { return route{pattern: pattern, call: f} }
-func publicCall(pattern string, f apiFunc) route    { return route{pattern: pattern, call: f, public: true} }
+func call(pattern string, f apiFunc) route { return route{pattern: pattern, call: f} }
+func publicCall(pattern string, f apiFunc) route {
+	return route{pattern: pattern, call: f, public: true}
+}
 func page(pattern string, f http.HandlerFunc) route { return route{pattern: pattern, page: f} }
 
 // apiRouteTable is every route under /v1/ plus the emulated OAuth provider, by Stytch API
