@@ -7,8 +7,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -99,13 +97,10 @@ func (e *Emulator) checkStart(r *http.Request) (string, error) {
 func (e *Emulator) startOAuth(w http.ResponseWriter, r *http.Request, s oauthState) {
 	state := newSessionToken()
 	err := e.tx(r.Context(), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(r.Context(), `INSERT INTO oauth_states (hash, provider, redirect, pkce, login_hint, org_id, signup_redirect, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(state), s.Provider, s.Redirect, s.PKCE, s.LoginHint, s.OrgID, s.SignupRedirect,
-			e.now().Add(oauthLifetime).UnixNano())
-		return err
+		return insertOAuthState(r.Context(), tx, state, s, e.now().Add(oauthLifetime))
 	})
 	if err != nil {
-		e.writeError(w, r, fmt.Errorf("store oauth state: %w", err))
+		e.writeError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, idpPath(s.Provider)+"?state="+url.QueryEscape(state), http.StatusTemporaryRedirect)
@@ -141,10 +136,8 @@ func newIdentity(provider, email, name string, s *oauthState) oauthIdentity {
 // a discovery_oauth token.
 func (e *Emulator) issueOAuthToken(ctx context.Context, tx *sql.Tx, id oauthIdentity) (string, error) {
 	tok := newSessionToken()
-	_, err := tx.ExecContext(ctx, `INSERT INTO oauth_tokens (hash, provider, email, name, subject, tenant, pkce, org_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		hashToken(tok), id.Provider, id.Email, id.Name, id.Subject, id.Tenant, id.PKCE, id.OrgID, e.now().Add(oauthLifetime).UnixNano())
-	if err != nil {
-		return "", fmt.Errorf("store oauth token: %w", err)
+	if err := insertOAuthToken(ctx, tx, tok, id, e.now().Add(oauthLifetime)); err != nil {
+		return "", err
 	}
 	return tok, nil
 }
@@ -199,25 +192,18 @@ func oauthFactorFor(id oauthIdentity, emailID string, now time.Time) authFactor 
 // tokens of the other kind (org-scoped vs discovery), are all oauth_token_not_found; a PKCE
 // failure or a token of the other kind leaves the token unspent.
 func spendOAuthToken(ctx context.Context, tx *sql.Tx, tok, verifier string, orgScoped bool, now time.Time) (oauthIdentity, error) {
-	var id oauthIdentity
-	var expires int64
-	var used sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT provider, email, name, subject, tenant, pkce, org_id, expires_at, used_at FROM oauth_tokens WHERE hash = ?`,
-		hashToken(tok)).Scan(&id.Provider, &id.Email, &id.Name, &id.Subject, &id.Tenant, &id.PKCE, &id.OrgID, &expires, &used)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (used.Valid || !now.Before(time.Unix(0, expires)) || (id.OrgID != "") != orgScoped)) {
-		return id, errOAuthToken
-	}
+	id, err := getOAuthToken(ctx, tx, tok, orgScoped, now)
 	if err != nil {
-		return id, fmt.Errorf("get oauth token: %w", err)
+		return id, err
 	}
 	if err := checkPKCE(id.PKCE, verifier); err != nil {
 		return id, err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE oauth_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, now.UnixNano(), hashToken(tok))
+	spent, err := useOAuthToken(ctx, tx, tok, now)
 	if err != nil {
-		return id, fmt.Errorf("spend oauth token: %w", err)
+		return id, err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if !spent {
 		return id, errOAuthToken
 	}
 	return id, nil

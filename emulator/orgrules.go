@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -113,14 +112,11 @@ func checkExternalIDFree(ctx context.Context, q querier, o *organization) error 
 	if o.OrganizationExternalID == "" {
 		return nil
 	}
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations
-		WHERE id != ? AND json_extract(data, '$.organization_external_id') = ?`,
-		o.OrganizationID, o.OrganizationExternalID).Scan(&n)
+	taken, err := externalIDTaken(ctx, q, o.OrganizationExternalID, o.OrganizationID)
 	if err != nil {
-		return fmt.Errorf("check organization external id: %w", err)
+		return err
 	}
-	if n > 0 {
+	if taken {
 		return errExternalIDUsed
 	}
 	return nil
