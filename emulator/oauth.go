@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/orgpick/orgpick/internal/commondomain"
 )
 
 // OAuth discovery with Google and Microsoft, offline: Stytch's public start URL sends the
@@ -120,9 +122,9 @@ func newIdentity(provider, email, name string, s *oauthState) oauthIdentity {
 	id := oauthIdentity{Provider: provider, Email: email, Name: name, PKCE: s.PKCE, OrgID: s.OrgID, Subject: hex.EncodeToString(sum[:12])}
 	domain := domainOf(email)
 	switch {
-	case provider == "google" && !isCommonDomain(domain):
+	case provider == "google" && !commondomain.Is(domain):
 		id.Tenant = domain
-	case provider == "microsoft" && isCommonDomain(domain):
+	case provider == "microsoft" && commondomain.Is(domain):
 		id.Tenant = "9188040d-6c67-4c5b-b112-36a304b66dad"
 	case provider == "microsoft":
 		d := sha256.Sum256([]byte(domain))

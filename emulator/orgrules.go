@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/orgpick/orgpick/internal/commondomain"
 )
 
 // Organization configuration rules (https://stytch.com/docs/b2b/api/org-auth-settings) and the
@@ -55,7 +57,7 @@ func allowedDomains(in []string) ([]string, error) {
 		if !domainRe.MatchString(d) {
 			return nil, errDomainInvalid
 		}
-		if isCommonDomain(d) {
+		if commondomain.Is(d) {
 			return nil, errDomainTooCommon
 		}
 		if slices.Contains(out, d) {
@@ -121,3 +123,7 @@ func checkExternalIDFree(ctx context.Context, q querier, o *organization) error 
 	}
 	return nil
 }
+
+// CommonEmailDomain reports whether domain (e.g. "gmx.de") is one of Stytch's common email
+// domains (internal/commondomain, which the app uses too).
+func CommonEmailDomain(domain string) bool { return commondomain.Is(domain) }
