@@ -11,6 +11,7 @@ import (
 )
 
 func TestOrganizationCreateDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, err := e.client.Organizations.Create(e.ctx, &organizations.CreateParams{OrganizationName: "Hooli", OrganizationSlug: "hooli"})
 	mustOK(t, err)
@@ -50,6 +51,8 @@ func TestOrganizationCreateDelete(t *testing.T) {
 }
 
 func TestMemberCreateUpdate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := acme.Organization.OrganizationID

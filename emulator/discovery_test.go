@@ -17,6 +17,8 @@ import (
 )
 
 func TestDiscoverySend(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	tests := []struct {
 		name       string
@@ -123,6 +125,7 @@ func TestDiscoverySend(t *testing.T) {
 
 // Stytch's Go quickstart sends without a redirect URL: the project default is used.
 func TestDiscoveryDefaultRedirectURL(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mustOK(t, sendDiscoveryNoRedirect(e, "bob@acme.com"))
 	link, _ := e.lastLink("bob@acme.com")
@@ -132,6 +135,7 @@ func TestDiscoveryDefaultRedirectURL(t *testing.T) {
 }
 
 func TestDiscoveryAllowedRedirectList(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *emulator.Config) { c.AllowedRedirectURLs = []string{"https://app.example.com/authenticate"} })
 	_, err := e.client.MagicLinks.Email.Discovery.Send(e.ctx, &emaildiscovery.SendParams{EmailAddress: "a@b.co", DiscoveryRedirectURL: redirect})
 	wantStytchError(t, err, 400, "invalid_discovery_redirect_url")
@@ -144,6 +148,8 @@ func TestDiscoveryAllowedRedirectList(t *testing.T) {
 }
 
 func TestDiscoveryAuthenticate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	auth := func(tok string) (*mldiscovery.AuthenticateResponse, error) {
 		return e.client.MagicLinks.Discovery.Authenticate(e.ctx, &mldiscovery.AuthenticateParams{DiscoveryMagicLinksToken: tok})
@@ -172,6 +178,7 @@ func TestDiscoveryAuthenticate(t *testing.T) {
 }
 
 func TestDiscoveryAuthenticateSingleUseUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.sendDiscovery("race@acme.com")
 	const n = 16
@@ -197,6 +204,8 @@ func TestDiscoveryAuthenticateSingleUseUnderConcurrency(t *testing.T) {
 }
 
 func TestDiscoveredOrganizations(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	// acme: ada is admin; JIT for acme.com; ada's verified email makes acme.com joinable.
 	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
@@ -244,6 +253,8 @@ func TestDiscoveredOrganizations(t *testing.T) {
 }
 
 func TestISTExchange(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
 		p.EmailJITProvisioning = "RESTRICTED"
@@ -318,6 +329,8 @@ func TestISTExchange(t *testing.T) {
 }
 
 func TestDiscoveryOrganizationCreate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	create := func(p *dorgs.CreateParams) (*dorgs.CreateResponse, error) {
 		return e.client.Discovery.Organizations.Create(e.ctx, p)
@@ -398,6 +411,8 @@ func TestDiscoveryOrganizationCreate(t *testing.T) {
 }
 
 func TestDiscoveryList(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
 		p.EmailJITProvisioning = "RESTRICTED"

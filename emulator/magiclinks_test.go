@@ -22,6 +22,8 @@ func authMagicLink(e *env, tok string) (*magiclinks.AuthenticateResponse, error)
 }
 
 func TestInviteAndAuthenticate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := acme.Organization.OrganizationID
@@ -143,6 +145,8 @@ func TestInviteAndAuthenticate(t *testing.T) {
 }
 
 func TestLoginOrSignup(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := acme.Organization.OrganizationID
@@ -207,6 +211,7 @@ func TestLoginOrSignup(t *testing.T) {
 }
 
 func TestEmailRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *emulator.Config) {
 		c.DisableEmailRateLimit = false
 		c.EmailRateBurst = 2
@@ -231,6 +236,7 @@ func TestEmailRateLimit(t *testing.T) {
 }
 
 func TestPersistence(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state", "emu.db")
 	cfg := func(c *emulator.Config) { c.DatabasePath = path }
 

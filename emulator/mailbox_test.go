@@ -12,6 +12,7 @@ import (
 )
 
 func TestMailboxPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme & Co", "acme")
 	invite(t, e, acme.Organization.OrganizationID, "bob@beta.io")
@@ -51,6 +52,7 @@ func TestMailboxPage(t *testing.T) {
 
 // A database file from an emulator without the mailbox's code column still opens.
 func TestMailboxMigratesOldDatabase(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := sql.Open("sqlite3", path)
 	mustOK(t, err)

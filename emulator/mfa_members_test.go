@@ -10,6 +10,8 @@ import (
 )
 
 func TestMemberUpdate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := su.Organization.OrganizationID
@@ -103,6 +105,8 @@ func (e *env) sessionFor(email, orgID string) string {
 }
 
 func TestMemberFactorDelete(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID

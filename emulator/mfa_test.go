@@ -18,6 +18,8 @@ import (
 )
 
 func TestMFAPendingOnIntermediateSessionExchange(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -90,6 +92,7 @@ func TestMFAPendingOnIntermediateSessionExchange(t *testing.T) {
 }
 
 func TestMFAPendingOnDiscoveryCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ist := e.discover("ada@acme.com").IntermediateSessionToken
 	resp, err := e.client.Discovery.Organizations.Create(e.ctx, &dorgs.CreateParams{IntermediateSessionToken: ist,
@@ -116,6 +119,8 @@ func TestMFAPendingOnDiscoveryCreate(t *testing.T) {
 }
 
 func TestMFAPendingOnMagicLink(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -143,6 +148,8 @@ func TestMFAPendingOnMagicLink(t *testing.T) {
 }
 
 func TestMFAPendingOnSessionsExchange(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	alpha := e.signUp("ada@alpha.com", "Alpha", "alpha")
 	beta := e.mfaOrg("bob@beta.com", "beta")
@@ -176,6 +183,7 @@ func TestMFAPendingOnSessionsExchange(t *testing.T) {
 }
 
 func TestMFAEnrolledMemberOfOptionalOrg(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := su.Organization.OrganizationID
@@ -200,6 +208,8 @@ func TestMFAEnrolledMemberOfOptionalOrg(t *testing.T) {
 }
 
 func TestMFASettings(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := su.Organization.OrganizationID
@@ -241,6 +251,7 @@ func TestMFASettings(t *testing.T) {
 
 // The MFA step survives a restart: the scoped IST, the pending TOTP and the texted code are in SQLite.
 func TestMFAPersistence(t *testing.T) {
+	t.Parallel()
 	t0 := time.Now().UTC().Truncate(30 * time.Second).Add(5 * time.Second)
 	path := filepath.Join(t.TempDir(), "emu.db")
 	cfg := func(c *emulator.Config) {

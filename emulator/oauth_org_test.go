@@ -65,6 +65,7 @@ func withoutQuery(u *url.URL) string {
 }
 
 func TestOrgOAuthStartValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme Corp", "acme")
 	orgID := acme.Organization.OrganizationID
@@ -110,6 +111,8 @@ func TestOrgOAuthStartValidation(t *testing.T) {
 }
 
 func TestOrgOAuthLoginSignupAndJIT(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	beta := e.signUp("bo@beta.io", "Beta", "beta")
 	orgID := beta.Organization.OrganizationID
@@ -165,6 +168,8 @@ func TestOrgOAuthLoginSignupAndJIT(t *testing.T) {
 }
 
 func TestOrgOAuthTokenErrors(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := acme.Organization.OrganizationID
@@ -216,6 +221,7 @@ func TestOrgOAuthTokenErrors(t *testing.T) {
 // keeps working: the columns are added on open. Such a file also predates numbered
 // migrations, hence no schema_migrations table.
 func TestOAuthColumnsMigrate(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "emu.db")
 	emu, err := emulator.New(emulator.Config{ProjectID: projectID, Secret: secret, DatabasePath: path})
 	mustOK(t, err)

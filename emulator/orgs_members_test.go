@@ -20,6 +20,8 @@ func filter(name string, value any) map[string]any {
 }
 
 func TestOrganizationGetAndSearch(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme Widgets", "acme")
 	beta := e.signUp("bob@beta.io", "Beta Gadgets", "beta")
@@ -87,6 +89,8 @@ func TestOrganizationGetAndSearch(t *testing.T) {
 }
 
 func TestOrganizationUpdate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := acme.Organization.OrganizationID
@@ -175,6 +179,8 @@ func joinOrg(t *testing.T, e *env, orgID, email string) string {
 }
 
 func TestMembersGetSearchDelete(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
 		p.EmailJITProvisioning = "RESTRICTED"

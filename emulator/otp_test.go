@@ -39,6 +39,8 @@ func otherCode(code string) string {
 }
 
 func TestEmailOTPDiscovery(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme")
 
@@ -116,6 +118,7 @@ func TestEmailOTPDiscovery(t *testing.T) {
 }
 
 func TestEmailOTPRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *emulator.Config) { c.DisableEmailRateLimit, c.EmailRateBurst = false, 1 })
 	e.sendCode("ada@acme.com")
 	_, err := e.client.OTPs.Email.Discovery.Send(e.ctx, &otpdiscovery.SendParams{EmailAddress: "ada@acme.com"})

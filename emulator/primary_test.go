@@ -55,6 +55,8 @@ func factorKinds(fs []consumersessions.AuthenticationFactor) []string {
 }
 
 func TestPrimaryRequiredExchangeThenOrgOAuth(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := acme.Organization.OrganizationID
@@ -123,6 +125,7 @@ func TestPrimaryRequiredExchangeThenOrgOAuth(t *testing.T) {
 }
 
 func TestPrimaryRequiredThenMFA(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -156,6 +159,8 @@ func TestPrimaryRequiredThenMFA(t *testing.T) {
 }
 
 func TestPrimaryRequiredSessionsExchangeAndMagicLink(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	beta := e.signUp("ada@acme.com", "Beta", "beta") // ALL_ALLOWED
 	acme := e.signUp("ada@acme.com", "Acme", "acme")

@@ -28,6 +28,7 @@ var docsPolicy = &emulator.Policy{
 }
 
 func TestRBACPolicyEndpoint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, err := e.client.RBAC.Policy(e.ctx, &rbac.PolicyParams{})
 	mustOK(t, err)
@@ -51,6 +52,8 @@ func TestRBACPolicyEndpoint(t *testing.T) {
 const emulatorAdmin = "stytch_admin"
 
 func TestRBACAuthorization(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, func(c *emulator.Config) { c.RBACPolicy = docsPolicy })
 	admin := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
 		p.EmailJITProvisioning = "RESTRICTED"
@@ -112,6 +115,8 @@ func TestRBACAuthorization(t *testing.T) {
 }
 
 func TestRBACOrganizationCustomRoles(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	admin := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
 		p.EmailJITProvisioning = "RESTRICTED"

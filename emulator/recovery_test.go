@@ -11,6 +11,8 @@ import (
 )
 
 func TestRecoveryCodes(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -98,6 +100,8 @@ func TestRecoveryCodes(t *testing.T) {
 }
 
 func TestRecoveryCodeErrors(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID

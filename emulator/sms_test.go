@@ -21,6 +21,8 @@ const phone = "+15555550100"
 var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
 
 func TestSMSEnrolThenSignIn(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -133,6 +135,8 @@ func wrongSMS(code string) string {
 }
 
 func TestSMSSendErrors(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -195,6 +199,8 @@ func TestSMSSendErrors(t *testing.T) {
 }
 
 func TestSMSAuthenticateErrors(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -232,6 +238,7 @@ func TestSMSAuthenticateErrors(t *testing.T) {
 }
 
 func TestSMSRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fixedClock, func(c *emulator.Config) {
 		c.DisableEmailRateLimit = false
 		c.EmailRateBurst = 2
@@ -251,6 +258,8 @@ func TestSMSRateLimit(t *testing.T) {
 // An SMS factor carries into another organization when the member there has the same verified
 // number; a TOTP-preferring member gets no automatic text.
 func TestSMSFactorAcrossOrganizations(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	alpha := e.mfaOrg("boss@alpha.com", "alpha")
 	beta := e.mfaOrg("boss@beta.com", "beta")

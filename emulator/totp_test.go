@@ -21,6 +21,7 @@ var recoveryCodeFormat = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4
 
 // RFC 6238 appendix B (SHA-1), truncated to 6 digits.
 func TestTOTPCode(t *testing.T) {
+	t.Parallel()
 	secret := base32.StdEncoding.EncodeToString([]byte("12345678901234567890"))
 	for _, tt := range []struct {
 		unix int64
@@ -39,6 +40,8 @@ func TestTOTPCode(t *testing.T) {
 }
 
 func TestTOTPEnrolThenSignIn(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -140,6 +143,8 @@ func TestTOTPEnrolThenSignIn(t *testing.T) {
 }
 
 func TestTOTPCreateErrors(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -200,6 +205,8 @@ func TestTOTPCreateErrors(t *testing.T) {
 }
 
 func TestTOTPAuthenticateErrors(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -246,6 +253,8 @@ func TestTOTPAuthenticateErrors(t *testing.T) {
 }
 
 func TestTOTPOnASession(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := su.Organization.OrganizationID
@@ -286,6 +295,7 @@ func TestTOTPOnASession(t *testing.T) {
 
 // A discovery IST works on the MFA endpoints without an exchange first; it activates an invitee.
 func TestTOTPWithDiscoveryIST(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
