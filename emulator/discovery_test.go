@@ -1,8 +1,6 @@
 package emulator_test
 
 import (
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -87,14 +85,10 @@ func TestDiscoverySend(t *testing.T) {
 	})
 
 	t.Run("mailbox html", func(t *testing.T) {
-		resp, err := http.Get(e.srv.URL + "/dev/mailbox")
-		mustOK(t, err)
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
+		resp, html := e.getText("/dev/mailbox")
 		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			t.Fatalf("status = %d, type %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
-		html := string(body)
 		if !strings.Contains(html, `href="https://[::1]:9/cb?stytch_token_type=discovery&amp;token=`) {
 			t.Errorf("newest link not clickable:\n%s", html)
 		}
@@ -107,10 +101,7 @@ func TestDiscoverySend(t *testing.T) {
 	})
 
 	t.Run("nothing dev under v1", func(t *testing.T) {
-		resp, err := http.Get(e.srv.URL + "/v1/dev/mailbox")
-		mustOK(t, err)
-		resp.Body.Close()
-		if resp.StatusCode != 404 {
+		if resp := e.getJSON("/v1/dev/mailbox", nil); resp.StatusCode != 404 {
 			t.Errorf("status = %d", resp.StatusCode)
 		}
 		rec := httpGet(t, e.emu.API(), "/dev/mailbox.json")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -138,6 +139,17 @@ func (e *env) getJSON(path string, v any) *http.Response {
 		mustOK(e.t, json.NewDecoder(resp.Body).Decode(v))
 	}
 	return resp
+}
+
+// getText GETs path on the emulator server and returns the response and its body.
+func (e *env) getText(path string) (*http.Response, string) {
+	e.t.Helper()
+	resp, err := http.Get(e.srv.URL + path)
+	mustOK(e.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	mustOK(e.t, err)
+	return resp, string(body)
 }
 
 // memberships maps organization ID to membership type.

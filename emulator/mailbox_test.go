@@ -2,8 +2,6 @@ package emulator_test
 
 import (
 	"database/sql"
-	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,11 +24,7 @@ func TestMailboxPage(t *testing.T) {
 		t.Errorf("a link message has a code: %v", got[0])
 	}
 
-	resp, err := http.Get(e.srv.URL + "/dev/mailbox")
-	mustOK(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	html := string(body)
+	_, html := e.getText("/dev/mailbox")
 	for _, want := range []string{
 		`<link rel="stylesheet" href="/dev/mailbox.css">`,
 		`title="` + acme.Organization.OrganizationID + `">Acme &amp; Co</dd>`, // the name, the ID as a title
@@ -42,9 +36,7 @@ func TestMailboxPage(t *testing.T) {
 		}
 	}
 
-	resp, err = http.Get(e.srv.URL + "/dev/mailbox.css")
-	mustOK(t, err)
-	resp.Body.Close()
+	resp, _ := e.getText("/dev/mailbox.css")
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
 		t.Errorf("stylesheet: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}

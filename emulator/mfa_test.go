@@ -20,10 +20,7 @@ import (
 func TestMFAPendingOnIntermediateSessionExchange(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	e, _, orgID, bobID := newAcmeWithBob(t)
 	d := e.discover("bob@acme.com")
 
 	t.Run("discovered organization says MFA is needed", func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net/url"
 	"path/filepath"
@@ -69,16 +68,7 @@ func TestOrgOAuthStartValidation(t *testing.T) {
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme Corp", "acme")
 	orgID := acme.Organization.OrganizationID
-	get := func(raw string) (int, string, string) {
-		resp, err := browser.Get(raw)
-		mustOK(t, err)
-		defer resp.Body.Close()
-		var body struct {
-			ErrorType string `json:"error_type"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body.ErrorType, resp.Header.Get("Location")
-	}
+	get := func(raw string) (int, string, string) { return browserGet(t, raw) }
 	base := e.srv.URL + "/v1/b2b/public/oauth/google/start?public_token=" + e.emu.PublicToken()
 	for _, c := range []struct {
 		name, url string

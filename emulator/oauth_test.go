@@ -150,16 +150,7 @@ func TestOAuthDiscoveryMicrosoftAndPKCE(t *testing.T) {
 func TestOAuthStartAndPageErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	get := func(raw string) (int, string, string) {
-		resp, err := browser.Get(raw)
-		mustOK(t, err)
-		defer resp.Body.Close()
-		var body struct {
-			ErrorType string `json:"error_type"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body.ErrorType, resp.Header.Get("Location")
-	}
+	get := func(raw string) (int, string, string) { return browserGet(t, raw) }
 	for _, c := range []struct {
 		name, url string
 		status    int
@@ -213,4 +204,18 @@ func TestPublicTokenPersistsAndIsConfigurable(t *testing.T) {
 	if got := open("public-token-test-fixed"); got != "public-token-test-fixed" {
 		t.Errorf("configured public token ignored: %s", got)
 	}
+}
+
+// browserGet GETs raw without following redirects and returns the status, the Stytch
+// error_type (if any) and the Location header.
+func browserGet(t *testing.T, raw string) (status int, errorType, location string) {
+	t.Helper()
+	resp, err := browser.Get(raw)
+	mustOK(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		ErrorType string `json:"error_type"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body.ErrorType, resp.Header.Get("Location")
 }

@@ -1,8 +1,6 @@
 package emulator_test
 
 import (
-	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,14 +51,11 @@ func TestEmailOTPDiscovery(t *testing.T) {
 	if box[0]["kind"] != "discovery_otp" || box[0]["code"] != code {
 		t.Errorf("mailbox.json = %v", box[0])
 	}
-	page, err := http.Get(e.srv.URL + "/dev/mailbox?to=ada@acme.com")
-	mustOK(t, err)
-	html, _ := io.ReadAll(page.Body)
-	page.Body.Close()
-	if !strings.Contains(string(html), `data-testid="message-code">`+code+`<`) || !strings.Contains(string(html), ">Sign-in code</span>") {
+	_, html := e.getText("/dev/mailbox?to=ada@acme.com")
+	if !strings.Contains(html, `data-testid="message-code">`+code+`<`) || !strings.Contains(html, ">Sign-in code</span>") {
 		t.Errorf("mailbox page does not show the code:\n%s", html)
 	}
-	_, err = e.authCode("ada@acme.com", otherCode(code))
+	_, err := e.authCode("ada@acme.com", otherCode(code))
 	wantStytchError(t, err, 404, "otp_code_not_found")
 	resp, err := e.authCode("Ada@Acme.com", code) // a wrong try doesn't spend the code
 	mustOK(t, err)

@@ -273,10 +273,7 @@ func TestJWKSAndCredentials(t *testing.T) {
 		}
 	})
 	t.Run("JWKS wrong project", func(t *testing.T) {
-		resp, err := http.Get(e.srv.URL + "/v1/b2b/sessions/jwks/project-test-other")
-		mustOK(t, err)
-		resp.Body.Close()
-		if resp.StatusCode != 404 {
+		if resp := e.getJSON("/v1/b2b/sessions/jwks/project-test-other", nil); resp.StatusCode != 404 {
 			t.Errorf("status = %d", resp.StatusCode)
 		}
 	})

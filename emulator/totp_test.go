@@ -42,10 +42,7 @@ func TestTOTPCode(t *testing.T) {
 func TestTOTPEnrolThenSignIn(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	discoveryIST := e.discover("bob@acme.com").IntermediateSessionToken
 	p, err := e.client.Discovery.IntermediateSessions.Exchange(e.ctx, &intermediatesessions.ExchangeParams{
 		IntermediateSessionToken: discoveryIST, OrganizationID: orgID})
@@ -145,10 +142,7 @@ func TestTOTPEnrolThenSignIn(t *testing.T) {
 func TestTOTPCreateErrors(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	e, su, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	other := e.signUp("cy@other.com", "Other", "other")
 	p := e.pendingExchange("bob@acme.com", orgID)
 	ist := p.IntermediateSessionToken
@@ -207,10 +201,7 @@ func TestTOTPCreateErrors(t *testing.T) {
 func TestTOTPAuthenticateErrors(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	ist := e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
 	auth := func(p totps.AuthenticateParams) error {
 		p.OrganizationID, p.MemberID = orgID, bobID
@@ -296,10 +287,7 @@ func TestTOTPOnASession(t *testing.T) {
 // A discovery IST works on the MFA endpoints without an exchange first; it activates an invitee.
 func TestTOTPWithDiscoveryIST(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	e, su, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	ist := e.discover("bob@acme.com").IntermediateSessionToken
 	_, err := e.client.TOTPs.Create(e.ctx, &totps.CreateParams{OrganizationID: orgID, MemberID: su.MemberID, IntermediateSessionToken: ist})
 	wantStytchError(t, err, 400, "invalid_intermediate_session_token_for_organization")
