@@ -21,6 +21,7 @@ package emulator
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -70,6 +71,10 @@ type Config struct {
 	// PublicToken is the project's public token, required by the browser-facing OAuth start
 	// URLs; "" means a public-token-test-<uuid> generated once and kept in the database.
 	PublicToken string
+
+	// newKey generates the JWT signing key of a new database; nil = a fresh 2048-bit RSA key.
+	// Only tests set it (export_test.go), to share one key across their emulators.
+	newKey func() (*rsa.PrivateKey, error)
 }
 
 // Emulator is an http.Handler serving the Stytch B2B API under /v1/ and dev helpers under /dev/.
@@ -119,7 +124,7 @@ func New(cfg Config) (*Emulator, error) {
 	ctx := context.Background()
 	err = e.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if e.keys, err = loadOrCreateKey(ctx, tx); err != nil {
+		if e.keys, err = loadOrCreateKey(ctx, tx, cfg.newKey); err != nil {
 			return err
 		}
 		if err = ensureCert(ctx, tx, e.keys); err != nil {

@@ -39,6 +39,7 @@ type env struct {
 func newEnv(t *testing.T, opts ...func(*emulator.Config)) *env {
 	t.Helper()
 	cfg := emulator.Config{ProjectID: projectID, Secret: secret, Log: slog.New(slog.DiscardHandler), DisableEmailRateLimit: true}
+	emulator.WithSharedTestKey(&cfg)
 	for _, o := range opts {
 		o(&cfg)
 	}
