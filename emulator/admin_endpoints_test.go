@@ -53,9 +53,7 @@ func TestOrganizationCreateDelete(t *testing.T) {
 func TestMemberCreateUpdate(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	e, acme, orgID := newAcme(t)
 	admin := methodoptions.Authorization{SessionToken: acme.SessionToken}
 	created, err := e.client.Organizations.Members.Create(e.ctx, &members.CreateParams{OrganizationID: orgID, EmailAddress: "Bob@Acme.com", Name: "Bob"},
 		&members.CreateRequestOptions{Authorization: admin})

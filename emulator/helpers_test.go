@@ -130,6 +130,15 @@ func (e *env) signUp(email, name, slug string, mod ...func(*dorgs.CreateParams))
 	return resp
 }
 
+// newAcme is the usual start: an emulator where ada@acme.com signed up organization acme
+// (Acme) by discovery.
+func newAcme(t *testing.T, opts ...func(*emulator.Config)) (e *env, acme *dorgs.CreateResponse, orgID string) {
+	t.Helper()
+	e = newEnv(t, opts...)
+	acme = e.signUp("ada@acme.com", "Acme", "acme")
+	return e, acme, acme.Organization.OrganizationID
+}
+
 // getJSON GETs path on the emulator server and decodes the JSON body into v.
 func (e *env) getJSON(path string, v any) *http.Response {
 	e.t.Helper()

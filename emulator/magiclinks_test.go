@@ -24,9 +24,7 @@ func authMagicLink(e *env, tok string) (*magiclinks.AuthenticateResponse, error)
 func TestInviteAndAuthenticate(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	e, acme, orgID := newAcme(t)
 	inviteAs := func(p *email.InviteParams, auth *methodoptions.Authorization) (*email.InviteResponse, error) {
 		if p.OrganizationID == "" {
 			p.OrganizationID = orgID
@@ -147,9 +145,7 @@ func TestInviteAndAuthenticate(t *testing.T) {
 func TestLoginOrSignup(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	e, acme, orgID := newAcme(t)
 	los := func(addr string) (*email.LoginOrSignupResponse, error) {
 		return e.client.MagicLinks.Email.LoginOrSignup(e.ctx, &email.LoginOrSignupParams{OrganizationID: orgID, EmailAddress: addr,
 			LoginRedirectURL: redirect, SignupRedirectURL: "http://localhost:3000/signup"})

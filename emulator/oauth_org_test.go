@@ -160,9 +160,7 @@ func TestOrgOAuthLoginSignupAndJIT(t *testing.T) {
 func TestOrgOAuthTokenErrors(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	e, _, orgID := newAcme(t)
 
 	t.Run("PKCE", func(t *testing.T) {
 		verifier := "a-verifier-of-at-least-forty-three-characters-0123456789"

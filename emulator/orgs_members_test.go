@@ -91,9 +91,7 @@ func TestOrganizationGetAndSearch(t *testing.T) {
 func TestOrganizationUpdate(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	e, acme, orgID := newAcme(t)
 	e.signUp("zed@zed.io", "Zed", "zed")
 	// bob: plain member of acme (joins by domain).
 	update := func(p *organizations.UpdateParams, auth *methodoptions.Authorization) (*organizations.UpdateResponse, error) {

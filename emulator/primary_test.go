@@ -57,9 +57,7 @@ func factorKinds(fs []consumersessions.AuthenticationFactor) []string {
 func TestPrimaryRequiredExchangeThenOrgOAuth(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	e, acme, orgID := newAcme(t)
 	e.restrict(orgID, "google_oauth")
 
 	d := e.discover("ada@acme.com")
