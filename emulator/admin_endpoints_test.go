@@ -3,7 +3,6 @@ package emulator_test
 import (
 	"testing"
 
-	dorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
@@ -28,11 +27,7 @@ func TestOrganizationCreateDelete(t *testing.T) {
 	_, err = e.client.Organizations.Create(e.ctx, &organizations.CreateParams{OrganizationName: "H", OrganizationSlug: "HOOLI"})
 	wantStytchError(t, err, 400, "organization_slug_already_used")
 
-	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-		p.EmailInvites = "ALL_ALLOWED"
-	})
+	acme := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain, invitesAllowed)
 	bob := joinOrg(t, e, acme.Organization.OrganizationID, "bob@acme.com")
 	del := func(tok string) error {
 		_, err := e.client.Organizations.Delete(e.ctx, &organizations.DeleteParams{OrganizationID: "acme"},

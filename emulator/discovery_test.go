@@ -247,10 +247,7 @@ func TestISTExchange(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-	})
+	acme := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain)
 	orgID := acme.Organization.OrganizationID
 	exchange := func(ist, org string, mins int32) (*intermediatesessions.ExchangeResponse, error) {
 		return e.client.Discovery.IntermediateSessions.Exchange(e.ctx, &intermediatesessions.ExchangeParams{
@@ -405,10 +402,7 @@ func TestDiscoveryList(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-	})
+	acme := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain)
 	other := e.signUp("zed@zed.io", "Zed", "zed")
 	invite(t, e, other.Organization.OrganizationID, "bob@acme.com")
 	bob := e.discover("bob@acme.com")
@@ -437,10 +431,7 @@ func TestDiscoveryList(t *testing.T) {
 			}
 		}
 		// A third org bob could join by domain is not listed for a session.
-		third := e.signUp("ann@acme.com", "Third", "third", func(p *dorgs.CreateParams) {
-			p.EmailJITProvisioning = "RESTRICTED"
-			p.EmailAllowedDomains = []string{"acme.com"}
-		})
+		third := e.signUp("ann@acme.com", "Third", "third", jitByAcmeDomain)
 		resp, err := e.client.Discovery.Organizations.List(e.ctx, &dorgs.ListParams{SessionToken: ex.SessionToken})
 		mustOK(t, err)
 		if _, ok := memberships(resp.DiscoveredOrganizations)[third.Organization.OrganizationID]; ok {

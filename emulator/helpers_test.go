@@ -139,6 +139,15 @@ func newAcme(t *testing.T, opts ...func(*emulator.Config)) (e *env, acme *dorgs.
 	return e, acme, acme.Organization.OrganizationID
 }
 
+// jitByAcmeDomain lets anyone with a verified acme.com email join by JIT (a signUp option).
+func jitByAcmeDomain(p *dorgs.CreateParams) {
+	p.EmailJITProvisioning = "RESTRICTED"
+	p.EmailAllowedDomains = []string{"acme.com"}
+}
+
+// invitesAllowed keeps invites on: with other auth settings they would default to NOT_ALLOWED.
+func invitesAllowed(p *dorgs.CreateParams) { p.EmailInvites = "ALL_ALLOWED" }
+
 // getJSON GETs path on the emulator server and decodes the JSON body into v.
 func (e *env) getJSON(path string, v any) *http.Response {
 	e.t.Helper()

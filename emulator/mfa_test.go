@@ -181,9 +181,7 @@ func TestMFAPendingOnSessionsExchange(t *testing.T) {
 
 func TestMFAEnrolledMemberOfOptionalOrg(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	su := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := su.Organization.OrganizationID
+	e, _, orgID := newAcme(t)
 	bobID := invite(t, e, orgID, "bob@acme.com")
 
 	// Not enrolled: a session straight away.
@@ -207,9 +205,7 @@ func TestMFAEnrolledMemberOfOptionalOrg(t *testing.T) {
 func TestMFASettings(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t)
-	su := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := su.Organization.OrganizationID
+	e, _, orgID := newAcme(t)
 	tests := []struct {
 		name       string
 		p          organizations.UpdateParams

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
-	dorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
@@ -180,11 +179,7 @@ func TestMembersGetSearchDelete(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-		p.EmailInvites = "ALL_ALLOWED" // with other auth settings it would default to NOT_ALLOWED
-	})
+	acme := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain, invitesAllowed)
 	orgID := acme.Organization.OrganizationID
 	bobSession := joinOrg(t, e, orgID, "bob@acme.com")
 	carolID := invite(t, e, orgID, "carol@gmail.com")
