@@ -1,21 +1,3 @@
-// Package emulator is an offline stand-in for the Stytch B2B API, wire-compatible with the
-// stytch-go v16 SDK (b2bstytchapi.NewClient(projectID, secret, b2bstytchapi.WithBaseURI(url))).
-//
-// It serves the real paths under /v1/b2b/..., keeps its state in SQLite (organizations, members,
-// magic-link tokens, intermediate sessions, member sessions, the JWT signing key and the mailbox)
-// and never sends mail: each message is recorded in a mailbox served under /dev/.
-//
-// Where the Stytch documentation does not say which error a situation produces, the emulator
-// makes these choices (see README.md for the full list):
-//
-//   - IST exchange for an organization the email may not join: 403 email_jit_provisioning_not_allowed
-//     (also used by login_or_signup for a new email when the organization does not allow JIT).
-//   - sessions/exchange to an organization without a membership: 404 member_not_found.
-//   - Inviting a member whose status is active: 400 member_already_active.
-//   - email_invites NOT_ALLOWED: 403 email_invites_not_allowed; RESTRICTED and the domain is not
-//     allowed: 403 invalid_email_for_invites.
-//   - Malformed JSON body: 400 invalid_request.
-//   - Expired ISTs, magic links and sessions answer like unknown or used ones.
 package emulator
 
 import (
