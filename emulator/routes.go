@@ -23,10 +23,15 @@ type route struct {
 	public  bool // no Basic auth (JWKS)
 }
 
+// call is an API call with Basic auth.
 func call(pattern string, f apiFunc) route { return route{pattern: pattern, call: f} }
+
+// publicCall is an API call without Basic auth.
 func publicCall(pattern string, f apiFunc) route {
 	return route{pattern: pattern, call: f, public: true}
 }
+
+// page is a browser-facing route.
 func page(pattern string, f http.HandlerFunc) route { return route{pattern: pattern, page: f} }
 
 // apiRouteTable is every route under /v1/ plus the emulated OAuth provider, by Stytch API
