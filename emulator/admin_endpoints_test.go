@@ -3,7 +3,6 @@ package emulator_test
 import (
 	"testing"
 
-	dorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
@@ -11,6 +10,7 @@ import (
 )
 
 func TestOrganizationCreateDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, err := e.client.Organizations.Create(e.ctx, &organizations.CreateParams{OrganizationName: "Hooli", OrganizationSlug: "hooli"})
 	mustOK(t, err)
@@ -27,11 +27,7 @@ func TestOrganizationCreateDelete(t *testing.T) {
 	_, err = e.client.Organizations.Create(e.ctx, &organizations.CreateParams{OrganizationName: "H", OrganizationSlug: "HOOLI"})
 	wantStytchError(t, err, 400, "organization_slug_already_used")
 
-	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-		p.EmailInvites = "ALL_ALLOWED"
-	})
+	acme := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain, invitesAllowed)
 	bob := joinOrg(t, e, acme.Organization.OrganizationID, "bob@acme.com")
 	del := func(tok string) error {
 		_, err := e.client.Organizations.Delete(e.ctx, &organizations.DeleteParams{OrganizationID: "acme"},
@@ -50,9 +46,9 @@ func TestOrganizationCreateDelete(t *testing.T) {
 }
 
 func TestMemberCreateUpdate(t *testing.T) {
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, acme, orgID := newAcme(t)
 	admin := methodoptions.Authorization{SessionToken: acme.SessionToken}
 	created, err := e.client.Organizations.Members.Create(e.ctx, &members.CreateParams{OrganizationID: orgID, EmailAddress: "Bob@Acme.com", Name: "Bob"},
 		&members.CreateRequestOptions{Authorization: admin})

@@ -1,8 +1,6 @@
 package emulator_test
 
 import (
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -17,6 +15,8 @@ import (
 )
 
 func TestDiscoverySend(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	tests := []struct {
 		name       string
@@ -85,14 +85,10 @@ func TestDiscoverySend(t *testing.T) {
 	})
 
 	t.Run("mailbox html", func(t *testing.T) {
-		resp, err := http.Get(e.srv.URL + "/dev/mailbox")
-		mustOK(t, err)
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
+		resp, html := e.getText("/dev/mailbox")
 		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			t.Fatalf("status = %d, type %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
-		html := string(body)
 		if !strings.Contains(html, `href="https://[::1]:9/cb?stytch_token_type=discovery&amp;token=`) {
 			t.Errorf("newest link not clickable:\n%s", html)
 		}
@@ -105,10 +101,7 @@ func TestDiscoverySend(t *testing.T) {
 	})
 
 	t.Run("nothing dev under v1", func(t *testing.T) {
-		resp, err := http.Get(e.srv.URL + "/v1/dev/mailbox")
-		mustOK(t, err)
-		resp.Body.Close()
-		if resp.StatusCode != 404 {
+		if resp := e.getJSON("/v1/dev/mailbox", nil); resp.StatusCode != 404 {
 			t.Errorf("status = %d", resp.StatusCode)
 		}
 		rec := httpGet(t, e.emu.API(), "/dev/mailbox.json")
@@ -123,6 +116,7 @@ func TestDiscoverySend(t *testing.T) {
 
 // Stytch's Go quickstart sends without a redirect URL: the project default is used.
 func TestDiscoveryDefaultRedirectURL(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mustOK(t, sendDiscoveryNoRedirect(e, "bob@acme.com"))
 	link, _ := e.lastLink("bob@acme.com")
@@ -132,6 +126,7 @@ func TestDiscoveryDefaultRedirectURL(t *testing.T) {
 }
 
 func TestDiscoveryAllowedRedirectList(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *emulator.Config) { c.AllowedRedirectURLs = []string{"https://app.example.com/authenticate"} })
 	_, err := e.client.MagicLinks.Email.Discovery.Send(e.ctx, &emaildiscovery.SendParams{EmailAddress: "a@b.co", DiscoveryRedirectURL: redirect})
 	wantStytchError(t, err, 400, "invalid_discovery_redirect_url")
@@ -144,6 +139,8 @@ func TestDiscoveryAllowedRedirectList(t *testing.T) {
 }
 
 func TestDiscoveryAuthenticate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	auth := func(tok string) (*mldiscovery.AuthenticateResponse, error) {
 		return e.client.MagicLinks.Discovery.Authenticate(e.ctx, &mldiscovery.AuthenticateParams{DiscoveryMagicLinksToken: tok})
@@ -172,6 +169,7 @@ func TestDiscoveryAuthenticate(t *testing.T) {
 }
 
 func TestDiscoveryAuthenticateSingleUseUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.sendDiscovery("race@acme.com")
 	const n = 16
@@ -197,6 +195,8 @@ func TestDiscoveryAuthenticateSingleUseUnderConcurrency(t *testing.T) {
 }
 
 func TestDiscoveredOrganizations(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	// acme: ada is admin; JIT for acme.com; ada's verified email makes acme.com joinable.
 	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
@@ -244,11 +244,10 @@ func TestDiscoveredOrganizations(t *testing.T) {
 }
 
 func TestISTExchange(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-	})
+	acme := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain)
 	orgID := acme.Organization.OrganizationID
 	exchange := func(ist, org string, mins int32) (*intermediatesessions.ExchangeResponse, error) {
 		return e.client.Discovery.IntermediateSessions.Exchange(e.ctx, &intermediatesessions.ExchangeParams{
@@ -318,6 +317,8 @@ func TestISTExchange(t *testing.T) {
 }
 
 func TestDiscoveryOrganizationCreate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	create := func(p *dorgs.CreateParams) (*dorgs.CreateResponse, error) {
 		return e.client.Discovery.Organizations.Create(e.ctx, p)
@@ -398,11 +399,10 @@ func TestDiscoveryOrganizationCreate(t *testing.T) {
 }
 
 func TestDiscoveryList(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-	})
+	acme := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain)
 	other := e.signUp("zed@zed.io", "Zed", "zed")
 	invite(t, e, other.Organization.OrganizationID, "bob@acme.com")
 	bob := e.discover("bob@acme.com")
@@ -431,10 +431,7 @@ func TestDiscoveryList(t *testing.T) {
 			}
 		}
 		// A third org bob could join by domain is not listed for a session.
-		third := e.signUp("ann@acme.com", "Third", "third", func(p *dorgs.CreateParams) {
-			p.EmailJITProvisioning = "RESTRICTED"
-			p.EmailAllowedDomains = []string{"acme.com"}
-		})
+		third := e.signUp("ann@acme.com", "Third", "third", jitByAcmeDomain)
 		resp, err := e.client.Discovery.Organizations.List(e.ctx, &dorgs.ListParams{SessionToken: ex.SessionToken})
 		mustOK(t, err)
 		if _, ok := memberships(resp.DiscoveredOrganizations)[third.Organization.OrganizationID]; ok {

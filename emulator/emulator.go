@@ -1,26 +1,9 @@
-// Package emulator is an offline stand-in for the Stytch B2B API, wire-compatible with the
-// stytch-go v16 SDK (b2bstytchapi.NewClient(projectID, secret, b2bstytchapi.WithBaseURI(url))).
-//
-// It serves the real paths under /v1/b2b/..., keeps its state in SQLite (organizations, members,
-// magic-link tokens, intermediate sessions, member sessions, the JWT signing key and the mailbox)
-// and never sends mail: each message is recorded in a mailbox served under /dev/.
-//
-// Where the Stytch documentation does not say which error a situation produces, the emulator
-// makes these choices (see README.md for the full list):
-//
-//   - IST exchange for an organization the email may not join: 403 email_jit_provisioning_not_allowed
-//     (also used by login_or_signup for a new email when the organization does not allow JIT).
-//   - sessions/exchange to an organization without a membership: 404 member_not_found.
-//   - Inviting a member whose status is active: 400 member_already_active.
-//   - email_invites NOT_ALLOWED: 403 email_invites_not_allowed; RESTRICTED and the domain is not
-//     allowed: 403 invalid_email_for_invites.
-//   - Malformed JSON body: 400 invalid_request.
-//   - Expired ISTs, magic links and sessions answer like unknown or used ones.
 package emulator
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -70,6 +53,10 @@ type Config struct {
 	// PublicToken is the project's public token, required by the browser-facing OAuth start
 	// URLs; "" means a public-token-test-<uuid> generated once and kept in the database.
 	PublicToken string
+
+	// newKey generates the JWT signing key of a new database; nil = a fresh 2048-bit RSA key.
+	// Only tests set it (export_test.go), to share one key across their emulators.
+	newKey func() (*rsa.PrivateKey, error)
 }
 
 // Emulator is an http.Handler serving the Stytch B2B API under /v1/ and dev helpers under /dev/.
@@ -116,13 +103,18 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	e := &Emulator{cfg: cfg, log: log, db: db, policy: policy, calls: map[string]int{}}
 	e.limiter = newRateLimiter(cfg.EmailRateBurst, cfg.EmailRateInterval, cfg.DisableEmailRateLimit)
-	e.keys, err = loadOrCreateKey(context.Background(), db)
-	if err == nil {
-		err = ensureCert(context.Background(), db, e.keys)
-	}
-	if err == nil {
-		e.publicToken, err = loadPublicToken(context.Background(), db, cfg.PublicToken)
-	}
+	ctx := context.Background()
+	err = e.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if e.keys, err = loadOrCreateKey(ctx, tx, cfg.newKey); err != nil {
+			return err
+		}
+		if err = ensureCert(ctx, tx, e.keys); err != nil {
+			return err
+		}
+		e.publicToken, err = loadPublicToken(ctx, tx, cfg.PublicToken)
+		return err
+	})
 	if err != nil {
 		db.Close()
 		return nil, err

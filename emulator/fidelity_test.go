@@ -46,6 +46,8 @@ func (e *env) raw(method, path string, body any) (int, map[string]any) {
 }
 
 func TestCommonEmailDomains(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	org := e.signUp("ada@acme.com", "Acme", "acme").Organization.OrganizationID
 	refused := []string{"gmail.com", "aol.com", "yahoo.com", "icloud.com", "hotmail.com", "msn.com", "comcast.net",
@@ -81,6 +83,8 @@ func TestCommonEmailDomains(t *testing.T) {
 }
 
 func TestOrganizationRules(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	create := func(email string, mod func(*dorgs.CreateParams)) (*dorgs.CreateResponse, error) {
 		p := &dorgs.CreateParams{IntermediateSessionToken: e.discover(email).IntermediateSessionToken}
@@ -124,6 +128,7 @@ func TestOrganizationRules(t *testing.T) {
 }
 
 func TestLinkExpirationMinutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, mins := range []int{4, 10081} {
 		status, body := e.raw("POST", "/v1/b2b/magic_links/email/discovery/send",
@@ -160,6 +165,7 @@ func TestLinkExpirationMinutes(t *testing.T) {
 }
 
 func TestSlugInPlaceOfOrganizationID(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "Acme-Co")
 	slug := "acme-co" // slugs match case-insensitively
@@ -200,6 +206,7 @@ func TestSlugInPlaceOfOrganizationID(t *testing.T) {
 }
 
 func TestNewerFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
 	status, body := e.raw("GET", "/v1/b2b/organizations/acme/member?email_address=ada@acme.com", nil)
@@ -244,6 +251,7 @@ func sendDiscoveryNoRedirect(e *env, addr string) error {
 }
 
 func TestRouteErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, c := range []struct {
 		method, path string
@@ -270,6 +278,7 @@ func TestRouteErrors(t *testing.T) {
 }
 
 func TestSearchFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) { p.EmailAllowedDomains = []string{"acme.com"} })
 	orgID := acme.Organization.OrganizationID

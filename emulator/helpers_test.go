@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -38,6 +39,7 @@ type env struct {
 func newEnv(t *testing.T, opts ...func(*emulator.Config)) *env {
 	t.Helper()
 	cfg := emulator.Config{ProjectID: projectID, Secret: secret, Log: slog.New(slog.DiscardHandler), DisableEmailRateLimit: true}
+	emulator.WithSharedTestKey(&cfg)
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -128,6 +130,24 @@ func (e *env) signUp(email, name, slug string, mod ...func(*dorgs.CreateParams))
 	return resp
 }
 
+// newAcme is the usual start: an emulator where ada@acme.com signed up organization acme
+// (Acme) by discovery.
+func newAcme(t *testing.T, opts ...func(*emulator.Config)) (e *env, acme *dorgs.CreateResponse, orgID string) {
+	t.Helper()
+	e = newEnv(t, opts...)
+	acme = e.signUp("ada@acme.com", "Acme", "acme")
+	return e, acme, acme.Organization.OrganizationID
+}
+
+// jitByAcmeDomain lets anyone with a verified acme.com email join by JIT (a signUp option).
+func jitByAcmeDomain(p *dorgs.CreateParams) {
+	p.EmailJITProvisioning = "RESTRICTED"
+	p.EmailAllowedDomains = []string{"acme.com"}
+}
+
+// invitesAllowed keeps invites on: with other auth settings they would default to NOT_ALLOWED.
+func invitesAllowed(p *dorgs.CreateParams) { p.EmailInvites = "ALL_ALLOWED" }
+
 // getJSON GETs path on the emulator server and decodes the JSON body into v.
 func (e *env) getJSON(path string, v any) *http.Response {
 	e.t.Helper()
@@ -138,6 +158,17 @@ func (e *env) getJSON(path string, v any) *http.Response {
 		mustOK(e.t, json.NewDecoder(resp.Body).Decode(v))
 	}
 	return resp
+}
+
+// getText GETs path on the emulator server and returns the response and its body.
+func (e *env) getText(path string) (*http.Response, string) {
+	e.t.Helper()
+	resp, err := http.Get(e.srv.URL + path)
+	mustOK(e.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	mustOK(e.t, err)
+	return resp, string(body)
 }
 
 // memberships maps organization ID to membership type.

@@ -22,9 +22,9 @@ func authMagicLink(e *env, tok string) (*magiclinks.AuthenticateResponse, error)
 }
 
 func TestInviteAndAuthenticate(t *testing.T) {
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, acme, orgID := newAcme(t)
 	inviteAs := func(p *email.InviteParams, auth *methodoptions.Authorization) (*email.InviteResponse, error) {
 		if p.OrganizationID == "" {
 			p.OrganizationID = orgID
@@ -143,9 +143,9 @@ func TestInviteAndAuthenticate(t *testing.T) {
 }
 
 func TestLoginOrSignup(t *testing.T) {
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, acme, orgID := newAcme(t)
 	los := func(addr string) (*email.LoginOrSignupResponse, error) {
 		return e.client.MagicLinks.Email.LoginOrSignup(e.ctx, &email.LoginOrSignupParams{OrganizationID: orgID, EmailAddress: addr,
 			LoginRedirectURL: redirect, SignupRedirectURL: "http://localhost:3000/signup"})
@@ -207,6 +207,7 @@ func TestLoginOrSignup(t *testing.T) {
 }
 
 func TestEmailRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *emulator.Config) {
 		c.DisableEmailRateLimit = false
 		c.EmailRateBurst = 2
@@ -231,6 +232,7 @@ func TestEmailRateLimit(t *testing.T) {
 }
 
 func TestPersistence(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state", "emu.db")
 	cfg := func(c *emulator.Config) { c.DatabasePath = path }
 

@@ -2,8 +2,6 @@ package emulator_test
 
 import (
 	"database/sql"
-	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 )
 
 func TestMailboxPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme & Co", "acme")
 	invite(t, e, acme.Organization.OrganizationID, "bob@beta.io")
@@ -25,11 +24,7 @@ func TestMailboxPage(t *testing.T) {
 		t.Errorf("a link message has a code: %v", got[0])
 	}
 
-	resp, err := http.Get(e.srv.URL + "/dev/mailbox")
-	mustOK(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	html := string(body)
+	_, html := e.getText("/dev/mailbox")
 	for _, want := range []string{
 		`<link rel="stylesheet" href="/dev/mailbox.css">`,
 		`title="` + acme.Organization.OrganizationID + `">Acme &amp; Co</dd>`, // the name, the ID as a title
@@ -41,9 +36,7 @@ func TestMailboxPage(t *testing.T) {
 		}
 	}
 
-	resp, err = http.Get(e.srv.URL + "/dev/mailbox.css")
-	mustOK(t, err)
-	resp.Body.Close()
+	resp, _ := e.getText("/dev/mailbox.css")
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
 		t.Errorf("stylesheet: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -51,6 +44,7 @@ func TestMailboxPage(t *testing.T) {
 
 // A database file from an emulator without the mailbox's code column still opens.
 func TestMailboxMigratesOldDatabase(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := sql.Open("sqlite3", path)
 	mustOK(t, err)

@@ -1,7 +1,6 @@
 package emulator_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -32,6 +31,16 @@ func (e *env) mfaOrg(admin, slug string) *dorgs.CreateResponse {
 		OrganizationID: su.Organization.OrganizationID, MFAPolicy: "REQUIRED_FOR_ALL"})
 	mustOK(e.t, err)
 	return su
+}
+
+// newAcmeWithBob is the usual MFA setup: organization acme requires MFA, ada@acme.com is its
+// admin (su) and bob@acme.com an invited member.
+func newAcmeWithBob(t *testing.T, opts ...func(*emulator.Config)) (e *env, su *dorgs.CreateResponse, orgID, bobID string) {
+	t.Helper()
+	e = newEnv(t, opts...)
+	su = e.mfaOrg("ada@acme.com", "acme")
+	orgID = su.Organization.OrganizationID
+	return e, su, orgID, invite(t, e, orgID, "bob@acme.com")
 }
 
 // pendingExchange discovers email and exchanges its IST for orgID, expecting MFA to be pending.
@@ -98,24 +107,7 @@ func (e *env) smsCount(phone string) int {
 // postRaw POSTs a JSON body to the API with the project's credentials and decodes the answer.
 func (e *env) postRaw(path string, body any) (int, map[string]any) {
 	e.t.Helper()
-	return e.doRaw(http.MethodPost, path, body)
-}
-
-// doRaw sends a JSON body to the API with the project's credentials and decodes the answer.
-func (e *env) doRaw(method, path string, body any) (int, map[string]any) {
-	e.t.Helper()
-	b, err := json.Marshal(body)
-	mustOK(e.t, err)
-	req, err := http.NewRequestWithContext(e.ctx, method, e.srv.URL+path, bytes.NewReader(b))
-	mustOK(e.t, err)
-	req.SetBasicAuth(projectID, secret)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	mustOK(e.t, err)
-	defer resp.Body.Close()
-	var out map[string]any
-	mustOK(e.t, json.NewDecoder(resp.Body).Decode(&out))
-	return resp.StatusCode, out
+	return e.raw(http.MethodPost, path, body)
 }
 
 // factorTypes lists a session's factor types, e.g. "magic_link,totp".

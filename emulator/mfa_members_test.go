@@ -10,6 +10,8 @@ import (
 )
 
 func TestMemberUpdate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := su.Organization.OrganizationID
@@ -36,7 +38,7 @@ func TestMemberUpdate(t *testing.T) {
 		t.Fatalf("member = %+v", m)
 	}
 	t.Run("mfa_enrolled false from a raw body", func(t *testing.T) {
-		status, body := e.doRaw("PUT", "/v1/b2b/organizations/"+orgID+"/members/"+bobID, map[string]any{"mfa_enrolled": false})
+		status, body := e.raw("PUT", "/v1/b2b/organizations/"+orgID+"/members/"+bobID, map[string]any{"mfa_enrolled": false})
 		m, _ := body["member"].(map[string]any)
 		if status != 200 || m["mfa_enrolled"] != false || m["mfa_phone_number"] != phone {
 			t.Fatalf("%d %v", status, body)
@@ -103,10 +105,9 @@ func (e *env) sessionFor(email, orgID string) string {
 }
 
 func TestMemberFactorDelete(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	c, a := e.enrollTOTP(orgID, bobID, e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken)
 	_, err := e.client.Organizations.Members.Update(e.ctx, &members.UpdateParams{OrganizationID: orgID, MemberID: bobID, MFAPhoneNumber: phone})
 	mustOK(t, err)
@@ -163,7 +164,7 @@ func TestMemberFactorDelete(t *testing.T) {
 		}
 	})
 	t.Run("unknown factor path", func(t *testing.T) {
-		status, body := e.doRaw("DELETE", "/v1/b2b/organizations/"+orgID+"/members/"+bobID+"/password", nil)
+		status, body := e.raw("DELETE", "/v1/b2b/organizations/"+orgID+"/members/"+bobID+"/password", nil)
 		if status != 404 || body["error_type"] != "route_not_found" {
 			t.Errorf("%d %v", status, body)
 		}

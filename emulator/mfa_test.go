@@ -18,10 +18,9 @@ import (
 )
 
 func TestMFAPendingOnIntermediateSessionExchange(t *testing.T) {
-	e := newEnv(t)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID, bobID := newAcmeWithBob(t)
 	d := e.discover("bob@acme.com")
 
 	t.Run("discovered organization says MFA is needed", func(t *testing.T) {
@@ -90,6 +89,7 @@ func TestMFAPendingOnIntermediateSessionExchange(t *testing.T) {
 }
 
 func TestMFAPendingOnDiscoveryCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ist := e.discover("ada@acme.com").IntermediateSessionToken
 	resp, err := e.client.Discovery.Organizations.Create(e.ctx, &dorgs.CreateParams{IntermediateSessionToken: ist,
@@ -116,6 +116,8 @@ func TestMFAPendingOnDiscoveryCreate(t *testing.T) {
 }
 
 func TestMFAPendingOnMagicLink(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -143,6 +145,8 @@ func TestMFAPendingOnMagicLink(t *testing.T) {
 }
 
 func TestMFAPendingOnSessionsExchange(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	alpha := e.signUp("ada@alpha.com", "Alpha", "alpha")
 	beta := e.mfaOrg("bob@beta.com", "beta")
@@ -176,9 +180,8 @@ func TestMFAPendingOnSessionsExchange(t *testing.T) {
 }
 
 func TestMFAEnrolledMemberOfOptionalOrg(t *testing.T) {
-	e := newEnv(t)
-	su := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := su.Organization.OrganizationID
+	t.Parallel()
+	e, _, orgID := newAcme(t)
 	bobID := invite(t, e, orgID, "bob@acme.com")
 
 	// Not enrolled: a session straight away.
@@ -200,9 +203,9 @@ func TestMFAEnrolledMemberOfOptionalOrg(t *testing.T) {
 }
 
 func TestMFASettings(t *testing.T) {
-	e := newEnv(t)
-	su := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := su.Organization.OrganizationID
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID := newAcme(t)
 	tests := []struct {
 		name       string
 		p          organizations.UpdateParams
@@ -241,6 +244,7 @@ func TestMFASettings(t *testing.T) {
 
 // The MFA step survives a restart: the scoped IST, the pending TOTP and the texted code are in SQLite.
 func TestMFAPersistence(t *testing.T) {
+	t.Parallel()
 	t0 := time.Now().UTC().Truncate(30 * time.Second).Add(5 * time.Second)
 	path := filepath.Join(t.TempDir(), "emu.db")
 	cfg := func(c *emulator.Config) {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net/url"
 	"path/filepath"
@@ -65,19 +64,11 @@ func withoutQuery(u *url.URL) string {
 }
 
 func TestOrgOAuthStartValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme Corp", "acme")
 	orgID := acme.Organization.OrganizationID
-	get := func(raw string) (int, string, string) {
-		resp, err := browser.Get(raw)
-		mustOK(t, err)
-		defer resp.Body.Close()
-		var body struct {
-			ErrorType string `json:"error_type"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body.ErrorType, resp.Header.Get("Location")
-	}
+	get := func(raw string) (int, string, string) { return browserGet(t, raw) }
 	base := e.srv.URL + "/v1/b2b/public/oauth/google/start?public_token=" + e.emu.PublicToken()
 	for _, c := range []struct {
 		name, url string
@@ -110,6 +101,8 @@ func TestOrgOAuthStartValidation(t *testing.T) {
 }
 
 func TestOrgOAuthLoginSignupAndJIT(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	beta := e.signUp("bo@beta.io", "Beta", "beta")
 	orgID := beta.Organization.OrganizationID
@@ -165,9 +158,9 @@ func TestOrgOAuthLoginSignupAndJIT(t *testing.T) {
 }
 
 func TestOrgOAuthTokenErrors(t *testing.T) {
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID := newAcme(t)
 
 	t.Run("PKCE", func(t *testing.T) {
 		verifier := "a-verifier-of-at-least-forty-three-characters-0123456789"
@@ -213,8 +206,10 @@ func TestOrgOAuthTokenErrors(t *testing.T) {
 }
 
 // An emulator database from before org-scoped OAuth (no org_id / signup_redirect columns)
-// keeps working: the columns are added on open.
+// keeps working: the columns are added on open. Such a file also predates numbered
+// migrations, hence no schema_migrations table.
 func TestOAuthColumnsMigrate(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "emu.db")
 	emu, err := emulator.New(emulator.Config{ProjectID: projectID, Secret: secret, DatabasePath: path})
 	mustOK(t, err)
@@ -222,7 +217,7 @@ func TestOAuthColumnsMigrate(t *testing.T) {
 	db, err := sql.Open("sqlite3", path)
 	mustOK(t, err)
 	for _, stmt := range []string{`ALTER TABLE oauth_states DROP COLUMN org_id`, `ALTER TABLE oauth_states DROP COLUMN signup_redirect`,
-		`ALTER TABLE oauth_tokens DROP COLUMN org_id`} {
+		`ALTER TABLE oauth_tokens DROP COLUMN org_id`, `DROP TABLE schema_migrations`} {
 		_, err := db.Exec(stmt)
 		mustOK(t, err)
 	}

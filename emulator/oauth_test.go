@@ -84,6 +84,8 @@ func (e *env) oauthAuth(tok, verifier string) (*oauthdiscovery.AuthenticateRespo
 }
 
 func TestOAuthDiscoveryGoogle(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme")
 	if tok := e.emu.PublicToken(); !strings.HasPrefix(tok, "public-token-test-") || len(tok) != len("public-token-test-")+36 {
@@ -117,6 +119,7 @@ func TestOAuthDiscoveryGoogle(t *testing.T) {
 }
 
 func TestOAuthDiscoveryMicrosoftAndPKCE(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	verifier := "a-verifier-of-at-least-forty-three-characters-0123456789"
 	sum := sha256.Sum256([]byte(verifier))
@@ -145,17 +148,9 @@ func TestOAuthDiscoveryMicrosoftAndPKCE(t *testing.T) {
 }
 
 func TestOAuthStartAndPageErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	get := func(raw string) (int, string, string) {
-		resp, err := browser.Get(raw)
-		mustOK(t, err)
-		defer resp.Body.Close()
-		var body struct {
-			ErrorType string `json:"error_type"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body.ErrorType, resp.Header.Get("Location")
-	}
+	get := func(raw string) (int, string, string) { return browserGet(t, raw) }
 	for _, c := range []struct {
 		name, url string
 		status    int
@@ -194,6 +189,7 @@ func TestOAuthStartAndPageErrors(t *testing.T) {
 }
 
 func TestPublicTokenPersistsAndIsConfigurable(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "emu.db")
 	open := func(tok string) string {
 		emu, err := emulator.New(emulator.Config{ProjectID: projectID, Secret: secret, DatabasePath: path, PublicToken: tok})
@@ -208,4 +204,18 @@ func TestPublicTokenPersistsAndIsConfigurable(t *testing.T) {
 	if got := open("public-token-test-fixed"); got != "public-token-test-fixed" {
 		t.Errorf("configured public token ignored: %s", got)
 	}
+}
+
+// browserGet GETs raw without following redirects and returns the status, the Stytch
+// error_type (if any) and the Location header.
+func browserGet(t *testing.T, raw string) (status int, errorType, location string) {
+	t.Helper()
+	resp, err := browser.Get(raw)
+	mustOK(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		ErrorType string `json:"error_type"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body.ErrorType, resp.Header.Get("Location")
 }

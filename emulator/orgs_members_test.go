@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
-	dorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
@@ -20,6 +19,8 @@ func filter(name string, value any) map[string]any {
 }
 
 func TestOrganizationGetAndSearch(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme Widgets", "acme")
 	beta := e.signUp("bob@beta.io", "Beta Gadgets", "beta")
@@ -87,9 +88,9 @@ func TestOrganizationGetAndSearch(t *testing.T) {
 }
 
 func TestOrganizationUpdate(t *testing.T) {
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, acme, orgID := newAcme(t)
 	e.signUp("zed@zed.io", "Zed", "zed")
 	// bob: plain member of acme (joins by domain).
 	update := func(p *organizations.UpdateParams, auth *methodoptions.Authorization) (*organizations.UpdateResponse, error) {
@@ -175,12 +176,10 @@ func joinOrg(t *testing.T, e *env, orgID, email string) string {
 }
 
 func TestMembersGetSearchDelete(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-		p.EmailInvites = "ALL_ALLOWED" // with other auth settings it would default to NOT_ALLOWED
-	})
+	acme := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain, invitesAllowed)
 	orgID := acme.Organization.OrganizationID
 	bobSession := joinOrg(t, e, orgID, "bob@acme.com")
 	carolID := invite(t, e, orgID, "carol@gmail.com")

@@ -1,8 +1,6 @@
 package emulator_test
 
 import (
-	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,6 +37,8 @@ func otherCode(code string) string {
 }
 
 func TestEmailOTPDiscovery(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme")
 
@@ -51,14 +51,11 @@ func TestEmailOTPDiscovery(t *testing.T) {
 	if box[0]["kind"] != "discovery_otp" || box[0]["code"] != code {
 		t.Errorf("mailbox.json = %v", box[0])
 	}
-	page, err := http.Get(e.srv.URL + "/dev/mailbox?to=ada@acme.com")
-	mustOK(t, err)
-	html, _ := io.ReadAll(page.Body)
-	page.Body.Close()
-	if !strings.Contains(string(html), `data-testid="message-code">`+code+`<`) || !strings.Contains(string(html), ">Sign-in code</span>") {
+	_, html := e.getText("/dev/mailbox?to=ada@acme.com")
+	if !strings.Contains(html, `data-testid="message-code">`+code+`<`) || !strings.Contains(html, ">Sign-in code</span>") {
 		t.Errorf("mailbox page does not show the code:\n%s", html)
 	}
-	_, err = e.authCode("ada@acme.com", otherCode(code))
+	_, err := e.authCode("ada@acme.com", otherCode(code))
 	wantStytchError(t, err, 404, "otp_code_not_found")
 	resp, err := e.authCode("Ada@Acme.com", code) // a wrong try doesn't spend the code
 	mustOK(t, err)
@@ -116,6 +113,7 @@ func TestEmailOTPDiscovery(t *testing.T) {
 }
 
 func TestEmailOTPRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *emulator.Config) { c.DisableEmailRateLimit, c.EmailRateBurst = false, 1 })
 	e.sendCode("ada@acme.com")
 	_, err := e.client.OTPs.Email.Discovery.Send(e.ctx, &otpdiscovery.SendParams{EmailAddress: "ada@acme.com"})

@@ -55,9 +55,9 @@ func factorKinds(fs []consumersessions.AuthenticationFactor) []string {
 }
 
 func TestPrimaryRequiredExchangeThenOrgOAuth(t *testing.T) {
-	e := newEnv(t)
-	acme := e.signUp("ada@acme.com", "Acme", "acme")
-	orgID := acme.Organization.OrganizationID
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, acme, orgID := newAcme(t)
 	e.restrict(orgID, "google_oauth")
 
 	d := e.discover("ada@acme.com")
@@ -123,6 +123,7 @@ func TestPrimaryRequiredExchangeThenOrgOAuth(t *testing.T) {
 }
 
 func TestPrimaryRequiredThenMFA(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fixedClock)
 	su := e.mfaOrg("ada@acme.com", "acme")
 	orgID := su.Organization.OrganizationID
@@ -156,6 +157,8 @@ func TestPrimaryRequiredThenMFA(t *testing.T) {
 }
 
 func TestPrimaryRequiredSessionsExchangeAndMagicLink(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	beta := e.signUp("ada@acme.com", "Beta", "beta") // ALL_ALLOWED
 	acme := e.signUp("ada@acme.com", "Acme", "acme")

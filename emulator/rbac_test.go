@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/orgpick/orgpick/emulator"
-	dorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
@@ -28,6 +27,7 @@ var docsPolicy = &emulator.Policy{
 }
 
 func TestRBACPolicyEndpoint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, err := e.client.RBAC.Policy(e.ctx, &rbac.PolicyParams{})
 	mustOK(t, err)
@@ -51,12 +51,10 @@ func TestRBACPolicyEndpoint(t *testing.T) {
 const emulatorAdmin = "stytch_admin"
 
 func TestRBACAuthorization(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, func(c *emulator.Config) { c.RBACPolicy = docsPolicy })
-	admin := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-		p.EmailInvites = "ALL_ALLOWED"
-	})
+	admin := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain, invitesAllowed)
 	orgID := admin.Organization.OrganizationID
 	bob := joinOrg(t, e, orgID, "bob@acme.com") // plain stytch_member
 	_, err := e.client.MagicLinks.Email.Invite(e.ctx, &email.InviteParams{OrganizationID: orgID, EmailAddress: "eve@acme.com", Roles: []string{"editor"}})
@@ -112,12 +110,10 @@ func TestRBACAuthorization(t *testing.T) {
 }
 
 func TestRBACOrganizationCustomRoles(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
-	admin := e.signUp("ada@acme.com", "Acme", "acme", func(p *dorgs.CreateParams) {
-		p.EmailJITProvisioning = "RESTRICTED"
-		p.EmailAllowedDomains = []string{"acme.com"}
-		p.EmailInvites = "ALL_ALLOWED"
-	})
+	admin := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain, invitesAllowed)
 	orgID := admin.Organization.OrganizationID
 	mustOK(t, e.emu.SetOrganizationCustomRoles(e.ctx, "acme", []emulator.Role{{RoleID: "people-manager",
 		Permissions: []emulator.Permission{{ResourceID: "stytch.member", Actions: []string{"search", "create"}},

@@ -11,10 +11,9 @@ import (
 )
 
 func TestRecoveryCodes(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	c, _ := e.enrollTOTP(orgID, bobID, e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken)
 	recoverWith := func(code string) (*recoverycodes.RecoverResponse, error) {
 		ist := e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
@@ -98,10 +97,9 @@ func TestRecoveryCodes(t *testing.T) {
 }
 
 func TestRecoveryCodeErrors(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	ist := e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
 	recoverCode := func(p recoverycodes.RecoverParams) error {
 		p.OrganizationID, p.MemberID = orgID, bobID

@@ -23,7 +23,9 @@ type signingKey struct {
 	cert []byte // self-signed certificate (DER), see ensureCert
 }
 
-func loadOrCreateKey(ctx context.Context, db *sql.DB) (*signingKey, error) {
+// loadOrCreateKey returns the database's signing key, creating it with generate (nil = a fresh
+// 2048-bit RSA key) on first use.
+func loadOrCreateKey(ctx context.Context, db querier, generate func() (*rsa.PrivateKey, error)) (*signingKey, error) {
 	pemText, ok, err := getKV(ctx, db, "jwt_private_key")
 	if err != nil {
 		return nil, err
@@ -43,7 +45,10 @@ func loadOrCreateKey(ctx context.Context, db *sql.DB) (*signingKey, error) {
 		}
 		return &signingKey{kid: kid, priv: priv}, nil
 	}
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if generate == nil {
+		generate = func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }
+	}
+	priv, err := generate()
 	if err != nil {
 		return nil, fmt.Errorf("emulator: generate signing key: %w", err)
 	}

@@ -14,6 +14,8 @@ import (
 )
 
 func TestSessionsAuthenticate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
 	auth := func(p *sessions.AuthenticateParams) (*sessions.AuthenticateResponse, error) {
@@ -145,6 +147,7 @@ func TestSessionsAuthenticate(t *testing.T) {
 }
 
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
 	e.emu.Advance(59 * time.Minute)
@@ -158,6 +161,8 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestSessionsRevoke(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	revoke := func(p *sessions.RevokeParams) error {
 		_, err := e.client.Sessions.Revoke(e.ctx, p)
@@ -201,6 +206,8 @@ func TestSessionsRevoke(t *testing.T) {
 }
 
 func TestSessionsExchange(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	a := e.signUp("ada@acme.com", "Acme", "acme")
 	b := e.signUp("ada@acme.com", "Beta", "beta")
@@ -248,6 +255,8 @@ func TestSessionsExchange(t *testing.T) {
 }
 
 func TestJWKSAndCredentials(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	t.Run("JWKS without auth", func(t *testing.T) {
 		var body struct {
@@ -264,10 +273,7 @@ func TestJWKSAndCredentials(t *testing.T) {
 		}
 	})
 	t.Run("JWKS wrong project", func(t *testing.T) {
-		resp, err := http.Get(e.srv.URL + "/v1/b2b/sessions/jwks/project-test-other")
-		mustOK(t, err)
-		resp.Body.Close()
-		if resp.StatusCode != 404 {
+		if resp := e.getJSON("/v1/b2b/sessions/jwks/project-test-other", nil); resp.StatusCode != 404 {
 			t.Errorf("status = %d", resp.StatusCode)
 		}
 	})
@@ -324,6 +330,7 @@ func TestJWKSAndCredentials(t *testing.T) {
 }
 
 func TestDevClock(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var before, after map[string]string
 	e.getJSON("/dev/clock", &before)

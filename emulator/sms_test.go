@@ -1,8 +1,6 @@
 package emulator_test
 
 import (
-	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,10 +19,9 @@ const phone = "+15555550100"
 var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
 
 func TestSMSEnrolThenSignIn(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	ist := e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
 
 	s, err := e.client.OTPs.Sms.Send(e.ctx, &sms.SendParams{OrganizationID: orgID, MemberID: bobID, MFAPhoneNumber: phone, IntermediateSessionToken: ist})
@@ -47,11 +44,8 @@ func TestSMSEnrolThenSignIn(t *testing.T) {
 		if _, ok := emails[0]["code"]; ok || emails[0]["kind"] != "discovery" {
 			t.Errorf("email item = %v", emails[0])
 		}
-		resp, err := http.Get(e.srv.URL + "/dev/mailbox?to=%2B15555550100")
-		mustOK(t, err)
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(page), `data-testid="message-code">`+msg.Code+`<`) || strings.Contains(string(page), "message-link") {
+		_, page := e.getText("/dev/mailbox?to=%2B15555550100")
+		if !strings.Contains(page, `data-testid="message-code">`+msg.Code+`<`) || strings.Contains(page, "message-link") {
 			t.Errorf("mailbox page:\n%s", page)
 		}
 	})
@@ -60,7 +54,7 @@ func TestSMSEnrolThenSignIn(t *testing.T) {
 		return e.client.OTPs.Sms.Authenticate(e.ctx, &p)
 	}
 	t.Run("wrong code keeps the IST", func(t *testing.T) {
-		_, err := auth(sms.AuthenticateParams{IntermediateSessionToken: ist, Code: wrongSMS(msg.Code)})
+		_, err := auth(sms.AuthenticateParams{IntermediateSessionToken: ist, Code: otherCode(msg.Code)})
 		wantStytchError(t, err, 404, "otp_code_not_found")
 	})
 	a, err := auth(sms.AuthenticateParams{IntermediateSessionToken: ist, Code: msg.Code})
@@ -116,7 +110,7 @@ func TestSMSEnrolThenSignIn(t *testing.T) {
 		p := e.pendingExchange("bob@acme.com", orgID)
 		code := e.lastSMS(phone).Code
 		for range 5 {
-			_, err := auth(sms.AuthenticateParams{IntermediateSessionToken: p.IntermediateSessionToken, Code: wrongSMS(code)})
+			_, err := auth(sms.AuthenticateParams{IntermediateSessionToken: p.IntermediateSessionToken, Code: otherCode(code)})
 			wantStytchError(t, err, 404, "otp_code_not_found")
 		}
 		_, err := auth(sms.AuthenticateParams{IntermediateSessionToken: p.IntermediateSessionToken, Code: code})
@@ -124,19 +118,10 @@ func TestSMSEnrolThenSignIn(t *testing.T) {
 	})
 }
 
-// wrongSMS is a 6-digit code different from code.
-func wrongSMS(code string) string {
-	if code == "000000" {
-		return "000001"
-	}
-	return "000000"
-}
-
 func TestSMSSendErrors(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, su, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	cyID := invite(t, e, orgID, "cy@acme.com")
 	send := func(p sms.SendParams) error {
 		if p.OrganizationID == "" {
@@ -195,10 +180,9 @@ func TestSMSSendErrors(t *testing.T) {
 }
 
 func TestSMSAuthenticateErrors(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, su, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	ist := e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
 	auth := func(p sms.AuthenticateParams) error {
 		p.OrganizationID, p.MemberID = orgID, bobID
@@ -232,6 +216,7 @@ func TestSMSAuthenticateErrors(t *testing.T) {
 }
 
 func TestSMSRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, fixedClock, func(c *emulator.Config) {
 		c.DisableEmailRateLimit = false
 		c.EmailRateBurst = 2
@@ -251,6 +236,8 @@ func TestSMSRateLimit(t *testing.T) {
 // An SMS factor carries into another organization when the member there has the same verified
 // number; a TOTP-preferring member gets no automatic text.
 func TestSMSFactorAcrossOrganizations(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	alpha := e.mfaOrg("boss@alpha.com", "alpha")
 	beta := e.mfaOrg("boss@beta.com", "beta")

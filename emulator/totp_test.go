@@ -21,6 +21,7 @@ var recoveryCodeFormat = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4
 
 // RFC 6238 appendix B (SHA-1), truncated to 6 digits.
 func TestTOTPCode(t *testing.T) {
+	t.Parallel()
 	secret := base32.StdEncoding.EncodeToString([]byte("12345678901234567890"))
 	for _, tt := range []struct {
 		unix int64
@@ -39,10 +40,9 @@ func TestTOTPCode(t *testing.T) {
 }
 
 func TestTOTPEnrolThenSignIn(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	discoveryIST := e.discover("bob@acme.com").IntermediateSessionToken
 	p, err := e.client.Discovery.IntermediateSessions.Exchange(e.ctx, &intermediatesessions.ExchangeParams{
 		IntermediateSessionToken: discoveryIST, OrganizationID: orgID})
@@ -140,10 +140,9 @@ func TestTOTPEnrolThenSignIn(t *testing.T) {
 }
 
 func TestTOTPCreateErrors(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, su, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	other := e.signUp("cy@other.com", "Other", "other")
 	p := e.pendingExchange("bob@acme.com", orgID)
 	ist := p.IntermediateSessionToken
@@ -200,10 +199,9 @@ func TestTOTPCreateErrors(t *testing.T) {
 }
 
 func TestTOTPAuthenticateErrors(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	ist := e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
 	auth := func(p totps.AuthenticateParams) error {
 		p.OrganizationID, p.MemberID = orgID, bobID
@@ -246,6 +244,8 @@ func TestTOTPAuthenticateErrors(t *testing.T) {
 }
 
 func TestTOTPOnASession(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t, fixedClock)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
 	orgID := su.Organization.OrganizationID
@@ -286,10 +286,8 @@ func TestTOTPOnASession(t *testing.T) {
 
 // A discovery IST works on the MFA endpoints without an exchange first; it activates an invitee.
 func TestTOTPWithDiscoveryIST(t *testing.T) {
-	e := newEnv(t, fixedClock)
-	su := e.mfaOrg("ada@acme.com", "acme")
-	orgID := su.Organization.OrganizationID
-	bobID := invite(t, e, orgID, "bob@acme.com")
+	t.Parallel()
+	e, su, orgID, bobID := newAcmeWithBob(t, fixedClock)
 	ist := e.discover("bob@acme.com").IntermediateSessionToken
 	_, err := e.client.TOTPs.Create(e.ctx, &totps.CreateParams{OrganizationID: orgID, MemberID: su.MemberID, IntermediateSessionToken: ist})
 	wantStytchError(t, err, 400, "invalid_intermediate_session_token_for_organization")

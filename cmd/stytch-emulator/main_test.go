@@ -12,6 +12,7 @@ import (
 )
 
 func TestRunServesJWKS(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	db := filepath.Join(t.TempDir(), "sub", "emu.db")
@@ -69,6 +70,7 @@ func TestRunServesJWKS(t *testing.T) {
 }
 
 func TestRunRejectsLiveProject(t *testing.T) {
+	t.Parallel()
 	err := run(t.Context(), []string{"-project-id", "project-live-x", "-db", filepath.Join(t.TempDir(), "e.db")},
 		func(string) string { return "" }, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "refusing a live project ID") {
@@ -77,6 +79,7 @@ func TestRunRejectsLiveProject(t *testing.T) {
 }
 
 func TestRunHelpIsNotAnError(t *testing.T) {
+	t.Parallel()
 	var out strings.Builder
 	if err := run(t.Context(), []string{"-h"}, func(string) string { return "" }, &out); err != nil {
 		t.Fatalf("-h: %v", err)

@@ -69,6 +69,7 @@ type errCase struct {
 // TestErrorCases runs every error case of emulator/README.md's table through the SDK (or, for
 // what v16 cannot send, plain HTTP) against the binary.
 func TestErrorCases(t *testing.T) {
+	t.Parallel() // one binary serves every test: each uses its own addresses and organizations
 	f := newFixture(t)
 	var cases []errCase
 	for _, group := range []func() []errCase{f.transportCases, f.discoveryCases, f.settingsCases, f.sessionCases,

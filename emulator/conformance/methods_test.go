@@ -15,6 +15,7 @@ import (
 
 // TestEmailCodeFlow: a discovery email code, a wrong try, the right code, then a reuse.
 func TestEmailCodeFlow(t *testing.T) {
+	t.Parallel() // one binary serves every test: each uses its own addresses and organizations
 	ctx, c := t.Context(), newClient(t)
 	if _, err := c.OTPs.Email.Discovery.Send(ctx, &otpdiscovery.SendParams{EmailAddress: "coder@codes.example"}); err != nil {
 		t.Fatalf("send code: %v", err)
@@ -44,6 +45,7 @@ func TestEmailCodeFlow(t *testing.T) {
 
 // TestOAuthFlow: the browser's redirects through the emulated Google page, then the SDK.
 func TestOAuthFlow(t *testing.T) {
+	t.Parallel() // one binary serves every test: each uses its own addresses and organizations
 	ctx, c := t.Context(), newClient(t)
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	verifier := "conformance-verifier-0123456789-0123456789-abcdef"

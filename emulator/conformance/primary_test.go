@@ -55,6 +55,7 @@ func emailCodeIST(t *testing.T, c *b2bstytchapi.API, email string) string {
 // TestOrgOAuthPrimaryRequiredFlow: an organization that only accepts Google. An email code
 // gets primary_required; the org-scoped Google sign-in with that step's IST finishes it.
 func TestOrgOAuthPrimaryRequiredFlow(t *testing.T) {
+	t.Parallel() // one binary serves every test: each uses its own addresses and organizations
 	ctx, c := t.Context(), newClient(t)
 	org, err := c.Organizations.Create(ctx, &organizations.CreateParams{OrganizationName: "Primary", OrganizationSlug: "primary-conf",
 		AuthMethods: "RESTRICTED", AllowedAuthMethods: []string{"google_oauth"},
@@ -120,6 +121,7 @@ func TestOrgOAuthPrimaryRequiredFlow(t *testing.T) {
 // TestOrgOAuthStartErrors: the org-scoped start refuses a missing or unknown organization and
 // an unregistered redirect URL.
 func TestOrgOAuthStartErrors(t *testing.T) {
+	t.Parallel() // one binary serves every test: each uses its own addresses and organizations
 	if _, err := newClient(t).Organizations.Create(t.Context(), &organizations.CreateParams{OrganizationName: "Start errors",
 		OrganizationSlug: "primary-start"}); err != nil {
 		t.Fatalf("create: %v", err)

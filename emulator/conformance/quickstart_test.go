@@ -36,6 +36,7 @@ func discoverByEmail(t *testing.T, ctx context.Context, c *b2bstytchapi.API, ema
 
 // TestQuickstartFlow follows Stytch's B2B Go quickstart, unmodified apart from the base URL.
 func TestQuickstartFlow(t *testing.T) {
+	t.Parallel() // one binary serves every test: each uses its own addresses and organizations
 	ctx := t.Context()
 	c := newClient(t)
 
