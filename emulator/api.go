@@ -45,6 +45,7 @@ func (e *Emulator) apiRoutes() http.Handler {
 	route("POST /v1/b2b/organizations/{organization_id}/members", e.memberCreate)
 	route("PUT /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberUpdateHandler)
 	e.mfaRoutes(route)
+	e.ssoRoutes(route, mux) // sso.go
 
 	route("POST /v1/b2b/otps/email/discovery/send", e.otpDiscoverySend)
 	route("POST /v1/b2b/otps/email/discovery/authenticate", e.otpDiscoveryAuthenticate)

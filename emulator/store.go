@@ -39,7 +39,7 @@ func openDB(path string) (*sql.DB, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	for _, schema := range []string{schemaSQL, mfaSchemaSQL} {
+	for _, schema := range []string{schemaSQL, mfaSchemaSQL, ssoSchemaSQL} {
 		if _, err := db.Exec(schema); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("emulator: apply schema: %w", err)
