@@ -26,8 +26,8 @@ type idpPage struct {
 	Email    string
 	Name     string
 	Error    string
-	Target   string   // host the browser returns to
-	OrgName  string   // the organization of an org-scoped sign-in ("" for discovery)
+	Target   string // host the browser returns to
+	OrgName  string // the organization of an org-scoped sign-in ("" for discovery)
 }
 
 var idpTmpl = template.Must(template.New("idp").Parse(`<!doctype html>

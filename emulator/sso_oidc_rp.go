@@ -235,4 +235,3 @@ func oidcIdentity(c *oidcConnection, claims map[string]any) (ssoIdentity, error)
 	return ssoIdentity{ConnectionID: c.ConnectionID, OrgID: c.OrganizationID, Kind: "oidc", Email: email, Name: name,
 		ExternalID: sub, Attributes: claims}, nil
 }
-

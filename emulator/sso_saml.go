@@ -159,15 +159,15 @@ func (e *Emulator) spSigningCert() x509Cert {
 
 // samlUpdateRequest is the body of a SAML connection update.
 type samlUpdateRequest struct {
-	IdpEntityID                           string                 `json:"idp_entity_id"`
-	DisplayName                           string                 `json:"display_name"`
-	AttributeMapping                      map[string]any         `json:"attribute_mapping"`
-	X509Certificate                       string                 `json:"x509_certificate"`
-	IdpSSOURL                             string                 `json:"idp_sso_url"`
-	SAMLConnectionImplicitRoleAssignments []roleAssignment       `json:"saml_connection_implicit_role_assignments"`
-	SAMLGroupImplicitRoleAssignments      []groupRoleAssignment  `json:"saml_group_implicit_role_assignments"`
-	AlternativeAudienceURI                string                 `json:"alternative_audience_uri"`
-	IdentityProvider                      string                 `json:"identity_provider"`
+	IdpEntityID                           string                `json:"idp_entity_id"`
+	DisplayName                           string                `json:"display_name"`
+	AttributeMapping                      map[string]any        `json:"attribute_mapping"`
+	X509Certificate                       string                `json:"x509_certificate"`
+	IdpSSOURL                             string                `json:"idp_sso_url"`
+	SAMLConnectionImplicitRoleAssignments []roleAssignment      `json:"saml_connection_implicit_role_assignments"`
+	SAMLGroupImplicitRoleAssignments      []groupRoleAssignment `json:"saml_group_implicit_role_assignments"`
+	AlternativeAudienceURI                string                `json:"alternative_audience_uri"`
+	IdentityProvider                      string                `json:"identity_provider"`
 }
 
 // PUT /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}

@@ -369,4 +369,3 @@ func samlIdentity(c *samlConnection, a *samlResult) (ssoIdentity, error) {
 	return ssoIdentity{ConnectionID: c.ConnectionID, OrgID: c.OrganizationID, Kind: "saml", Email: email, Name: name,
 		ExternalID: external, Groups: get("groups"), Attributes: attrs}, nil
 }
-
