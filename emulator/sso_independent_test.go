@@ -98,7 +98,7 @@ func newCrewjamIdP(t *testing.T, e *env, orgID string, audience string) *crewjam
 		audience = c.AudienceURI
 	}
 	spMD := &saml.EntityDescriptor{EntityID: audience, SPSSODescriptors: []saml.SPSSODescriptor{{
-		SSODescriptor: saml.SSODescriptor{RoleDescriptor: saml.RoleDescriptor{ProtocolSupportEnumeration: "urn:oasis:names:tc:SAML:2.0:protocol"}},
+		SSODescriptor:             saml.SSODescriptor{RoleDescriptor: saml.RoleDescriptor{ProtocolSupportEnumeration: "urn:oasis:names:tc:SAML:2.0:protocol"}},
 		AssertionConsumerServices: []saml.IndexedEndpoint{{Binding: saml.HTTPPostBinding, Location: c.AcsURL, Index: 1}},
 	}}}
 	idp := &saml.IdentityProvider{Key: key, Certificate: cert, MetadataURL: *meta, SSOURL: *ssoURL,
