@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,18 +99,11 @@ type idpOIDCPage struct {
 	Action, Target, Email, Name, Error string
 }
 
-var idpOIDCTmpl = template.Must(template.New("oidc").Parse(`<!doctype html>
+var idpOIDCTmpl = idpTemplate("oidc", `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in with OpenID Connect (emulated)</title><link rel="icon" href="data:,">
-<style>
-body{font-family:system-ui,sans-serif;background:#f6f8fa;color:#1b1f24;margin:0}
-main{max-width:28rem;margin:3rem auto;padding:1.5rem;background:#fff;border:1px solid #d0d7de;border-radius:.5rem}
-label{display:block;font-weight:600;margin:.75rem 0 .25rem}
-input{width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #d0d7de;border-radius:.375rem}
-button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#fff;background:#0b5cad;border:0;border-radius:.375rem;cursor:pointer}
-.hint{color:#57606a;font-size:.9rem}.error{color:#b42318}
-</style></head>
+{{template "idp-style"}}</head>
 <body>
 <main data-testid="emulated-oidc-idp">
 <h1>Sign in with OpenID Connect (emulated)</h1>
@@ -135,15 +127,10 @@ button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#
 </main>
 </body>
 </html>
-`))
+`)
 
 func (e *Emulator) renderIDPOIDC(w http.ResponseWriter, status int, page idpOIDCPage) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := idpOIDCTmpl.Execute(w, page); err != nil {
-		e.log.Error("emulator oidc idp page render", "err", err)
-	}
+	e.renderIdPPage(w, status, idpOIDCTmpl, page)
 }
 
 // GET /idp/oidc/authorize: the sign-in page. A bad request is a 400 page, never a redirect

@@ -5,7 +5,6 @@ import (
 	"compress/flate"
 	"encoding/base64"
 	"errors"
-	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -112,18 +111,11 @@ type idpSAMLPage struct {
 	ACS, SAMLResponse string
 }
 
-var idpSAMLTmpl = template.Must(template.New("saml").Parse(`<!doctype html>
+var idpSAMLTmpl = idpTemplate("saml", `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{if .SAMLResponse}}Continue to the application{{else}}Sign in with SAML (emulated){{end}}</title><link rel="icon" href="data:,">
-<style>
-body{font-family:system-ui,sans-serif;background:#f6f8fa;color:#1b1f24;margin:0}
-main{max-width:28rem;margin:3rem auto;padding:1.5rem;background:#fff;border:1px solid #d0d7de;border-radius:.5rem}
-label{display:block;font-weight:600;margin:.75rem 0 .25rem}
-input{width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #d0d7de;border-radius:.375rem}
-button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#fff;background:#0b5cad;border:0;border-radius:.375rem;cursor:pointer}
-.hint{color:#57606a;font-size:.9rem}.error{color:#b42318}
-</style></head>
+{{template "idp-style"}}</head>
 <body>
 <main data-testid="emulated-saml-idp">
 {{if .SAMLResponse}}
@@ -154,7 +146,7 @@ button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#
 </main>
 </body>
 </html>
-`))
+`)
 
 // GET /idp/saml/sso?SAMLRequest=…&RelayState=… (HTTP-Redirect binding): the sign-in page.
 func (e *Emulator) idpSAMLShow(w http.ResponseWriter, r *http.Request) {
@@ -219,12 +211,7 @@ func splitGroups(s string) []string {
 }
 
 func (e *Emulator) renderIDPSAML(w http.ResponseWriter, status int, page idpSAMLPage) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := idpSAMLTmpl.Execute(w, page); err != nil {
-		e.log.Error("emulator saml idp page render", "err", err)
-	}
+	e.renderIdPPage(w, status, idpSAMLTmpl, page)
 }
 
 func (e *Emulator) idpFail(w http.ResponseWriter, err error) {

@@ -51,6 +51,26 @@ func checkIdP(v string) (string, error) {
 	return v, nil
 }
 
+// createRequest is the body of a SAML or OIDC connection create, authorized (stytch.sso
+// create) for the path's organization, its identity_provider checked (default generic).
+type createRequest struct {
+	DisplayName      string `json:"display_name"`
+	IdentityProvider string `json:"identity_provider"`
+}
+
+func (e *Emulator) createRequest(ctx context.Context, tx *sql.Tx, r *http.Request) (*organization, createRequest, error) {
+	var req createRequest
+	if err := decode(r, &req); err != nil {
+		return nil, req, err
+	}
+	o, err := e.ssoCaller(ctx, tx, r, "create")
+	if err != nil {
+		return nil, req, err
+	}
+	req.IdentityProvider, err = checkIdP(req.IdentityProvider)
+	return o, req, err
+}
+
 // ssoIdentity is what an identity provider vouched for, carried by an sso token from the
 // callback to sso/authenticate.
 type ssoIdentity struct {

@@ -50,24 +50,13 @@ func (c *oidcConnection) activate() {
 
 // POST /v1/b2b/sso/oidc/{organization_id}
 func (e *Emulator) oidcCreate(ctx context.Context, tx *sql.Tx, r *http.Request) (map[string]any, error) {
-	var req struct {
-		DisplayName      string `json:"display_name"`
-		IdentityProvider string `json:"identity_provider"`
-	}
-	if err := decode(r, &req); err != nil {
-		return nil, err
-	}
-	o, err := e.ssoCaller(ctx, tx, r, "create")
-	if err != nil {
-		return nil, err
-	}
-	idp, err := checkIdP(req.IdentityProvider)
+	o, req, err := e.createRequest(ctx, tx, r)
 	if err != nil {
 		return nil, err
 	}
 	id := "oidc-connection-test-" + newUUID()
 	c := &oidcConnection{OrganizationID: o.OrganizationID, ConnectionID: id, Status: "pending", DisplayName: req.DisplayName,
-		IdentityProvider: idp, RedirectURL: callbackURL(r, id), CustomScopes: "openid email profile",
+		IdentityProvider: req.IdentityProvider, RedirectURL: callbackURL(r, id), CustomScopes: "openid email profile",
 		AttributeMapping: map[string]any{"email": "email", "first_name": "given_name", "last_name": "family_name"}}
 	if err := saveConn(ctx, tx, &ssoConn{ID: id, OrgID: o.OrganizationID, Kind: "oidc", Created: e.now(), OIDC: c}); err != nil {
 		return nil, err

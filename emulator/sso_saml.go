@@ -117,25 +117,14 @@ var (
 
 // POST /v1/b2b/sso/saml/{organization_id}
 func (e *Emulator) samlCreate(ctx context.Context, tx *sql.Tx, r *http.Request) (map[string]any, error) {
-	var req struct {
-		DisplayName      string `json:"display_name"`
-		IdentityProvider string `json:"identity_provider"`
-	}
-	if err := decode(r, &req); err != nil {
-		return nil, err
-	}
-	o, err := e.ssoCaller(ctx, tx, r, "create")
-	if err != nil {
-		return nil, err
-	}
-	idp, err := checkIdP(req.IdentityProvider)
+	o, req, err := e.createRequest(ctx, tx, r)
 	if err != nil {
 		return nil, err
 	}
 	now := e.now()
 	id := "saml-connection-test-" + newUUID()
 	c := &samlConnection{OrganizationID: o.OrganizationID, ConnectionID: id, Status: "pending",
-		DisplayName: req.DisplayName, IdentityProvider: idp,
+		DisplayName: req.DisplayName, IdentityProvider: req.IdentityProvider,
 		AcsURL: callbackURL(r, id), AudienceURI: callbackURL(r, id),
 		SigningCertificates: []x509Cert{e.spSigningCert()}}
 	c.normalize()
