@@ -139,6 +139,13 @@ func callbackURL(r *http.Request, connID string) string {
 	return baseURL(r) + "/v1/b2b/sso/callback/" + connID
 }
 
+// setIfGiven sets *dst to v unless v is empty (the SDK omits fields left empty).
+func setIfGiven(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
 // ssoCaller loads the path's organization and authorizes a member-session caller for action
 // on stytch.sso.
 func (e *Emulator) ssoCaller(ctx context.Context, tx *sql.Tx, r *http.Request, action string) (*organization, error) {

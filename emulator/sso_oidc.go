@@ -146,19 +146,14 @@ func (e *Emulator) oidcUpdate(ctx context.Context, tx *sql.Tx, r *http.Request) 
 		}
 		c.Issuer = req.Issuer
 	}
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	set(&c.DisplayName, req.DisplayName)
-	set(&c.ClientID, req.ClientID)
-	set(&c.ClientSecret, req.ClientSecret)
-	set(&c.AuthorizationURL, req.AuthorizationURL)
-	set(&c.TokenURL, req.TokenURL)
-	set(&c.UserinfoURL, req.UserinfoURL)
-	set(&c.JWKSURL, req.JWKSURL)
-	set(&c.CustomScopes, req.CustomScopes)
+	setIfGiven(&c.DisplayName, req.DisplayName)
+	setIfGiven(&c.ClientID, req.ClientID)
+	setIfGiven(&c.ClientSecret, req.ClientSecret)
+	setIfGiven(&c.AuthorizationURL, req.AuthorizationURL)
+	setIfGiven(&c.TokenURL, req.TokenURL)
+	setIfGiven(&c.UserinfoURL, req.UserinfoURL)
+	setIfGiven(&c.JWKSURL, req.JWKSURL)
+	setIfGiven(&c.CustomScopes, req.CustomScopes)
 	c.activate()
 	if err := saveConn(ctx, tx, conn); err != nil {
 		return nil, err

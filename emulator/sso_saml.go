@@ -209,14 +209,9 @@ func (e *Emulator) applySAMLUpdate(ctx context.Context, tx *sql.Tx, r *http.Requ
 			return nil, err
 		}
 	}
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	set(&c.IdpEntityID, req.IdpEntityID)
-	set(&c.DisplayName, req.DisplayName)
-	set(&c.AlternativeAudienceURI, req.AlternativeAudienceURI)
+	setIfGiven(&c.IdpEntityID, req.IdpEntityID)
+	setIfGiven(&c.DisplayName, req.DisplayName)
+	setIfGiven(&c.AlternativeAudienceURI, req.AlternativeAudienceURI)
 	if req.SAMLConnectionImplicitRoleAssignments != nil {
 		c.SAMLConnectionImplicitRoleAssignments = req.SAMLConnectionImplicitRoleAssignments
 	}
