@@ -155,6 +155,13 @@ func TestIndependentSAMLIdPAcceptedByACS(t *testing.T) {
 	if status, typ := post(acs, f); status != 400 || typ != "invalid_signature_saml_response" {
 		t.Fatalf("tampered: %d %s", status, typ)
 	}
+	// A comment inside the signed NameID (dropped by the canonicalization, so the signature
+	// still holds, but it would cut the address short): refused.
+	commented := bytes.Replace(xml, []byte(">grace@acme.com<"), []byte(">grace@acme.com<!---->.evil.example<"), 1)
+	f = url.Values{"SAMLResponse": {base64.StdEncoding.EncodeToString(commented)}, "RelayState": form["RelayState"]}
+	if status, typ := post(acs, f); status != 400 || typ != "invalid_xml_saml_response" {
+		t.Fatalf("comment: %d %s", status, typ)
+	}
 	// The genuine one is accepted and signs Grace in.
 	back := e.postACS(acs, form)
 	resp, err := e.client.SSO.Authenticate(e.ctx, &sso.AuthenticateParams{SSOToken: back.Query().Get("token")})

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"crypto/x509"
 	"database/sql"
 	"encoding/base64"
@@ -30,7 +31,7 @@ var (
 	errMissingSAMLResponse = newAPIError(400, "missing_saml_response", "The POST carries no SAMLResponse.")
 	errMissingRelayState   = newAPIError(400, "missing_saml_relay_state",
 		"The POST carries no RelayState: the emulator accepts only responses to sign-ins it started (no IdP-initiated sign-in).")
-	errSAMLXML       = newAPIError(400, "invalid_xml_saml_response", "The SAMLResponse is not base64-encoded, well-formed XML without a DTD.")
+	errSAMLXML       = newAPIError(400, "invalid_xml_saml_response", "The SAMLResponse is not base64-encoded, well-formed XML without a DTD or comments.")
 	errSAMLNoSig     = newAPIError(400, "missing_signature_saml_response", "Neither the Response nor its Assertion is signed.")
 	errSAMLSig       = newAPIError(400, "invalid_signature_saml_response", "The SAMLResponse's signature does not verify against the connection's verification certificates.")
 	errSAMLExpired   = newAPIError(400, "expired_saml_response", "The SAML assertion has expired.")
@@ -139,7 +140,9 @@ func text(el *etree.Element) string {
 
 // verifySAMLResponse checks doc for connection c at now (see the file comment).
 func verifySAMLResponse(doc []byte, c *samlConnection, now time.Time) (*samlResult, error) {
-	if checkNoDTD(doc) != nil {
+	// No DTD (entities), and no comments: a comment inside a signed value is dropped by the
+	// canonicalization the signature covers but would cut the value short when read.
+	if checkNoDTD(doc) != nil || bytes.Contains(doc, []byte("<!--")) {
 		return nil, errSAMLXML
 	}
 	d := etree.NewDocument()
