@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -394,4 +395,32 @@ func TestSSOPrimaryRequiredAndMFA(t *testing.T) {
 
 func oidcSecret(orgID, connID, secret string) *oidc.UpdateConnectionParams {
 	return &oidc.UpdateConnectionParams{OrganizationID: orgID, ConnectionID: connID, ClientSecret: secret}
+}
+
+// The provider pages list nobody's address, and the emulated identity providers serve only
+// loopback peers.
+func TestIdentityProviderPagesPrivacy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.signUp("ada@acme.com", "Acme", "acme")
+	status, loc, _ := hop(t, http.MethodGet, e.startURL("google", nil), nil)
+	if status != http.StatusTemporaryRedirect {
+		t.Fatalf("oauth start: %d", status)
+	}
+	status, _, body := hop(t, http.MethodGet, e.srv.URL+loc, nil)
+	if status != http.StatusOK || strings.Contains(body, "ada@acme.com") {
+		t.Fatalf("the Google stand-in lists a known address: %d\n%s", status, body)
+	}
+	for _, path := range []string{"/idp/saml/metadata", "/idp/oidc/.well-known/openid-configuration", "/idp/oidc/jwks"} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.RemoteAddr = "203.0.113.7:40000"
+		rec := httptest.NewRecorder()
+		e.emu.API().ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden {
+			t.Errorf("%s from a remote peer: %d", path, rec.Code)
+		}
+		if status, _, _ := hop(t, http.MethodGet, e.srv.URL+path, nil); status != http.StatusOK {
+			t.Errorf("%s from loopback: %d", path, status)
+		}
+	}
 }
