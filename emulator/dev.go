@@ -5,18 +5,9 @@ import (
 	"time"
 )
 
-// devRoutes are the emulator-only helpers. They live under /dev/, never under /v1/.
-func (e *Emulator) devRoutes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /dev/mailbox", e.mailboxPage)
-	mux.HandleFunc("GET /dev/mailbox.css", mailboxStyles)
-	mux.HandleFunc("GET /dev/mailbox.json", e.mailboxJSON)
-	mux.HandleFunc("GET /dev/clock", e.clockGet)
-	mux.HandleFunc("POST /dev/clock", e.clockAdvance)
-	mux.HandleFunc("GET /dev/calls.json", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.Calls())
-	})
-	return mux
+// GET /dev/calls.json
+func (e *Emulator) callsJSON(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, e.Calls())
 }
 
 // GET /dev/mailbox.json[?to=]

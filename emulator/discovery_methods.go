@@ -3,21 +3,11 @@ package emulator
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
 )
 
 // Shared by the discovery methods other than magic links (email OTP, OAuth): the IST they
 // create carries their factor, and their authenticate response is the magic-link one.
-
-// keepChanges wraps an error whose transaction must still commit (a wrong OTP attempt is
-// counted even though the call fails). inTx unwraps it.
-type keepChanges struct{ err error }
-
-func (k *keepChanges) Error() string { return k.err.Error() }
-func (k *keepChanges) Unwrap() error { return k.err }
 
 // oauthFactor is the google_oauth_factor / microsoft_oauth_factor of a session factor.
 type oauthFactor struct {
@@ -32,12 +22,8 @@ func newDiscoveryIST(ctx context.Context, tx *sql.Tx, email string, factor authF
 	if err := insertIST(ctx, tx, ist, email, "email-test-"+newUUID(), now, now.Add(istLifetime)); err != nil {
 		return "", err
 	}
-	data, err := json.Marshal(factor)
-	if err != nil {
-		return "", fmt.Errorf("encode factor: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ist_factors (hash, factor) VALUES (?, ?)`, hashToken(ist), string(data)); err != nil {
-		return "", fmt.Errorf("insert intermediate session factor: %w", err)
+	if err := insertISTFactor(ctx, tx, ist, factor); err != nil {
+		return "", err
 	}
 	return ist, nil
 }
@@ -45,18 +31,14 @@ func newDiscoveryIST(ctx context.Context, tx *sql.Tx, email string, factor authF
 // discoveryISTFactors are the factors a session issued from a discovery IST starts with: its primary factor
 // (an email magic link unless recorded otherwise), stamped now and tied to m's email.
 func discoveryISTFactors(ctx context.Context, q querier, ist *intermediateSession, m *storedMember, now time.Time) ([]authFactor, error) {
-	var data string
-	err := q.QueryRowContext(ctx, `SELECT factor FROM ist_factors WHERE hash = ?`, ist.Hash).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
+	rec, err := getISTFactor(ctx, q, ist.Hash)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
 		return []authFactor{magicLinkFactor(m.EmailID, m.EmailAddress, now)}, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("get intermediate session factor: %w", err)
-	}
-	var f authFactor
-	if err := json.Unmarshal([]byte(data), &f); err != nil {
-		return nil, fmt.Errorf("decode intermediate session factor: %w", err)
-	}
+	f := *rec
 	f.LastAuthenticatedAt, f.CreatedAt, f.UpdatedAt = ts(now), ts(now), ts(now)
 	if f.EmailFactor != nil {
 		f.EmailFactor = &emailFactor{EmailID: m.EmailID, EmailAddress: m.EmailAddress}

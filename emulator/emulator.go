@@ -119,13 +119,18 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	e := &Emulator{cfg: cfg, log: log, db: db, policy: policy, calls: map[string]int{}}
 	e.limiter = newRateLimiter(cfg.EmailRateBurst, cfg.EmailRateInterval, cfg.DisableEmailRateLimit)
-	e.keys, err = loadOrCreateKey(context.Background(), db)
-	if err == nil {
-		err = ensureCert(context.Background(), db, e.keys)
-	}
-	if err == nil {
-		e.publicToken, err = loadPublicToken(context.Background(), db, cfg.PublicToken)
-	}
+	ctx := context.Background()
+	err = e.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if e.keys, err = loadOrCreateKey(ctx, tx); err != nil {
+			return err
+		}
+		if err = ensureCert(ctx, tx, e.keys); err != nil {
+			return err
+		}
+		e.publicToken, err = loadPublicToken(ctx, tx, cfg.PublicToken)
+		return err
+	})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -34,7 +34,7 @@ func (e *Emulator) idpSigningKey(ctx context.Context) (*idpKey, error) {
 		return e.idpKey, nil
 	}
 	var k *idpKey
-	err := e.locked(ctx, func(tx *sql.Tx) error {
+	err := e.tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		k, err = loadOrCreateIdPKey(ctx, tx, e.now())
 		return err

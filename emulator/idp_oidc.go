@@ -163,7 +163,7 @@ func (e *Emulator) idpOIDCSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := newSessionToken()
-	err = e.locked(r.Context(), func(tx *sql.Tx) error {
+	err = e.tx(r.Context(), func(tx *sql.Tx) error {
 		return insertIdPCode(r.Context(), tx, code, idpCode{ClientID: p.ClientID, RedirectURI: p.RedirectURI, Nonce: p.Nonce,
 			Challenge: p.Challenge, Identity: newIdPIdentity(email, r.PostFormValue("name"))}, e.now().Add(idpCodeLifetime))
 	})
@@ -223,7 +223,7 @@ func (e *Emulator) idpOIDCToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var c *idpCode
-	err = e.locked(r.Context(), func(tx *sql.Tx) error {
+	err = e.tx(r.Context(), func(tx *sql.Tx) error {
 		var err error
 		c, err = spendIdPCode(r.Context(), tx, r.PostFormValue("code"), e.now())
 		return err

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"database/sql"
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
@@ -16,7 +15,7 @@ import (
 
 // ensureCert gives the signing key a self-signed X.509 certificate, generated once and kept in
 // the kv table, so the JWK can carry x5c and its SHA-256 thumbprint x5t_s256 like Stytch's.
-func ensureCert(ctx context.Context, db *sql.DB, k *signingKey) error {
+func ensureCert(ctx context.Context, db querier, k *signingKey) error {
 	pemText, ok, err := getKV(ctx, db, "jwt_cert")
 	if err != nil {
 		return err

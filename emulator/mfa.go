@@ -4,16 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 )
-
-//go:embed mfa_schema.sql
-var mfaSchemaSQL string
 
 const (
 	mfaPolicyOptional = "OPTIONAL"
@@ -233,46 +227,6 @@ func transferableFactors(src []authFactor, to *storedMember) []authFactor {
 	return out
 }
 
-// istScope binds an intermediate session to one member of one organization.
-type istScope struct {
-	OrgID      string
-	MemberID   string
-	Factors    []authFactor
-	ParentHash string
-}
-
-// insertISTScope binds the IST with the given hash to s.
-func insertISTScope(ctx context.Context, q querier, hash string, s istScope) error {
-	factors, err := json.Marshal(s.Factors)
-	if err != nil {
-		return fmt.Errorf("encode ist factors: %w", err)
-	}
-	_, err = q.ExecContext(ctx, `INSERT INTO ist_scopes (hash, org_id, member_id, factors, parent_hash) VALUES (?, ?, ?, ?, ?)`,
-		hash, s.OrgID, s.MemberID, string(factors), s.ParentHash)
-	if err != nil {
-		return fmt.Errorf("insert ist scope: %w", err)
-	}
-	return nil
-}
-
-// getISTScope returns the scope of an IST, or nil for a discovery IST.
-func getISTScope(ctx context.Context, q querier, hash string) (*istScope, error) {
-	var s istScope
-	var factors string
-	err := q.QueryRowContext(ctx, `SELECT org_id, member_id, factors, parent_hash FROM ist_scopes WHERE hash = ?`, hash).
-		Scan(&s.OrgID, &s.MemberID, &factors, &s.ParentHash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get ist scope: %w", err)
-	}
-	if err := json.Unmarshal([]byte(factors), &s.Factors); err != nil {
-		return nil, fmt.Errorf("decode ist factors: %w", err)
-	}
-	return &s, nil
-}
-
 // istFactors are the factors an IST proves, as seen by member m: a scoped IST's stored
 // factors (email factors re-pointed at m), else the discovery method's factor.
 func istFactors(ctx context.Context, q querier, ist *intermediateSession, m *storedMember, now time.Time) ([]authFactor, error) {
@@ -316,9 +270,8 @@ func consumeISTChain(ctx context.Context, q querier, ist *intermediateSession, n
 			return err
 		}
 		hash = scope.ParentHash
-		_, err = q.ExecContext(ctx, `UPDATE intermediate_sessions SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL`, now.UnixNano(), hash)
-		if err != nil {
-			return fmt.Errorf("consume parent intermediate session: %w", err)
+		if err := consumeISTHash(ctx, q, hash, now); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -211,24 +210,6 @@ func mfaResponse(m *storedMember, o *organization, s *sessionRow, jwt string) ma
 	}
 }
 
-// saveSessionFactors writes a session's factors, last access, expiry and custom claims.
-func saveSessionFactors(ctx context.Context, q querier, s *sessionRow) error {
-	factors, err := jsonString(s.Factors)
-	if err != nil {
-		return err
-	}
-	claims, err := jsonString(s.CustomClaims)
-	if err != nil {
-		return err
-	}
-	_, err = q.ExecContext(ctx, `UPDATE sessions SET factors = ?, last_accessed_at = ?, expires_at = ?, custom_claims = ? WHERE id = ?`,
-		factors, s.LastAccessedAt.UnixNano(), s.ExpiresAt.UnixNano(), claims, s.ID)
-	if err != nil {
-		return fmt.Errorf("update session factors: %w", err)
-	}
-	return nil
-}
-
 // checkEnrollment validates set_mfa_enrollment.
 func checkEnrollment(v string) error {
 	if v != "" && v != "enroll" && v != "unenroll" {
@@ -255,33 +236,11 @@ func applyEnrollment(o *organization, m *storedMember, method, setEnrollment str
 	m.UpdatedAt = ts(now)
 }
 
-// keepTxError is an API error whose transaction is committed anyway (failed-attempt counters).
-type keepTxError struct{ err error }
-
-// Error returns the wrapped API error's text.
-func (k *keepTxError) Error() string { return k.err.Error() }
-
-// Unwrap exposes the API error to errors.As.
-func (k *keepTxError) Unwrap() error { return k.err }
-
-// keepTx marks err so that its transaction is committed anyway.
-func keepTx(err error) error { return &keepTxError{err: err} }
-
-// commitDespite reports whether err asks for its transaction to be committed.
-func commitDespite(err error) bool {
-	var k *keepTxError
-	return errors.As(err, &k)
-}
-
 // checkLock answers 429 while member is locked out of method after too many wrong codes.
 func checkLock(ctx context.Context, q querier, memberID, method string, now time.Time) error {
-	var until int64
-	err := q.QueryRowContext(ctx, `SELECT locked_until FROM mfa_attempts WHERE member_id = ? AND method = ?`, memberID, method).Scan(&until)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
+	_, until, err := getMFAAttempts(ctx, q, memberID, method)
 	if err != nil {
-		return fmt.Errorf("read mfa attempts: %w", err)
+		return err
 	}
 	if now.UnixNano() < until {
 		return errTooManyAttempts
@@ -292,12 +251,9 @@ func checkLock(ctx context.Context, q querier, memberID, method string, now time
 // recordFailure counts a wrong code and returns wrong wrapped so that the count is committed.
 // The maxCodeFailures-th consecutive failure locks the method for codeLockout.
 func recordFailure(ctx context.Context, q querier, memberID, method string, now time.Time, wrong error) error {
-	var failures int
-	var until int64
-	err := q.QueryRowContext(ctx, `SELECT failures, locked_until FROM mfa_attempts WHERE member_id = ? AND method = ?`, memberID, method).
-		Scan(&failures, &until)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read mfa attempts: %w", err)
+	failures, until, err := getMFAAttempts(ctx, q, memberID, method)
+	if err != nil {
+		return err
 	}
 	if until != 0 && now.UnixNano() >= until { // an expired lock starts a new count
 		failures, until = 0, 0
@@ -306,36 +262,10 @@ func recordFailure(ctx context.Context, q querier, memberID, method string, now 
 	if failures >= maxCodeFailures {
 		until = now.Add(codeLockout).UnixNano()
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO mfa_attempts (member_id, method, failures, locked_until) VALUES (?, ?, ?, ?)
-		ON CONFLICT(member_id, method) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`,
-		memberID, method, failures, until)
-	if err != nil {
-		return fmt.Errorf("record mfa attempt: %w", err)
+	if err := putMFAAttempts(ctx, q, memberID, method, failures, until); err != nil {
+		return err
 	}
 	return keepTx(wrong)
-}
-
-// clearFailures resets the count after a right code.
-func clearFailures(ctx context.Context, q querier, memberID, method string) error {
-	_, err := q.ExecContext(ctx, `DELETE FROM mfa_attempts WHERE member_id = ? AND method = ?`, memberID, method)
-	if err != nil {
-		return fmt.Errorf("clear mfa attempts: %w", err)
-	}
-	return nil
-}
-
-// mfaRoutes registers the MFA endpoints (called from apiRoutes).
-func (e *Emulator) mfaRoutes(route func(pattern string, f apiFunc)) {
-	route("POST /v1/b2b/totp", e.totpCreate)
-	route("POST /v1/b2b/totp/authenticate", e.totpAuthenticate)
-	route("POST /v1/b2b/otps/sms/send", e.smsSend)
-	route("POST /v1/b2b/otps/sms/authenticate", e.smsAuthenticate)
-	route("POST /v1/b2b/recovery_codes/recover", e.recoveryRecover)
-	route("GET /v1/b2b/recovery_codes/{organization_id}/{member_id}", e.recoveryGet)
-	route("POST /v1/b2b/recovery_codes/rotate", e.recoveryRotate)
-	// DELETE …/members/{member_id}/totp and …/members/mfa_phone_numbers/{member_id} overlap as
-	// patterns, so one route serves both.
-	route("DELETE /v1/b2b/organizations/{organization_id}/members/{first}/{second}", e.memberFactorDelete)
 }
 
 // jsonString encodes v as a JSON string for a TEXT column.

@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"net/http"
 )
 
@@ -114,8 +113,8 @@ func deleteMemberPhone(ctx context.Context, tx *sql.Tx, m *storedMember) error {
 	if m.MFAPhoneNumber == "" {
 		return newAPIError(404, "member_phone_number_not_found", "The member has no MFA phone number.")
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sms_otps WHERE member_id = ?`, m.MemberID); err != nil {
-		return fmt.Errorf("delete sms code: %w", err)
+	if err := deleteSMSCode(ctx, tx, m.MemberID); err != nil {
+		return err
 	}
 	m.MFAPhoneNumber, m.MFAPhoneNumberVerified = "", false
 	if m.DefaultMFAMethod == methodSMS {

@@ -7,12 +7,12 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/orgpick/orgpick/internal/commondomain"
 )
 
 // OAuth discovery with Google and Microsoft, offline: Stytch's public start URL sends the
@@ -48,7 +48,7 @@ var (
 
 // loadPublicToken returns the configured public token or the project's persisted one,
 // creating public-token-test-<uuid> on first use.
-func loadPublicToken(ctx context.Context, db *sql.DB, configured string) (string, error) {
+func loadPublicToken(ctx context.Context, db querier, configured string) (string, error) {
 	if configured != "" {
 		return configured, nil
 	}
@@ -67,7 +67,6 @@ func (e *Emulator) PublicToken() string { return e.publicToken }
 // [&pkce_code_challenge=…][&provider_login_hint=…]: 307 to the emulated provider page. Errors
 // are Stytch's JSON error bodies.
 func (e *Emulator) oauthDiscoveryStart(w http.ResponseWriter, r *http.Request) {
-	e.count(r)
 	q := r.URL.Query()
 	provider, err := e.checkStart(r)
 	if err != nil {
@@ -99,32 +98,14 @@ func (e *Emulator) checkStart(r *http.Request) (string, error) {
 // the emulated provider page with it.
 func (e *Emulator) startOAuth(w http.ResponseWriter, r *http.Request, s oauthState) {
 	state := newSessionToken()
-	err := e.locked(r.Context(), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(r.Context(), `INSERT INTO oauth_states (hash, provider, redirect, pkce, login_hint, org_id, signup_redirect, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(state), s.Provider, s.Redirect, s.PKCE, s.LoginHint, s.OrgID, s.SignupRedirect,
-			e.now().Add(oauthLifetime).UnixNano())
-		return err
+	err := e.tx(r.Context(), func(tx *sql.Tx) error {
+		return insertOAuthState(r.Context(), tx, state, s, e.now().Add(oauthLifetime))
 	})
 	if err != nil {
-		e.writeError(w, r, fmt.Errorf("store oauth state: %w", err))
+		e.writeError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, idpPath(s.Provider)+"?state="+url.QueryEscape(state), http.StatusTemporaryRedirect)
-}
-
-// count records a call for Calls(), like apiHandler does.
-func (e *Emulator) count(r *http.Request) {
-	e.callsMu.Lock()
-	e.calls[r.Pattern]++
-	e.callsMu.Unlock()
-}
-
-// locked runs f in a transaction while holding the state lock.
-func (e *Emulator) locked(ctx context.Context, f func(*sql.Tx) error) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	_, err := e.inTx(ctx, func(tx *sql.Tx) (map[string]any, error) { return nil, f(tx) })
-	return err
 }
 
 // oauthIdentity is what the emulated provider vouches for, and the organization of an
@@ -141,9 +122,9 @@ func newIdentity(provider, email, name string, s *oauthState) oauthIdentity {
 	id := oauthIdentity{Provider: provider, Email: email, Name: name, PKCE: s.PKCE, OrgID: s.OrgID, Subject: hex.EncodeToString(sum[:12])}
 	domain := domainOf(email)
 	switch {
-	case provider == "google" && !isCommonDomain(domain):
+	case provider == "google" && !commondomain.Is(domain):
 		id.Tenant = domain
-	case provider == "microsoft" && isCommonDomain(domain):
+	case provider == "microsoft" && commondomain.Is(domain):
 		id.Tenant = "9188040d-6c67-4c5b-b112-36a304b66dad"
 	case provider == "microsoft":
 		d := sha256.Sum256([]byte(domain))
@@ -157,10 +138,8 @@ func newIdentity(provider, email, name string, s *oauthState) oauthIdentity {
 // a discovery_oauth token.
 func (e *Emulator) issueOAuthToken(ctx context.Context, tx *sql.Tx, id oauthIdentity) (string, error) {
 	tok := newSessionToken()
-	_, err := tx.ExecContext(ctx, `INSERT INTO oauth_tokens (hash, provider, email, name, subject, tenant, pkce, org_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		hashToken(tok), id.Provider, id.Email, id.Name, id.Subject, id.Tenant, id.PKCE, id.OrgID, e.now().Add(oauthLifetime).UnixNano())
-	if err != nil {
-		return "", fmt.Errorf("store oauth token: %w", err)
+	if err := insertOAuthToken(ctx, tx, tok, id, e.now().Add(oauthLifetime)); err != nil {
+		return "", err
 	}
 	return tok, nil
 }
@@ -215,25 +194,18 @@ func oauthFactorFor(id oauthIdentity, emailID string, now time.Time) authFactor 
 // tokens of the other kind (org-scoped vs discovery), are all oauth_token_not_found; a PKCE
 // failure or a token of the other kind leaves the token unspent.
 func spendOAuthToken(ctx context.Context, tx *sql.Tx, tok, verifier string, orgScoped bool, now time.Time) (oauthIdentity, error) {
-	var id oauthIdentity
-	var expires int64
-	var used sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT provider, email, name, subject, tenant, pkce, org_id, expires_at, used_at FROM oauth_tokens WHERE hash = ?`,
-		hashToken(tok)).Scan(&id.Provider, &id.Email, &id.Name, &id.Subject, &id.Tenant, &id.PKCE, &id.OrgID, &expires, &used)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (used.Valid || !now.Before(time.Unix(0, expires)) || (id.OrgID != "") != orgScoped)) {
-		return id, errOAuthToken
-	}
+	id, err := getOAuthToken(ctx, tx, tok, orgScoped, now)
 	if err != nil {
-		return id, fmt.Errorf("get oauth token: %w", err)
+		return id, err
 	}
 	if err := checkPKCE(id.PKCE, verifier); err != nil {
 		return id, err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE oauth_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL`, now.UnixNano(), hashToken(tok))
+	spent, err := useOAuthToken(ctx, tx, tok, now)
 	if err != nil {
-		return id, fmt.Errorf("spend oauth token: %w", err)
+		return id, err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if !spent {
 		return id, errOAuthToken
 	}
 	return id, nil

@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // The emulated identity provider: a plain HTML page (no JavaScript) in the spirit of the
@@ -71,27 +69,11 @@ type oauthState struct {
 
 var errStateGone = errors.New("this sign-in request has expired or was already used; start again from the app")
 
-// getOAuthState returns the live state for a state token.
-func getOAuthState(ctx context.Context, q querier, provider, state string, now time.Time) (*oauthState, error) {
-	var s oauthState
-	var expires int64
-	var used sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT provider, redirect, pkce, login_hint, org_id, signup_redirect, expires_at, used_at FROM oauth_states WHERE hash = ?`,
-		hashToken(state)).Scan(&s.Provider, &s.Redirect, &s.PKCE, &s.LoginHint, &s.OrgID, &s.SignupRedirect, &expires, &used)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (used.Valid || s.Provider != provider || !now.Before(time.Unix(0, expires)))) {
-		return nil, errStateGone
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get oauth state: %w", err)
-	}
-	return &s, nil
-}
-
 // GET /_emulator/oauth/{provider}?state=…
 func (e *Emulator) idpShow(w http.ResponseWriter, r *http.Request) {
 	provider, stateTok := r.PathValue("provider"), r.URL.Query().Get("state")
 	var page idpPage
-	err := e.locked(r.Context(), func(tx *sql.Tx) error {
+	err := e.tx(r.Context(), func(tx *sql.Tx) error {
 		s, err := getOAuthState(r.Context(), tx, provider, stateTok, e.now())
 		if err != nil {
 			return err
@@ -109,7 +91,7 @@ func (e *Emulator) idpSubmit(w http.ResponseWriter, r *http.Request) {
 	provider, stateTok := r.PathValue("provider"), r.PostFormValue("state")
 	var page idpPage
 	var location string
-	err := e.locked(r.Context(), func(tx *sql.Tx) error {
+	err := e.tx(r.Context(), func(tx *sql.Tx) error {
 		s, err := getOAuthState(r.Context(), tx, provider, stateTok, e.now())
 		if err != nil {
 			return err
@@ -120,8 +102,8 @@ func (e *Emulator) idpSubmit(w http.ResponseWriter, r *http.Request) {
 			page.Email, page.Name, page.Error = r.PostFormValue("email"), r.PostFormValue("name"), "Enter a valid email address."
 			return nil
 		}
-		if _, err := tx.ExecContext(r.Context(), `UPDATE oauth_states SET used_at = ? WHERE hash = ?`, e.now().UnixNano(), hashToken(stateTok)); err != nil {
-			return fmt.Errorf("spend oauth state: %w", err)
+		if err := useOAuthState(r.Context(), tx, stateTok, e.now()); err != nil {
+			return err
 		}
 		tok, err := e.issueOAuthToken(r.Context(), tx, newIdentity(provider, email, r.PostFormValue("name"), s))
 		if err != nil {

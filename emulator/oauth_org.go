@@ -30,7 +30,6 @@ var oauthScopes = []string{"openid", "email", "profile"}
 // [&login_redirect_url=…][&signup_redirect_url=…][&pkce_code_challenge=…][&provider_login_hint=…]:
 // 307 to the emulated provider page. Errors are Stytch's JSON error bodies.
 func (e *Emulator) oauthOrgStart(w http.ResponseWriter, r *http.Request) {
-	e.count(r)
 	q := r.URL.Query()
 	provider, err := e.checkStart(r)
 	if err != nil {
@@ -46,7 +45,7 @@ func (e *Emulator) oauthOrgStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var o *organization
-	err = e.locked(r.Context(), func(tx *sql.Tx) error {
+	err = e.tx(r.Context(), func(tx *sql.Tx) error {
 		var err error
 		o, err = getOrg(r.Context(), tx, ref)
 		return err

@@ -213,7 +213,8 @@ func TestOrgOAuthTokenErrors(t *testing.T) {
 }
 
 // An emulator database from before org-scoped OAuth (no org_id / signup_redirect columns)
-// keeps working: the columns are added on open.
+// keeps working: the columns are added on open. Such a file also predates numbered
+// migrations, hence no schema_migrations table.
 func TestOAuthColumnsMigrate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "emu.db")
 	emu, err := emulator.New(emulator.Config{ProjectID: projectID, Secret: secret, DatabasePath: path})
@@ -222,7 +223,7 @@ func TestOAuthColumnsMigrate(t *testing.T) {
 	db, err := sql.Open("sqlite3", path)
 	mustOK(t, err)
 	for _, stmt := range []string{`ALTER TABLE oauth_states DROP COLUMN org_id`, `ALTER TABLE oauth_states DROP COLUMN signup_redirect`,
-		`ALTER TABLE oauth_tokens DROP COLUMN org_id`} {
+		`ALTER TABLE oauth_tokens DROP COLUMN org_id`, `DROP TABLE schema_migrations`} {
 		_, err := db.Exec(stmt)
 		mustOK(t, err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/orgpick/orgpick/internal/commondomain"
 )
 
 var (
@@ -164,8 +166,8 @@ func checkSlugFree(ctx context.Context, q querier, o *organization) error {
 func deriveOrgName(ctx context.Context, q querier, email string) (name, slug string, err error) {
 	local, domain, _ := strings.Cut(email, "@")
 	name = local
-	if !isCommonDomain(domain) && !strings.HasSuffix(domain, ".edu") {
-		name = registrableName(domain)
+	if !commondomain.Is(domain) && !strings.HasSuffix(domain, ".edu") {
+		name = commondomain.RegistrableName(domain)
 	}
 	if name == "" {
 		name = "organization"

@@ -2,10 +2,11 @@ package emulator
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/orgpick/orgpick/internal/commondomain"
 )
 
 // Organization configuration rules (https://stytch.com/docs/b2b/api/org-auth-settings) and the
@@ -56,7 +57,7 @@ func allowedDomains(in []string) ([]string, error) {
 		if !domainRe.MatchString(d) {
 			return nil, errDomainInvalid
 		}
-		if isCommonDomain(d) {
+		if commondomain.Is(d) {
 			return nil, errDomainTooCommon
 		}
 		if slices.Contains(out, d) {
@@ -113,15 +114,16 @@ func checkExternalIDFree(ctx context.Context, q querier, o *organization) error 
 	if o.OrganizationExternalID == "" {
 		return nil
 	}
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations
-		WHERE id != ? AND json_extract(data, '$.organization_external_id') = ?`,
-		o.OrganizationID, o.OrganizationExternalID).Scan(&n)
+	taken, err := externalIDTaken(ctx, q, o.OrganizationExternalID, o.OrganizationID)
 	if err != nil {
-		return fmt.Errorf("check organization external id: %w", err)
+		return err
 	}
-	if n > 0 {
+	if taken {
 		return errExternalIDUsed
 	}
 	return nil
 }
+
+// CommonEmailDomain reports whether domain (e.g. "gmx.de") is one of Stytch's common email
+// domains (internal/commondomain, which the app uses too).
+func CommonEmailDomain(domain string) bool { return commondomain.Is(domain) }

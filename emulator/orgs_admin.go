@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,19 +82,8 @@ func (e *Emulator) orgDelete(ctx context.Context, tx *sql.Tx, r *http.Request) (
 	if err := e.authorize(caller, o, resOrganization, "delete"); err != nil {
 		return nil, err
 	}
-	id := o.OrganizationID
-	for _, stmt := range []struct {
-		sql  string
-		args []any
-	}{
-		{`UPDATE sessions SET revoked_at = ? WHERE org_id = ? AND revoked_at IS NULL`, []any{e.now().UnixNano(), id}},
-		{`DELETE FROM magic_links WHERE org_id = ?`, []any{id}},
-		{`DELETE FROM members WHERE org_id = ?`, []any{id}},
-		{`DELETE FROM organizations WHERE id = ?`, []any{id}},
-	} {
-		if _, err := tx.ExecContext(ctx, stmt.sql, stmt.args...); err != nil {
-			return nil, fmt.Errorf("delete organization: %w", err)
-		}
+	if err := deleteOrg(ctx, tx, o.OrganizationID, e.now()); err != nil {
+		return nil, err
 	}
 	return map[string]any{"organization_id": o.OrganizationID}, nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"database/sql"
-	"errors"
-	"fmt"
 	"net/http"
 	"regexp"
 	"time"
@@ -57,11 +55,8 @@ func (e *Emulator) otpDiscoverySend(ctx context.Context, tx *sql.Tx, r *http.Req
 		return nil, errRateLimited
 	}
 	code := newOTPCode()
-	_, err = tx.ExecContext(ctx, `INSERT INTO email_otps (email, code_hash, expires_at) VALUES (?, ?, ?)
-		ON CONFLICT(email) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, used_at = NULL, attempts = 0`,
-		email, hashToken(email+":"+code), now.Add(lifetime).UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("store email otp: %w", err)
+	if err := putEmailOTP(ctx, tx, email, hashToken(email+":"+code), now.Add(lifetime)); err != nil {
+		return nil, err
 	}
 	err = e.recordMail(ctx, tx, Message{To: email, Subject: "Your sign-in code is " + code, Kind: "discovery_otp", Code: code, SentAt: now})
 	if err != nil {
@@ -101,32 +96,27 @@ func (e *Emulator) otpDiscoveryAuthenticate(ctx context.Context, tx *sql.Tx, r *
 // checkOTP spends the address's code if code matches. A wrong code counts an attempt (kept
 // even though the call fails); the fifth wrong attempt invalidates the code.
 func checkOTP(ctx context.Context, tx *sql.Tx, email, code string, now time.Time) error {
-	var hash string
-	var expires int64
-	var used sql.NullInt64
-	var attempts int
-	err := tx.QueryRowContext(ctx, `SELECT code_hash, expires_at, used_at, attempts FROM email_otps WHERE email = ?`, email).
-		Scan(&hash, &expires, &used, &attempts)
-	if errors.Is(err, sql.ErrNoRows) {
+	c, err := getEmailOTP(ctx, tx, email)
+	if err != nil {
+		return err
+	}
+	if c == nil {
 		return errOTPNotFound
 	}
-	if err != nil {
-		return fmt.Errorf("get email otp: %w", err)
-	}
-	if used.Valid || attempts >= otpMaxAttempts || !now.Before(time.Unix(0, expires)) {
+	if c.Used || c.Attempts >= otpMaxAttempts || !now.Before(c.ExpiresAt) {
 		return errOTPUnavailable
 	}
-	if subtle.ConstantTimeCompare([]byte(hash), []byte(hashToken(email+":"+code))) != 1 {
-		if _, err := tx.ExecContext(ctx, `UPDATE email_otps SET attempts = attempts + 1 WHERE email = ?`, email); err != nil {
-			return fmt.Errorf("count otp attempt: %w", err)
+	if subtle.ConstantTimeCompare([]byte(c.CodeHash), []byte(hashToken(email+":"+code))) != 1 {
+		if err := countEmailOTPAttempt(ctx, tx, email); err != nil {
+			return err
 		}
-		return &keepChanges{errOTPNotFound}
+		return keepTx(errOTPNotFound)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE email_otps SET used_at = ? WHERE email = ? AND used_at IS NULL`, now.UnixNano(), email)
+	spent, err := spendEmailOTP(ctx, tx, email, now)
 	if err != nil {
-		return fmt.Errorf("spend email otp: %w", err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if !spent {
 		return errOTPUnavailable
 	}
 	return nil

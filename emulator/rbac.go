@@ -183,16 +183,14 @@ func (e *Emulator) SetOrganizationCustomRoles(ctx context.Context, org string, r
 			}
 		}
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	_, err := e.inTx(ctx, func(tx *sql.Tx) (map[string]any, error) {
+	err := e.tx(ctx, func(tx *sql.Tx) error {
 		o, err := getOrg(ctx, tx, org)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		o.CustomRoles = slices.Clone(roles)
 		o.UpdatedAt = ts(e.now())
-		return nil, saveOrg(ctx, tx, o, e.now())
+		return saveOrg(ctx, tx, o, e.now())
 	})
 	var ae *apiError
 	if errors.As(err, &ae) {

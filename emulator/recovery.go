@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -50,52 +49,12 @@ func mintRecoveryCodes(ctx context.Context, q querier, totpID, memberID string) 
 	codes := make([]string, 0, recoveryCodeCount)
 	for i := range recoveryCodeCount {
 		c := newRecoveryCode()
-		_, err := q.ExecContext(ctx, `INSERT INTO recovery_codes (id, totp_id, member_id, code, seq) VALUES (?, ?, ?, ?, ?)`,
-			"member-totp-recovery-code-test-"+newUUID(), totpID, memberID, c, i)
-		if err != nil {
-			return nil, fmt.Errorf("insert recovery code: %w", err)
+		if err := insertRecoveryCode(ctx, q, "member-totp-recovery-code-test-"+newUUID(), totpID, memberID, c, i); err != nil {
+			return nil, err
 		}
 		codes = append(codes, c)
 	}
 	return codes, nil
-}
-
-// recoveryCode is one unused code of the member's active TOTP registration.
-type recoveryCode struct {
-	ID   string
-	Code string
-}
-
-// activeRecoveryCodes lists the unused codes of the member's active TOTP registration, in order.
-func activeRecoveryCodes(ctx context.Context, q querier, memberID string) ([]recoveryCode, error) {
-	rows, err := q.QueryContext(ctx, `SELECT c.id, c.code FROM recovery_codes c JOIN totp_registrations t ON t.id = c.totp_id
-		WHERE c.member_id = ? AND t.status = 'active' AND c.used_at IS NULL ORDER BY c.seq`, memberID)
-	if err != nil {
-		return nil, fmt.Errorf("list recovery codes: %w", err)
-	}
-	defer rows.Close()
-	out := []recoveryCode{}
-	for rows.Next() {
-		var c recoveryCode
-		if err := rows.Scan(&c.ID, &c.Code); err != nil {
-			return nil, fmt.Errorf("scan recovery code: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-// useRecoveryCodes marks the member's unused codes used: only onlyID, or all when onlyID is "".
-func useRecoveryCodes(ctx context.Context, q querier, memberID, onlyID string, now time.Time) error {
-	query, args := `UPDATE recovery_codes SET used_at = ? WHERE member_id = ? AND used_at IS NULL`, []any{now.UnixNano(), memberID}
-	if onlyID != "" {
-		query += ` AND id = ?`
-		args = append(args, onlyID)
-	}
-	if _, err := q.ExecContext(ctx, query, args...); err != nil {
-		return fmt.Errorf("use recovery codes: %w", err)
-	}
-	return nil
 }
 
 // codeStrings returns the codes' text.

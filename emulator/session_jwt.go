@@ -23,7 +23,7 @@ type signingKey struct {
 	cert []byte // self-signed certificate (DER), see ensureCert
 }
 
-func loadOrCreateKey(ctx context.Context, db *sql.DB) (*signingKey, error) {
+func loadOrCreateKey(ctx context.Context, db querier) (*signingKey, error) {
 	pemText, ok, err := getKV(ctx, db, "jwt_private_key")
 	if err != nil {
 		return nil, err

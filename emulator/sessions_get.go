@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"net/http"
 )
 
@@ -26,20 +25,10 @@ func (e *Emulator) sessionsGet(ctx context.Context, tx *sql.Tx, r *http.Request)
 	if m.OrganizationID != o.OrganizationID || m.Status == "deleted" {
 		return nil, errMemberNotFound
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM sessions WHERE member_id = ? ORDER BY started_at, id`, m.MemberID)
+	ids, err := memberSessionIDs(ctx, tx, m.MemberID)
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan session: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	out := []memberSession{}
 	for _, id := range ids {
 		s, err := getSession(ctx, tx, "id", id, e.now())

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -41,11 +40,8 @@ func (e *Emulator) sendSMSCode(ctx context.Context, tx *sql.Tx, m *storedMember,
 		return false, nil
 	}
 	code := newOTPCode()
-	_, err := tx.ExecContext(ctx, `INSERT INTO sms_otps (member_id, phone, code, expires_at, failures, used_at) VALUES (?, ?, ?, ?, 0, NULL)
-		ON CONFLICT(member_id) DO UPDATE SET phone = excluded.phone, code = excluded.code, expires_at = excluded.expires_at,
-		failures = 0, used_at = NULL`, m.MemberID, m.MFAPhoneNumber, code, now.Add(smsCodeLifetime).UnixNano())
-	if err != nil {
-		return false, fmt.Errorf("store sms code: %w", err)
+	if err := putSMSCode(ctx, tx, m.MemberID, m.MFAPhoneNumber, code, now.Add(smsCodeLifetime)); err != nil {
+		return false, err
 	}
 	msg := Message{To: m.MFAPhoneNumber, Kind: "sms", Code: code, OrganizationID: o.OrganizationID, SentAt: now,
 		Subject: fmt.Sprintf("%s is your verification code for %s. It expires in 2 minutes.", code, o.OrganizationName)}
@@ -54,17 +50,8 @@ func (e *Emulator) sendSMSCode(ctx context.Context, tx *sql.Tx, m *storedMember,
 
 // recordSMS stores a text message in the mailbox beside the emails, with its code.
 func (e *Emulator) recordSMS(ctx context.Context, tx *sql.Tx, msg Message) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO mailbox (to_addr, subject, kind, link, org_id, sent_at) VALUES (?, ?, ?, '', ?, ?)`,
-		msg.To, msg.Subject, msg.Kind, msg.OrganizationID, msg.SentAt.UnixNano())
-	if err != nil {
-		return fmt.Errorf("record sms: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("record sms: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO mailbox_codes (mailbox_id, code) VALUES (?, ?)`, id, msg.Code); err != nil {
-		return fmt.Errorf("record sms code: %w", err)
+	if err := insertText(ctx, tx, msg); err != nil {
+		return err
 	}
 	e.log.Info("stytch emulator sms", "to", msg.To, "code", msg.Code)
 	return nil
@@ -189,33 +176,25 @@ func (e *Emulator) smsAuthenticate(ctx context.Context, tx *sql.Tx, r *http.Requ
 // against the live code (maxSMSFailures kill it); the right code once used, expired, killed or
 // sent to a number the member no longer has is 401 unable_to_auth_otp_code.
 func verifySMS(ctx context.Context, tx *sql.Tx, m *storedMember, code string, now time.Time) error {
-	var phone, want string
-	var expires int64
-	var failures int
-	var used sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT phone, code, expires_at, failures, used_at FROM sms_otps WHERE member_id = ?`, m.MemberID).
-		Scan(&phone, &want, &expires, &failures, &used)
-	if errors.Is(err, sql.ErrNoRows) {
+	c, err := getSMSCode(ctx, tx, m.MemberID)
+	if err != nil {
+		return err
+	}
+	if c == nil {
 		return errOTPNotFound
 	}
-	if err != nil {
-		return fmt.Errorf("get sms code: %w", err)
-	}
-	live := !used.Valid && now.UnixNano() < expires && failures < maxSMSFailures && phone == m.MFAPhoneNumber
-	if code != want {
+	live := !c.Used && now.UnixNano() < c.ExpiresAt && c.Failures < maxSMSFailures && c.Phone == m.MFAPhoneNumber
+	if code != c.Code {
 		if !live {
 			return errOTPNotFound
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sms_otps SET failures = failures + 1 WHERE member_id = ?`, m.MemberID); err != nil {
-			return fmt.Errorf("count sms failure: %w", err)
+		if err := countSMSFailure(ctx, tx, m.MemberID); err != nil {
+			return err
 		}
 		return keepTx(errOTPNotFound)
 	}
 	if !live {
 		return errOTPUnusable
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sms_otps SET used_at = ? WHERE member_id = ?`, now.UnixNano(), m.MemberID); err != nil {
-		return fmt.Errorf("use sms code: %w", err)
-	}
-	return nil
+	return useSMSCode(ctx, tx, m.MemberID, now)
 }

@@ -16,7 +16,7 @@ import (
 // Enterprise SSO (issue 23): Stytch's SSO connection API (this file, sso_saml.go,
 // sso_oidc.go), the browser flow (sso_flow.go: start, callbacks, authenticate), the checks a
 // careful SP makes (sso_saml_verify.go, sso_oidc_rp.go) and the emulated identity providers
-// (idp_saml.go, idp_oidc.go). SQL: store_sso.go.
+// (idp_saml.go, idp_oidc.go). SQL: store_sso.go. Routes: routes.go.
 
 const (
 	resSSO = "stytch.sso"
@@ -82,34 +82,6 @@ type ssoIdentity struct {
 	ExternalID   string         `json:"external_id"`
 	Groups       []string       `json:"groups"`
 	Attributes   map[string]any `json:"attributes"`
-}
-
-// ssoRoutes registers the SSO API, the browser flow and the emulated identity providers.
-func (e *Emulator) ssoRoutes(route func(string, apiFunc), mux *http.ServeMux) {
-	route("GET /v1/b2b/sso/{organization_id}", e.ssoGetConnections)
-	route("DELETE /v1/b2b/sso/{organization_id}/connections/{connection_id}", e.ssoDeleteConnection)
-	route("POST /v1/b2b/sso/saml/{organization_id}", e.samlCreate)
-	route("PUT /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}", e.samlUpdate)
-	mux.Handle("PUT /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/url", e.fetchFirst(metadataURLOf, e.samlUpdateByURL))
-	route("DELETE /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/verification_certificates/{certificate_id}", e.samlDeleteCert)
-	route("POST /v1/b2b/sso/oidc/{organization_id}", e.oidcCreate)
-	mux.Handle("PUT /v1/b2b/sso/oidc/{organization_id}/connections/{connection_id}", e.fetchFirst(discoveryURLOf, e.oidcUpdate))
-	route("POST /v1/b2b/sso/authenticate", e.ssoAuthenticate)
-
-	mux.HandleFunc("GET /v1/public/sso/start", e.ssoStart)
-	mux.HandleFunc("POST /v1/b2b/sso/callback/{connection_id}", e.samlCallback)
-	mux.HandleFunc("GET /v1/b2b/sso/callback/{connection_id}", e.oidcCallback)
-
-	mux.HandleFunc("GET /idp/saml/metadata", loopbackOnly(e.idpSAMLMetadata))
-	mux.HandleFunc("GET /idp/saml/sso", loopbackOnly(e.idpSAMLShow))
-	mux.HandleFunc("POST /idp/saml/sso", loopbackOnly(e.idpSAMLSubmit))
-	mux.HandleFunc("GET /idp/oidc/.well-known/openid-configuration", loopbackOnly(e.idpOIDCDiscovery))
-	mux.HandleFunc("GET /idp/oidc/authorize", loopbackOnly(e.idpOIDCShow))
-	mux.HandleFunc("POST /idp/oidc/authorize", loopbackOnly(e.idpOIDCSubmit))
-	mux.HandleFunc("POST /idp/oidc/token", loopbackOnly(e.idpOIDCToken))
-	mux.HandleFunc("GET /idp/oidc/userinfo", loopbackOnly(e.idpOIDCUserinfo))
-	mux.HandleFunc("POST /idp/oidc/userinfo", loopbackOnly(e.idpOIDCUserinfo))
-	mux.HandleFunc("GET /idp/oidc/jwks", loopbackOnly(e.idpOIDCJWKS))
 }
 
 // loopbackOnly serves the emulated identity providers only to loopback peers: they are a
@@ -316,20 +288,16 @@ type fetchedKey struct{}
 
 // fetchFirst serves an API call whose body names a URL to fetch: after checking the API
 // key it GETs the URL (urlOf picks it from the JSON body) without holding the state lock,
-// then runs f in a transaction as usual; f reads the result with fetchedFrom.
-func (e *Emulator) fetchFirst(urlOf func([]byte) string, f apiFunc) http.Handler {
-	inner := e.apiHandler(func(ctx context.Context, tx *sql.Tx, r *http.Request) (map[string]any, error) {
-		return f(ctx, tx, r)
-	}, true)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// then runs f as any API call (serve); f reads the result with fetchedFrom.
+func (e *Emulator) fetchFirst(urlOf func([]byte) string, f apiFunc) http.HandlerFunc {
+	inner := e.serve(route{call: f}) // no /v1/ pattern: the outer page route counted the call
+	return func(w http.ResponseWriter, r *http.Request) {
 		if err := e.checkAuth(r); err != nil {
-			e.count(r)
 			e.writeError(w, r, err)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
 		if err != nil {
-			e.count(r)
 			e.writeError(w, r, errBadJSON)
 			return
 		}
@@ -340,7 +308,7 @@ func (e *Emulator) fetchFirst(urlOf func([]byte) string, f apiFunc) http.Handler
 		r = r.WithContext(context.WithValue(r.Context(), fetchedKey{}, res))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		inner.ServeHTTP(w, r)
-	})
+	}
 }
 
 func fetchedFrom(r *http.Request) *fetched {

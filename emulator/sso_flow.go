@@ -44,7 +44,6 @@ func errSSOURL(kind string) *apiError {
 // GET /v1/public/sso/start?public_token=…&connection_id=…|organization_id=…
 // [&login_redirect_url=…][&signup_redirect_url=…][&pkce_code_challenge=…]: 302 to the IdP.
 func (e *Emulator) ssoStart(w http.ResponseWriter, r *http.Request) {
-	e.count(r)
 	q := r.URL.Query()
 	if subtle.ConstantTimeCompare([]byte(q.Get("public_token")), []byte(e.publicToken)) != 1 {
 		e.writeError(w, r, errPublicToken)
@@ -61,7 +60,7 @@ func (e *Emulator) ssoStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var location string
-	err = e.locked(r.Context(), func(tx *sql.Tx) error {
+	err = e.tx(r.Context(), func(tx *sql.Tx) error {
 		c, err := startConn(r.Context(), tx, q.Get("connection_id"), q.Get("organization_id"))
 		if err != nil {
 			return err

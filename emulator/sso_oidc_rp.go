@@ -40,7 +40,6 @@ var (
 // GET /v1/b2b/sso/callback/{connection_id}?code=…&state=…: 302 to the login or signup URL
 // with an sso token.
 func (e *Emulator) oidcCallback(w http.ResponseWriter, r *http.Request) {
-	e.count(r)
 	q := r.URL.Query()
 	state := q.Get("state")
 	if state == "" {
@@ -49,7 +48,7 @@ func (e *Emulator) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	var c *ssoConn
 	var s *ssoStart
-	err := e.locked(r.Context(), func(tx *sql.Tx) error {
+	err := e.tx(r.Context(), func(tx *sql.Tx) error {
 		var err error
 		if c, err = getConn(r.Context(), tx, r.PathValue("connection_id")); err != nil {
 			return err
@@ -82,7 +81,7 @@ func (e *Emulator) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var location string
-	err = e.locked(r.Context(), func(tx *sql.Tx) error {
+	err = e.tx(r.Context(), func(tx *sql.Tx) error {
 		var err error
 		location, err = e.finishCallback(r.Context(), tx, state, s, id)
 		return err

@@ -49,7 +49,6 @@ func errSAMLInvalid(why string) *apiError {
 // POST /v1/b2b/sso/callback/{connection_id} (SAMLResponse, RelayState): 302 to the login or
 // signup URL with an sso token.
 func (e *Emulator) samlCallback(w http.ResponseWriter, r *http.Request) {
-	e.count(r)
 	r.Body = http.MaxBytesReader(w, r.Body, 2*maxSAMLResponse)
 	raw, relay := r.PostFormValue("SAMLResponse"), r.PostFormValue("RelayState")
 	if raw == "" {
@@ -66,7 +65,7 @@ func (e *Emulator) samlCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var location string
-	err = e.locked(r.Context(), func(tx *sql.Tx) error {
+	err = e.tx(r.Context(), func(tx *sql.Tx) error {
 		ctx, now := r.Context(), e.now()
 		c, err := getConn(ctx, tx, r.PathValue("connection_id"))
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,10 +13,8 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 )
 
-//go:embed schema.sql
-var schemaSQL string
-
-// openDB opens the SQLite database at path ("" = private in-memory) and applies the schema.
+// openDB opens the SQLite database at path ("" = private in-memory) and applies the migrations
+// (store_migrate.go).
 // The pool holds a single connection: every request is serialised by Emulator.mu anyway.
 func openDB(path string) (*sql.DB, error) {
 	var dsn string
@@ -39,13 +36,7 @@ func openDB(path string) (*sql.DB, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	for _, schema := range []string{schemaSQL, mfaSchemaSQL, ssoSchemaSQL} {
-		if _, err := db.Exec(schema); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("emulator: apply schema: %w", err)
-		}
-	}
-	if err := migrate(db); err != nil {
+	if err := migrate(context.Background(), db); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -57,6 +48,41 @@ func hashToken(tok string) string {
 	sum := sha256.Sum256([]byte(tok))
 	return hex.EncodeToString(sum[:])
 }
+
+// tx runs f in one transaction while holding the state lock (Emulator.mu): every request,
+// and every state access from Go, goes through it. It commits when f succeeds or when f's
+// error is marked by keepTx, and rolls back otherwise.
+func (e *Emulator) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	err = f(tx)
+	var keep *keptError
+	if err != nil && !errors.As(err, &keep) {
+		return err
+	}
+	if cerr := tx.Commit(); cerr != nil {
+		return fmt.Errorf("commit: %w", cerr)
+	}
+	if keep != nil {
+		return keep.err
+	}
+	return nil
+}
+
+// keptError is an error whose transaction is committed anyway (a wrong code still counts as
+// an attempt). Emulator.tx unwraps it.
+type keptError struct{ err error }
+
+func (k *keptError) Error() string { return k.err.Error() }
+func (k *keptError) Unwrap() error { return k.err }
+
+// keepTx marks err so that its transaction is committed anyway.
+func keepTx(err error) error { return &keptError{err: err} }
 
 // querier is satisfied by *sql.DB and *sql.Tx.
 type querier interface {

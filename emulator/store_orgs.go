@@ -141,3 +141,32 @@ func saveOrg(ctx context.Context, q querier, o *organization, created time.Time)
 	}
 	return nil
 }
+
+// externalIDTaken reports whether another organization than exceptID has external ID ext.
+func externalIDTaken(ctx context.Context, q querier, ext, exceptID string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations
+		WHERE id != ? AND json_extract(data, '$.organization_external_id') = ?`, exceptID, ext).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("check organization external id: %w", err)
+	}
+	return n > 0, nil
+}
+
+// deleteOrg removes an organization with its members and magic links, and revokes its sessions.
+func deleteOrg(ctx context.Context, q querier, id string, now time.Time) error {
+	for _, stmt := range []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE sessions SET revoked_at = ? WHERE org_id = ? AND revoked_at IS NULL`, []any{now.UnixNano(), id}},
+		{`DELETE FROM magic_links WHERE org_id = ?`, []any{id}},
+		{`DELETE FROM members WHERE org_id = ?`, []any{id}},
+		{`DELETE FROM organizations WHERE id = ?`, []any{id}},
+	} {
+		if _, err := q.ExecContext(ctx, stmt.sql, stmt.args...); err != nil {
+			return fmt.Errorf("delete organization: %w", err)
+		}
+	}
+	return nil
+}

@@ -131,3 +131,39 @@ func revokeMemberSessions(ctx context.Context, q querier, memberID string, now t
 	}
 	return nil
 }
+
+// saveSessionFactors writes a session's factors, last access, expiry and custom claims.
+func saveSessionFactors(ctx context.Context, q querier, s *sessionRow) error {
+	factors, err := jsonString(s.Factors)
+	if err != nil {
+		return err
+	}
+	claims, err := jsonString(s.CustomClaims)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `UPDATE sessions SET factors = ?, last_accessed_at = ?, expires_at = ?, custom_claims = ? WHERE id = ?`,
+		factors, s.LastAccessedAt.UnixNano(), s.ExpiresAt.UnixNano(), claims, s.ID)
+	if err != nil {
+		return fmt.Errorf("update session factors: %w", err)
+	}
+	return nil
+}
+
+// memberSessionIDs lists the IDs of all the member's sessions (live or not), oldest first.
+func memberSessionIDs(ctx context.Context, q querier, memberID string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM sessions WHERE member_id = ? ORDER BY started_at, id`, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("scan session: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

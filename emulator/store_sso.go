@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"database/sql"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,10 +10,7 @@ import (
 )
 
 // All SQL of enterprise SSO (connections, starts, sso tokens, SAML replay cache, the emulated
-// OIDC provider's codes). Tables: schema_sso.sql.
-
-//go:embed schema_sso.sql
-var ssoSchemaSQL string
+// OIDC provider's codes). Tables: migrations/004_sso.sql.
 
 // ssoConn is one stored connection: exactly one of SAML and OIDC is set.
 type ssoConn struct {

@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -115,4 +116,82 @@ func consumeIST(ctx context.Context, q querier, ist *intermediateSession, now ti
 		return errISTNotFound
 	}
 	return nil
+}
+
+// consumeISTHash consumes the intermediate session with the given hash, if still unconsumed.
+func consumeISTHash(ctx context.Context, q querier, hash string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE intermediate_sessions SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL`, now.UnixNano(), hash)
+	if err != nil {
+		return fmt.Errorf("consume parent intermediate session: %w", err)
+	}
+	return nil
+}
+
+// insertISTFactor records the primary factor of a discovery IST that is not an email magic link.
+func insertISTFactor(ctx context.Context, q querier, ist string, factor authFactor) error {
+	data, err := json.Marshal(factor)
+	if err != nil {
+		return fmt.Errorf("encode factor: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO ist_factors (hash, factor) VALUES (?, ?)`, hashToken(ist), string(data)); err != nil {
+		return fmt.Errorf("insert intermediate session factor: %w", err)
+	}
+	return nil
+}
+
+// getISTFactor returns the recorded primary factor of a discovery IST, or nil (a magic link).
+func getISTFactor(ctx context.Context, q querier, hash string) (*authFactor, error) {
+	var data string
+	err := q.QueryRowContext(ctx, `SELECT factor FROM ist_factors WHERE hash = ?`, hash).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get intermediate session factor: %w", err)
+	}
+	var f authFactor
+	if err := json.Unmarshal([]byte(data), &f); err != nil {
+		return nil, fmt.Errorf("decode intermediate session factor: %w", err)
+	}
+	return &f, nil
+}
+
+// istScope binds an intermediate session to one member of one organization.
+type istScope struct {
+	OrgID      string
+	MemberID   string
+	Factors    []authFactor
+	ParentHash string
+}
+
+// insertISTScope binds the IST with the given hash to s.
+func insertISTScope(ctx context.Context, q querier, hash string, s istScope) error {
+	factors, err := json.Marshal(s.Factors)
+	if err != nil {
+		return fmt.Errorf("encode ist factors: %w", err)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO ist_scopes (hash, org_id, member_id, factors, parent_hash) VALUES (?, ?, ?, ?, ?)`,
+		hash, s.OrgID, s.MemberID, string(factors), s.ParentHash)
+	if err != nil {
+		return fmt.Errorf("insert ist scope: %w", err)
+	}
+	return nil
+}
+
+// getISTScope returns the scope of an IST, or nil for a discovery IST.
+func getISTScope(ctx context.Context, q querier, hash string) (*istScope, error) {
+	var s istScope
+	var factors string
+	err := q.QueryRowContext(ctx, `SELECT org_id, member_id, factors, parent_hash FROM ist_scopes WHERE hash = ?`, hash).
+		Scan(&s.OrgID, &s.MemberID, &factors, &s.ParentHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get ist scope: %w", err)
+	}
+	if err := json.Unmarshal([]byte(factors), &s.Factors); err != nil {
+		return nil, fmt.Errorf("decode ist factors: %w", err)
+	}
+	return &s, nil
 }

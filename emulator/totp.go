@@ -10,7 +10,6 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -100,53 +99,6 @@ func qrDataURL(content string) (string, error) {
 		return "", fmt.Errorf("encode qr code: %w", err)
 	}
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
-}
-
-// totpReg is a member's TOTP registration.
-type totpReg struct {
-	ID        string
-	Secret    string
-	Status    string // "pending" | "active"
-	ExpiresAt time.Time
-	LastStep  int64
-}
-
-// memberTOTP returns the member's active registration, else its newest pending one, else nil.
-func memberTOTP(ctx context.Context, q querier, memberID string) (*totpReg, error) {
-	var r totpReg
-	var expires int64
-	err := q.QueryRowContext(ctx, `SELECT id, secret, status, expires_at, last_step FROM totp_registrations
-		WHERE member_id = ? AND status IN ('active', 'pending') ORDER BY status = 'active' DESC, created_at DESC LIMIT 1`, memberID).
-		Scan(&r.ID, &r.Secret, &r.Status, &expires, &r.LastStep)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get totp registration: %w", err)
-	}
-	r.ExpiresAt = time.Unix(0, expires).UTC()
-	return &r, nil
-}
-
-// insertTOTP stores a new registration of memberID.
-func insertTOTP(ctx context.Context, q querier, memberID string, r *totpReg, now time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO totp_registrations (id, member_id, secret, status, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		r.ID, memberID, r.Secret, r.Status, r.ExpiresAt.UnixNano(), now.UnixNano())
-	if err != nil {
-		return fmt.Errorf("insert totp registration: %w", err)
-	}
-	return nil
-}
-
-// deleteTOTPs retires the member's registrations of the given statuses.
-func deleteTOTPs(ctx context.Context, q querier, memberID string, statuses ...string) error {
-	for _, st := range statuses {
-		_, err := q.ExecContext(ctx, `UPDATE totp_registrations SET status = 'deleted' WHERE member_id = ? AND status = ?`, memberID, st)
-		if err != nil {
-			return fmt.Errorf("delete totp registrations: %w", err)
-		}
-	}
-	return nil
 }
 
 // POST /v1/b2b/totp
@@ -283,9 +235,8 @@ func (e *Emulator) verifyTOTP(ctx context.Context, tx *sql.Tx, memberID, code st
 	if err := clearFailures(ctx, tx, memberID, methodTOTP); err != nil {
 		return nil, err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE totp_registrations SET status = 'active', last_step = ? WHERE id = ?`, step, reg.ID)
-	if err != nil {
-		return nil, fmt.Errorf("activate totp registration: %w", err)
+	if err := activateTOTP(ctx, tx, reg.ID, step); err != nil {
+		return nil, err
 	}
 	return reg, nil
 }

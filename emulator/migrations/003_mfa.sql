@@ -1,4 +1,4 @@
--- MFA state, applied after schema.sql (idempotent). Times are Unix nanoseconds.
+-- MFA state. Times are Unix nanoseconds.
 
 -- An intermediate session bound to one member of one organization: the fresh IST a primary
 -- factor returns while MFA is pending. factors is the JSON list proven so far; parent_hash is

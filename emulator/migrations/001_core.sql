@@ -1,3 +1,5 @@
+-- 001..003 keep IF NOT EXISTS: a database file from before numbered migrations already has
+-- their tables (store_migrate.go adopts it). Migrations from 004 on need not.
 -- Emulator state. Times are Unix nanoseconds; magic-link and intermediate-session tokens are
 -- stored as SHA-256 hashes. Organizations and members keep their wire object as JSON in data.
 CREATE TABLE IF NOT EXISTS kv (
@@ -62,6 +64,7 @@ CREATE TABLE IF NOT EXISTS mailbox (
 	subject  TEXT NOT NULL,
 	kind     TEXT NOT NULL,
 	link     TEXT NOT NULL,
+	code     TEXT NOT NULL DEFAULT '', -- email codes (discovery OTP)
 	org_id   TEXT NOT NULL DEFAULT '',
 	sent_at  INTEGER NOT NULL
 );
