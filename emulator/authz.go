@@ -25,6 +25,7 @@ func (s *orgSettings) updateActions() []string {
 	add(s.OrganizationLogoURL != nil, "update.info.logo-url")
 	add(s.OrganizationExternalID != nil, "update.info.external-id")
 	add(s.SSOJITProvisioning != "" || s.SSOJITProvisioningAllowedConnections != nil, "update.settings.sso-jit-provisioning")
+	add(s.SSODefaultConnectionID != nil, "update.settings.default-sso-connection")
 	add(s.EmailAllowedDomains != nil, "update.settings.allowed-domains")
 	add(s.EmailJITProvisioning != "", "update.settings.email-jit-provisioning")
 	add(s.EmailInvites != "", "update.settings.email-invites")

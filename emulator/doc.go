@@ -101,6 +101,20 @@
 //	store_totp.go        TOTP registrations and recovery codes
 //	store_sms.go         SMS codes
 //
+// Enterprise SSO (SAML, OIDC) and the emulated identity providers:
+//
+//	sso.go               the connections API: get, delete, organization SSO fields, stytch.sso RBAC
+//	sso_saml.go          SAML connections: create, update, update from metadata URL, certificates
+//	sso_oidc.go          OIDC connections: create, update, issuer discovery (with warning)
+//	sso_flow.go          the browser flow: public start URL, sso/authenticate (PKCE, JIT, roles)
+//	sso_saml_verify.go   the SAML callback (ACS): signature, destination, audience, times, replay
+//	sso_oidc_rp.go       the OIDC callback: state, code exchange, id_token checks, userinfo
+//	idp_saml.go          the emulated SAML IdP: metadata, sign-in page, signed Response
+//	idp_oidc.go          the emulated OpenID Provider: discovery, authorize, token, userinfo, JWKS
+//	idp_keys.go          the emulated IdPs' signing key and certificate
+//	idp_page.go          the emulated IdPs' page style and renderer
+//	store_sso.go         connections, starts, SSO tokens, the SAML replay cache
+//
 // Dev helpers (/dev/, never under /v1/):
 //
 //	dev.go               mailbox.json, clock, calls.json

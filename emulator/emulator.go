@@ -79,6 +79,9 @@ type Emulator struct {
 
 	callsMu sync.Mutex
 	calls   map[string]int
+
+	idpMu  sync.Mutex // guards idpKey, the emulated identity providers' key (idp_keys.go)
+	idpKey *idpKey
 }
 
 // New opens (or creates) the database, loads or generates the signing key and builds the routes.

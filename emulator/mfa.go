@@ -212,7 +212,7 @@ func transferableFactors(src []authFactor, to *storedMember) []authFactor {
 	out := make([]authFactor, 0, len(src))
 	for _, f := range src {
 		switch {
-		case f.Type == "totp" || f.Type == "recovery_codes":
+		case f.Type == "totp" || f.Type == "recovery_codes" || f.Type == "sso": // SSO factors stay in their organization
 			continue
 		case f.PhoneNumberFactor != nil:
 			if !to.MFAPhoneNumberVerified || to.MFAPhoneNumber != f.PhoneNumberFactor.PhoneNumber {

@@ -24,9 +24,8 @@ type idpPage struct {
 	Email    string
 	Name     string
 	Error    string
-	Known    []string // addresses of existing members, offered as one-click choices
-	Target   string   // host the browser returns to
-	OrgName  string   // the organization of an org-scoped sign-in ("" for discovery)
+	Target   string // host the browser returns to
+	OrgName  string // the organization of an org-scoped sign-in ("" for discovery)
 }
 
 var idpTmpl = template.Must(template.New("idp").Parse(`<!doctype html>
@@ -41,21 +40,14 @@ main{max-width:28rem;margin:3rem auto;padding:1.5rem;background:#fff;border:1px 
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 input{width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #d0d7de;border-radius:.375rem}
 button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#fff;background:#0b5cad;border:0;border-radius:.375rem;cursor:pointer}
-.pick button{background:transparent;color:#0b5cad;border:1px solid #0b5cad;width:100%;text-align:left}
 .hint{color:#57606a;font-size:.9rem}.error{color:#b42318}
 </style>
 </head>
 <body>
 <main data-testid="emulated-idp">
 <h1>Sign in to {{.Provider.Name}} (emulated)</h1>
-<p class="hint">This page stands in for {{.Provider.Name}}: nothing leaves this machine. Choose the account to continue to {{.Target}} with{{if .OrgName}}, signing in to <strong data-testid="idp-organization">{{.OrgName}}</strong>{{end}}.</p>
+<p class="hint">This page stands in for {{.Provider.Name}}: nothing leaves this machine. Type the account to continue to {{.Target}} with{{if .OrgName}}, signing in to <strong data-testid="idp-organization">{{.OrgName}}</strong>{{end}}.</p>
 {{if .Error}}<p class="error" role="alert" data-testid="idp-error">{{.Error}}</p>{{end}}
-{{range .Known}}
-<form class="pick" method="post" action="{{$.Action}}">
-<input type="hidden" name="state" value="{{$.State}}"><input type="hidden" name="email" value="{{.}}">
-<button type="submit" data-testid="idp-pick">{{.}}</button>
-</form>
-{{end}}
 <form method="post" action="{{.Action}}" data-testid="idp-form">
 <input type="hidden" name="state" value="{{.State}}">
 <label for="email">Email</label>
@@ -127,7 +119,8 @@ func (e *Emulator) idpSubmit(w http.ResponseWriter, r *http.Request) {
 	e.renderIDP(w, r, page, err)
 }
 
-// newIDPPage fills the page for a live state, offering existing members' addresses.
+// newIDPPage fills the page for a live state. It lists no addresses: the page is for whoever
+// opens it, and other people's addresses are none of their business (issue 23).
 func (e *Emulator) newIDPPage(ctx context.Context, q querier, provider, state string, s *oauthState) (idpPage, error) {
 	page := idpPage{Provider: oauthProviders[provider], Action: idpPath(provider), State: state, Target: hostOf(s.Redirect)}
 	if s.OrgID != "" {
@@ -137,9 +130,7 @@ func (e *Emulator) newIDPPage(ctx context.Context, q querier, provider, state st
 		}
 		page.OrgName = o.OrganizationName
 	}
-	var err error
-	page.Known, err = memberEmails(ctx, q, 10)
-	return page, err
+	return page, nil
 }
 
 // renderIDP writes the page: 200, 422 with an inline error, 400 for a dead state, 500 else.

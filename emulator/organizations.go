@@ -43,6 +43,7 @@ type orgSettings struct {
 	OAuthTenantJITProvisioning           string         `json:"oauth_tenant_jit_provisioning"`
 	RBACEmailImplicitRoleAssignments     []any          `json:"rbac_email_implicit_role_assignments"`
 	AllowedOAuthTenants                  map[string]any `json:"allowed_oauth_tenants"`
+	SSODefaultConnectionID               *string        `json:"sso_default_connection_id"` // checked by checkOrgSSOSettings (sso.go)
 }
 
 func newOrganization(now time.Time) *organization {
@@ -205,6 +206,9 @@ func (e *Emulator) orgUpdate(ctx context.Context, tx *sql.Tx, r *http.Request) (
 		return nil, err
 	}
 	if err := req.apply(o); err != nil {
+		return nil, err
+	}
+	if err := checkOrgSSOSettings(ctx, tx, o, &req); err != nil {
 		return nil, err
 	}
 	if err := checkSlugFree(ctx, tx, o); err != nil {

@@ -23,6 +23,8 @@ func primaryMethod(f authFactor) string {
 		return "google_oauth"
 	case f.Type == "oauth" && f.DeliveryMethod == "oauth_microsoft":
 		return "microsoft_oauth"
+	case f.Type == "sso":
+		return "sso"
 	}
 	return ""
 }

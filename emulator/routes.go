@@ -85,6 +85,32 @@ func (e *Emulator) apiRouteTable() []route {
 		// as patterns, so one route serves both.
 		call("DELETE /v1/b2b/organizations/{organization_id}/members/{first}/{second}", e.memberFactorDelete),
 
+		// Enterprise SSO: connections (sso.go, sso_saml.go, sso_oidc.go), the browser flow and
+		// sso/authenticate (sso_flow.go, sso_saml_verify.go, sso_oidc_rp.go), and the emulated
+		// identity providers, loopback-only (idp_saml.go, idp_oidc.go).
+		call("GET /v1/b2b/sso/{organization_id}", e.ssoGetConnections),
+		call("DELETE /v1/b2b/sso/{organization_id}/connections/{connection_id}", e.ssoDeleteConnection),
+		call("POST /v1/b2b/sso/saml/{organization_id}", e.samlCreate),
+		call("PUT /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}", e.samlUpdate),
+		page("PUT /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/url", e.fetchFirst(metadataURLOf, e.samlUpdateByURL)),
+		call("DELETE /v1/b2b/sso/saml/{organization_id}/connections/{connection_id}/verification_certificates/{certificate_id}", e.samlDeleteCert),
+		call("POST /v1/b2b/sso/oidc/{organization_id}", e.oidcCreate),
+		page("PUT /v1/b2b/sso/oidc/{organization_id}/connections/{connection_id}", e.fetchFirst(discoveryURLOf, e.oidcUpdate)),
+		call("POST /v1/b2b/sso/authenticate", e.ssoAuthenticate),
+		page("GET /v1/public/sso/start", e.ssoStart),
+		page("POST /v1/b2b/sso/callback/{connection_id}", e.samlCallback),
+		page("GET /v1/b2b/sso/callback/{connection_id}", e.oidcCallback),
+		page("GET /idp/saml/metadata", loopbackOnly(e.idpSAMLMetadata)),
+		page("GET /idp/saml/sso", loopbackOnly(e.idpSAMLShow)),
+		page("POST /idp/saml/sso", loopbackOnly(e.idpSAMLSubmit)),
+		page("GET /idp/oidc/.well-known/openid-configuration", loopbackOnly(e.idpOIDCDiscovery)),
+		page("GET /idp/oidc/authorize", loopbackOnly(e.idpOIDCShow)),
+		page("POST /idp/oidc/authorize", loopbackOnly(e.idpOIDCSubmit)),
+		page("POST /idp/oidc/token", loopbackOnly(e.idpOIDCToken)),
+		page("GET /idp/oidc/userinfo", loopbackOnly(e.idpOIDCUserinfo)),
+		page("POST /idp/oidc/userinfo", loopbackOnly(e.idpOIDCUserinfo)),
+		page("GET /idp/oidc/jwks", loopbackOnly(e.idpOIDCJWKS)),
+
 		// RBAC (rbac.go).
 		call("GET /v1/b2b/rbac/policy", e.rbacPolicy),
 

@@ -184,24 +184,6 @@ func membersOfOrg(ctx context.Context, q querier, orgID string) ([]*storedMember
 	return scanMembers(rows)
 }
 
-// memberEmails lists up to limit distinct addresses of non-deleted members, in order.
-func memberEmails(ctx context.Context, q querier, limit int) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT email FROM members WHERE status != 'deleted' ORDER BY email LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list member emails: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var email string
-		if err := rows.Scan(&email); err != nil {
-			return nil, fmt.Errorf("scan member email: %w", err)
-		}
-		out = append(out, email)
-	}
-	return out, rows.Err()
-}
-
 func saveMember(ctx context.Context, q querier, m *storedMember, created time.Time) error {
 	m.EmailAddress = strings.ToLower(m.EmailAddress)
 	m.normalize()

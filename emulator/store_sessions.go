@@ -29,6 +29,8 @@ type authFactor struct {
 	PhoneNumberFactor      *phoneNumberFactor      `json:"phone_number_factor,omitempty"`
 	AuthenticatorAppFactor *authenticatorAppFactor `json:"authenticator_app_factor,omitempty"`
 	RecoveryCodeFactor     *recoveryCodeFactor     `json:"recovery_code_factor,omitempty"`
+	SAMLSSOFactor          *ssoFactorDetail        `json:"saml_sso_factor,omitempty"`
+	OIDCSSOFactor          *ssoFactorDetail        `json:"oidc_sso_factor,omitempty"`
 }
 
 func magicLinkFactor(emailID, email string, now time.Time) authFactor {
