@@ -17,8 +17,11 @@ import (
 
 // runJourney runs a journey twice, each time against a fresh server and browser: as
 // TestJourneyX/js-on (htmx) and TestJourneyX/js-off (plain forms, script execution disabled).
-// The two runs share nothing, so they run in parallel.
+// Runs share nothing but the Chromium process (each has its own server, tab and browser
+// context), so the journeys and both runs of each run in parallel, as many at once as
+// go test's -parallel allows (make test sets it).
 func runJourney(t *testing.T, journey func(t *testing.T, b *browser)) {
+	t.Parallel()
 	requireBrowser(t)
 	for _, js := range []bool{true, false} {
 		t.Run(mode(js), func(t *testing.T) {
