@@ -12,6 +12,7 @@ import (
 // asked for it at the next sign-in, even in an OPTIONAL organization), sees and replaces the
 // recovery codes, sets and changes the phone, replaces the app.
 func TestAccountFactors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, orgID := e.adminOrg("ada@acme.test", "Acme")
 	wantRedirect(t, e.browser().get("/account", false), "/")

@@ -81,6 +81,7 @@ func (b *browser) signIn(email, orgName, orgID string, issuedAgo time.Duration) 
 // a browser holds after jwtAge of real time. The clock is restored before the next request, so
 // the JWT Stytch issues on refresh is fresh again.
 func TestStytchCallBudget(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	signIn := map[string]int{callSend: 1, callDiscoveryAuth: 1}

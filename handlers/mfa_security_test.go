@@ -85,6 +85,7 @@ func (r *mfaRecorder) secrets() []string {
 // logs; neither do the authenticator secret and the recovery codes reach the logs or a cookie
 // (the page shows them once, by design).
 func TestMFASecretsStayServerSide(t *testing.T) {
+	t.Parallel()
 	var logs lockedBuffer
 	rec := &mfaRecorder{}
 	e := newEnv(t, func(d *handlers.Deps) {
@@ -150,6 +151,7 @@ func cookieValues(e *env, b *browser) string {
 // SSO or Google: the emulator has no SSO, so the adapter's answer is altered) gets a page with
 // the method the app can start (Google) and naming the other, and no MFA form.
 func TestMFAPrimaryRequired(t *testing.T) {
+	t.Parallel()
 	rec := &mfaRecorder{primary: []string{"sso", "google_oauth"}}
 	e := newEnv(t, func(d *handlers.Deps) {
 		rec.Client = d.Stytch.(*stytchb2b.Client)
@@ -180,6 +182,7 @@ func TestMFAPrimaryRequired(t *testing.T) {
 
 // Every MFA and account form refuses a cross-site POST before anything else happens.
 func TestMFACrossSitePostsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
 	e.invite(admin, "bob@acme.test")

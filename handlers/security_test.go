@@ -29,10 +29,13 @@ import (
 
 // Every state-changing route refuses a cross-site POST with a friendly 403, before doing anything.
 func TestCrossSitePostsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.discover("csrf@sec.test")
 	routes := []string{"/login", "/authenticate", "/orgs/select", "/orgs/create", "/orgs/switch", "/logout"}
+	// In order, not parallel: the cases share one browser, and the checks after them count
+	// Stytch calls.
 	for _, site := range []string{"cross-site", "same-site"} {
 		for _, path := range routes {
 			t.Run(site+path, func(t *testing.T) {
@@ -60,6 +63,7 @@ func TestCrossSitePostsRefused(t *testing.T) {
 
 // Security headers on every kind of response; assets immutable, hashed and gzip-compressed.
 func TestResponseHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	page := b.get("/", false)
@@ -67,6 +71,8 @@ func TestResponseHeaders(t *testing.T) {
 	js := page.doc(t).Find(`script[src]`).AttrOr("src", "")
 	for _, path := range []string{"/", "/healthz", "/nope", css, js, "/authenticate?stytch_token_type=sso&token=x"} {
 		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			b := b.in(t)
 			r := b.get(path, false)
 			h := r.Header
 			csp := h.Get("Content-Security-Policy")
@@ -103,6 +109,7 @@ func TestResponseHeaders(t *testing.T) {
 
 // Hostile input gets a clear 4xx, never a 500, and never reaches Stytch malformed.
 func TestHostileInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	long := strings.Repeat("a", 250) + "@x.test"
 	cases := []struct {
@@ -127,6 +134,8 @@ func TestHostileInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := e.in(t)
 			b := e.browser()
 			req, _ := http.NewRequest(http.MethodPost, e.URL+c.path, strings.NewReader(c.body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -141,12 +150,16 @@ func TestHostileInput(t *testing.T) {
 		})
 	}
 	t.Run("GET with hostile link params", func(t *testing.T) {
+		t.Parallel()
+		e := e.in(t)
 		for _, q := range []string{"?token=", "?stytch_token_type=oauth&token=abc", "?stytch_token_type=discovery&token=%00%01", "?stytch_token_type=discovery&token=" + strings.Repeat("x", 9000)} {
 			r := e.browser().get("/authenticate"+q, false)
 			wantStatus(t, r, http.StatusBadRequest)
 		}
 	})
 	t.Run("chooser with an IST: forged, missing and repeated organization_id", func(t *testing.T) {
+		t.Parallel()
+		e := e.in(t)
 		b := e.browser()
 		b.discover("hostile@sec.test")
 		for _, body := range []string{"", "organization_id=organization-test-forged", "organization_id=a&organization_id=b", "organization_id=%ff"} {
@@ -163,7 +176,9 @@ func TestHostileInput(t *testing.T) {
 
 // Sending email is limited per address and per client IP; Stytch's own 429 reads the same.
 func TestRateLimits(t *testing.T) {
+	t.Parallel()
 	t.Run("per address", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, func(d *handlers.Deps) { d.EmailRules = handlers.DefaultEmailRules })
 		b := e.browser()
 		wantRedirect(t, b.post("/login", url.Values{"email": {"rl@sec.test"}}, false), "/check-email")
@@ -194,6 +209,7 @@ func TestRateLimits(t *testing.T) {
 		wantRedirect(t, b.post("/login", url.Values{"email": {"rl@sec.test"}}, false), "/check-email")
 	})
 	t.Run("per IP", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, func(d *handlers.Deps) { d.IPRules = []handlers.Rule{{Window: time.Minute, Max: 3}} })
 		b := e.browser()
 		for i := range 3 {
@@ -205,6 +221,7 @@ func TestRateLimits(t *testing.T) {
 		}
 	})
 	t.Run("Stytch says 429", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		p := newFaultProxy(t, e)
 		p.mode.Store(int32(faultTooMany))
@@ -218,6 +235,7 @@ func TestRateLimits(t *testing.T) {
 
 // The session cookie changes on sign-in, org switch and logout; an old cookie is worthless.
 func TestSessionTokenRenewal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	u, _ := url.Parse(e.URL)
@@ -261,6 +279,7 @@ func TestSessionTokenRenewal(t *testing.T) {
 
 // The IST, session token and session JWT never reach the browser or the logs.
 func TestSecretsStayServerSide(t *testing.T) {
+	t.Parallel()
 	var logs lockedBuffer
 	rec := &recordingStytch{}
 	e := newEnv(t, func(d *handlers.Deps) {
@@ -334,7 +353,9 @@ func TestSecretsStayServerSide(t *testing.T) {
 // A revoked or expired Stytch session stops working: at once at logout, within the JWT's life
 // when revoked elsewhere, and at the session's own expiry.
 func TestRevokedAndExpiredSessions(t *testing.T) {
+	t.Parallel()
 	t.Run("revoked elsewhere, stale JWT", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		e.emu.Advance(-6 * time.Minute) // JWTs are issued already past their 5-minute life
 		b := e.browser()
@@ -346,6 +367,7 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 		wantRedirect(t, b.get("/dashboard", false), "/")
 	})
 	t.Run("revoked elsewhere, fresh JWT: served only while the JWT lives", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		b := e.browser()
 		b.discover("fresh@sec.test")
@@ -358,6 +380,7 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 		}
 	})
 	t.Run("Stytch session expired", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		b := e.browser()
 		b.discover("old@sec.test")
@@ -366,6 +389,7 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 		wantRedirect(t, b.get("/dashboard", false), "/?notice=session-ended")
 	})
 	t.Run("cookie lifetime bounded by the Stytch session", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		e.rewire(func(d *handlers.Deps) { d.Stytch = stytchb2b.New(e.api, 5*time.Second, time.Hour) })
 		b := e.browser()
@@ -388,6 +412,7 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 
 // Stytch slow, down or failing: a retryable message, the email and the IST kept, no panic.
 func TestStytchFaults(t *testing.T) {
+	// Not parallel: it counts the process's goroutines before and after the faults.
 	for _, mode := range []fault{faultServerError, faultStall, faultDown, faultGarbage} {
 		t.Run(mode.String(), func(t *testing.T) {
 			e := newEnv(t)
@@ -440,6 +465,7 @@ func TestStytchFaults(t *testing.T) {
 
 // A database that is read-only or locked answers 503 with a clear message, not a crash.
 func TestStorageFaults(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.db")
 	st, err := store.Open(t.Context(), path) // creates the schema
@@ -447,6 +473,7 @@ func TestStorageFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
+	// In order, not parallel: both open the same database file, and "locked" holds its lock.
 	t.Run("read-only", func(t *testing.T) {
 		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=100")
 		if err != nil {
@@ -664,6 +691,7 @@ func (l *lockedBuffer) String() string {
 // Opening a magic link changes nothing server-side and moves the token out of the URL: the
 // history keeps only the bare /authenticate, and coming back to it later spends nothing.
 func TestLinkLandingKeepsTokenOutOfURLAndState(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantRedirect(t, b.post("/login", url.Values{"email": {"landing@sec.test"}}, false), "/check-email")

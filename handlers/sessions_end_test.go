@@ -55,6 +55,7 @@ func (e *env) wantSessionEnded(what, token string) {
 
 // Sign in, switch twice, log out: none of the three Stytch sessions outlives the logout.
 func TestLogoutEndsEverySession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ids, err := e.Seeder().Memberships(t.Context(), "tri@ends.test", []string{"One", "Two", "Three"}, []string{"one", "two", "three"})
 	if err != nil {
@@ -79,6 +80,7 @@ func TestLogoutEndsEverySession(t *testing.T) {
 
 // Starting a new sign-in while signed in ends the Stytch session it replaces.
 func TestNewSignInRevokesTheOneItReplaces(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.discover("again@ends.test")
@@ -90,6 +92,7 @@ func TestNewSignInRevokesTheOneItReplaces(t *testing.T) {
 
 // A replaced session whose revocation fails (Stytch down at that moment) is revoked at logout.
 func TestFailedRevocationRetriedAtLogout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := newFaultProxy(t, e)
 	ids, err := e.Seeder().Memberships(t.Context(), "retry@ends.test", []string{"R1", "R2"}, []string{"r1", "r2"})
@@ -125,6 +128,7 @@ func (e *env) sessionRows() int {
 // 100 refused POST /login from cookieless clients (invalid, rate-limited, cross-origin) write
 // no session row.
 func TestRefusedLoginsWriteNoSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(d *handlers.Deps) { d.EmailRules = handlers.DefaultEmailRules })
 	wantRedirect(t, e.browser().post("/login", url.Values{"email": {"taken@rows.test"}}, false), "/check-email")
 	before := e.sessionRows()
@@ -152,6 +156,7 @@ func TestRefusedLoginsWriteNoSession(t *testing.T) {
 // When the per-address limit refuses, the per-IP hit is given back: a busy address does not
 // use up the whole office's budget.
 func TestPerIPHitRefundedWhenAddressRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(d *handlers.Deps) {
 		d.EmailRules = handlers.DefaultEmailRules
 		d.IPRules = []handlers.Rule{{Window: time.Minute, Max: 3}}
@@ -166,6 +171,7 @@ func TestPerIPHitRefundedWhenAddressRefused(t *testing.T) {
 
 // The link cookie is deleted (Max-Age=0) once the link is spent, not replaced by an empty one.
 func TestLinkCookieDeletedWhenSpent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantRedirect(t, b.post("/login", url.Values{"email": {"crumb@cookie.test"}}, false), "/check-email")
@@ -189,6 +195,7 @@ func TestLinkCookieDeletedWhenSpent(t *testing.T) {
 
 // Pages (signed in or not, errors too) are never cached and never framed.
 func TestPagesNeverCachedOrFramed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.discover("frame@cache.test")
@@ -207,6 +214,7 @@ func TestPagesNeverCachedOrFramed(t *testing.T) {
 // The guard refuses a session whose JWT names another member than the one signed in here
 // (a tampered or mixed-up session row): the person is signed out, nothing is shown.
 func TestGuardRefusesAnotherMembersJWT(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	alice, bob := e.browser(), e.browser()
 	alice.discover("alice@guard.test")
@@ -229,6 +237,7 @@ func TestGuardRefusesAnotherMembersJWT(t *testing.T) {
 // A switch to an organization the switcher did not offer is refused by the app itself:
 // Stytch is never asked.
 func TestSwitchToUnofferedOrgNeverReachesStytch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, otherID := e.newAdmin("owner@elsewhere.test", "Elsewhere")
 	b := e.browser()
@@ -246,6 +255,7 @@ func TestSwitchToUnofferedOrgNeverReachesStytch(t *testing.T) {
 
 // A demoted admin loses the admin pages on the very next request, not when the JWT refreshes.
 func TestDemotedAdminLosesAdminPagesAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, orgID := e.newAdmin("demoted@roles.test", "Demoted")
 	wantStatus(t, b.get("/members", false), http.StatusOK)

@@ -13,6 +13,7 @@ import (
 // After a join, a switch, a new organization and an invitation, the next page says what
 // happened, naming it; the names travel in the session, not the URL, and show once.
 func TestConfirmationsNameWhatHappened(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.browser()
 	admin.discover("boss@confirm.test")
@@ -53,6 +54,7 @@ func TestConfirmationsNameWhatHappened(t *testing.T) {
 // Every signed-in page has the header: current organization, switcher, email, logout. htmx
 // answers carry it out of band, so it follows a switch; signed out, it is empty.
 func TestSessionHeaderOnSignedInPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.discover("head@bar.test")
@@ -86,6 +88,7 @@ func TestSessionHeaderOnSignedInPages(t *testing.T) {
 
 // Error pages are headed by what happened; a malformed link is told apart from a used one.
 func TestErrorPagesSayWhatHappened(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	r := b.get("/authenticate?stytch_token_type=discovery&token=cut-short", false)
@@ -107,6 +110,7 @@ func TestErrorPagesSayWhatHappened(t *testing.T) {
 // A URL name the app made from the name and found taken is retried with a number; when those
 // are taken too, the form says the app chose it, and asks for one.
 func TestDerivedSlugTaken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, slug := range []string{"zeta", "zeta-3", "zeta-4"} {
 		if _, err := e.Seeder().CreateOrg(context.Background(), "owner-"+slug+"@other.test", "Zeta "+slug, slug); err != nil {
@@ -140,6 +144,7 @@ func TestDerivedSlugTaken(t *testing.T) {
 // "Create another organization" while signed in: a fresh discovery link (Stytch creates
 // organizations only with one), then the chooser with the create form open.
 func TestCreateAnotherOrgWhileSignedIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.discover("more@orgs.test")
@@ -167,6 +172,7 @@ func TestCreateAnotherOrgWhileSignedIn(t *testing.T) {
 // After a 422 the invalid field is the one element with autofocus (the heading isn't), in the
 // fragment htmx swaps and in the whole page; no ARIA attribute is ever empty.
 func TestFocusGoesToTheInvalidField(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, _ := e.newAdmin("focus@aria.test", "Focus")
 	chooser := e.browser()

@@ -25,6 +25,7 @@ type step struct {
 }
 
 func TestLimitScenarios(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		rules []store.Rule
@@ -68,7 +69,7 @@ func TestLimitScenarios(t *testing.T) {
 		}},
 	}
 	eachEngine(t, func(t *testing.T, target string) {
-		for _, tt := range tests {
+		for _, tt := range tests { // in order: the scenarios share one database (keys apart)
 			t.Run(tt.name, func(t *testing.T) {
 				st := open(t, target)
 				prefix := tt.name + ":" // scenarios share the database
@@ -123,6 +124,7 @@ func run(t *testing.T, st *store.Store, op, key string, now time.Time, rules []s
 // The store answers exactly as the in-memory limiter it replaces (refLimiter, a copy of
 // handlers.Limiter) over long random sequences of calls.
 func TestLimitMatchesInMemoryLimiter(t *testing.T) {
+	t.Parallel()
 	ruleSets := map[string][]store.Rule{
 		"email": emailRules,
 		"ip":    ipRules,
@@ -130,7 +132,7 @@ func TestLimitMatchesInMemoryLimiter(t *testing.T) {
 	}
 	eachEngine(t, func(t *testing.T, target string) {
 		st := open(t, target)
-		for name, rules := range ruleSets {
+		for name, rules := range ruleSets { // in order: the rule sets share one store (keys apart)
 			t.Run(name, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(1, uint64(len(name))))
 				now := time.Unix(1_900_000_000, 0)
@@ -162,6 +164,7 @@ func TestLimitMatchesInMemoryLimiter(t *testing.T) {
 // Many goroutines on two instances (two pools on one database, as two app processes) race
 // for the same key: exactly Max are allowed, and concurrent undos refund every hit.
 func TestAllowIsAtomicAcrossInstances(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, target string) {
 		instances := []*store.Store{open(t, target), open(t, target)}
 		rules := []store.Rule{{Window: time.Hour, Max: 10}}
