@@ -13,11 +13,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	discoveryorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks"
-	magiclinksdiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/discovery"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
-	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 
 	"github.com/orgpick/orgpick/handlers"
@@ -638,45 +635,13 @@ func TestAdminPagesNeedSignIn(t *testing.T) {
 	wantRedirect(t, b.post("/settings", url.Values{"email_allowed_domains": {"b.test"}}, false), "/")
 }
 
-// seedOrgs makes addr an active member of n new organizations ("<prefix> 001" …) the fast way:
-// straight through the SDK, without the app (the emulator has no Organizations.Create). A
-// throwaway email creates each org by discovery and invites addr, whose link is then spent.
-// (One email creating all n would make every discovery round list all earlier orgs: O(n²).)
-func (e *env) seedOrgs(addr, prefix string, n int) {
-	e.t.Helper()
-	ctx := e.t.Context()
-	redirectURL := e.Deps.BaseURL + "/authenticate"
-	for i := 1; i <= n; i++ {
-		creator := fmt.Sprintf("creator-%s-%03d@seed.test", strings.ToLower(prefix), i)
-		if _, err := e.api.MagicLinks.Email.Discovery.Send(ctx, &emaildiscovery.SendParams{EmailAddress: creator, DiscoveryRedirectURL: redirectURL}); err != nil {
-			e.t.Fatal(err)
-		}
-		d, err := e.api.MagicLinks.Discovery.Authenticate(ctx, &magiclinksdiscovery.AuthenticateParams{DiscoveryMagicLinksToken: e.latestLink(creator).Query().Get("token")})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		name := fmt.Sprintf("%s %03d", prefix, i)
-		org, err := e.api.Discovery.Organizations.Create(ctx, &discoveryorgs.CreateParams{
-			IntermediateSessionToken: d.IntermediateSessionToken, OrganizationName: name,
-			OrganizationSlug: strings.ToLower(strings.ReplaceAll(name, " ", "-")),
-		})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if _, err := e.api.MagicLinks.Email.Invite(ctx, &email.InviteParams{OrganizationID: org.Organization.OrganizationID, EmailAddress: addr, InviteRedirectURL: redirectURL}); err != nil {
-			e.t.Fatal(err)
-		}
-		e.sessionFromLink(e.latestLink(addr))
-	}
-}
-
 // The fourth journey: a person with 200 organizations (plus an invitation and one
 // joinable by domain) filters to one and picks it, with and without htmx.
 func TestChooserWith200Orgs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	const addr = "busy@conglomerate.test"
-	e.seedOrgs(addr, "Branch", 200)
+	e.memberships(addr, numbered("Branch", 200)...)
 	host, hostID := e.newAdmin("boss@partner.test", "Partner")
 	wantDone(t, host.post("/members/invite", url.Values{"email": {addr}}, false), false, "/members?notice=invited")
 	_, domainID := e.newAdmin("founder@conglomerate.test", "Holding")
@@ -744,7 +709,7 @@ func TestChooserWith200Orgs(t *testing.T) {
 func TestChooserFewOrgsNoFilter(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.seedOrgs("few@small.test", "Shop", 3)
+	e.memberships("few@small.test", numbered("Shop", 3)...)
 	b := e.browser()
 	chooser := b.discover("few@small.test")
 	if chooser.has(t, "org-filter") {

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -168,6 +169,31 @@ func (b *browser) get(path string, htmx bool) response {
 func (b *browser) post(path string, form url.Values, htmx bool) response {
 	b.e.t.Helper()
 	return b.must(b.Post(context.Background(), path, form, htmx))
+}
+
+// memberships makes addr an active member of one new organization per name, each made by its
+// own admin (testkit.Seeder.Memberships; slug: the name in lower case, spaces as dashes), and
+// returns their IDs in the order of names.
+func (e *env) memberships(addr string, names ...string) []string {
+	e.t.Helper()
+	slugs := make([]string, len(names))
+	for i, n := range names {
+		slugs[i] = strings.ToLower(strings.ReplaceAll(n, " ", "-"))
+	}
+	ids, err := e.Seeder().Memberships(e.t.Context(), addr, names, slugs)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ids
+}
+
+// numbered is n names: "<prefix> 001", "<prefix> 002", …
+func numbered(prefix string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s %03d", prefix, i+1)
+	}
+	return names
 }
 
 // latestLink returns the newest magic link mailed to an address.

@@ -57,10 +57,7 @@ func (e *env) wantSessionEnded(what, token string) {
 func TestLogoutEndsEverySession(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ids, err := e.Seeder().Memberships(t.Context(), "tri@ends.test", []string{"One", "Two", "Three"}, []string{"one", "two", "three"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids := e.memberships("tri@ends.test", "One", "Two", "Three")
 	b := e.browser()
 	b.discover("tri@ends.test")
 	wantRedirect(t, b.post("/orgs/select", url.Values{"organization_id": {ids[0]}}, false), "/dashboard")
@@ -95,10 +92,7 @@ func TestFailedRevocationRetriedAtLogout(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	p := newFaultProxy(t, e)
-	ids, err := e.Seeder().Memberships(t.Context(), "retry@ends.test", []string{"R1", "R2"}, []string{"r1", "r2"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids := e.memberships("retry@ends.test", "R1", "R2")
 	b := e.browser()
 	b.discover("retry@ends.test")
 	wantRedirect(t, b.post("/orgs/select", url.Values{"organization_id": {ids[0]}}, false), "/dashboard")
