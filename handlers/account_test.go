@@ -14,7 +14,7 @@ import (
 func TestAccountFactors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b, orgID := e.adminOrg("ada@acme.test", "Acme")
+	b, orgID := e.newAdmin("ada@acme.test", "Acme")
 	wantRedirect(t, e.browser().get("/account", false), "/")
 	page := b.get("/account", false)
 	wantStatus(t, page, http.StatusOK)

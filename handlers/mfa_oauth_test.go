@@ -48,7 +48,7 @@ func TestOAuthRestrictedOrg(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, htmx bool) {
 		e := newEnv(t)
-		_, orgID := e.adminOrg("ada@restricted.test", "Googlers")
+		_, orgID := e.newAdmin("ada@restricted.test", "Googlers")
 		e.restrictTo(orgID, "google_oauth")
 
 		b := e.browser()
@@ -95,7 +95,7 @@ func TestOAuthRestrictedOrg(t *testing.T) {
 func TestOAuthRestrictedOrgOtherAccount(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("boss@restricted.test", "Googlers")
+	admin, orgID := e.newAdmin("boss@restricted.test", "Googlers")
 	e.invite(admin, "bo@restricted.test")
 	e.restrictTo(orgID, "google_oauth", "microsoft_oauth")
 	b := e.browser()
@@ -136,7 +136,7 @@ func TestOAuthRestrictedOrgOtherAccount(t *testing.T) {
 func TestOAuthRestrictedOrgThenMFA(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, orgID := e.adminOrg("cy@restricted.test", "Strict")
+	_, orgID := e.newAdmin("cy@restricted.test", "Strict")
 	e.restrictTo(orgID, "google_oauth")
 	e.requireMFA(orgID)
 	b := e.browser()
@@ -168,7 +168,7 @@ func TestOAuthRestrictedOrgThenMFA(t *testing.T) {
 func TestOAuthRestrictedOrgWithoutPublicToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, orgID := e.adminOrg("di@restricted.test", "Googlers")
+	_, orgID := e.newAdmin("di@restricted.test", "Googlers")
 	e.restrictTo(orgID, "google_oauth")
 	e.rewire(func(d *handlers.Deps) { d.OAuth = handlers.OAuthConfig{} })
 	b := e.browser()
@@ -185,7 +185,7 @@ func TestOAuthRestrictedOrgWithoutPublicToken(t *testing.T) {
 func TestOAuthRestrictedOrgInvitationLink(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@restricted.test", "Googlers")
+	admin, orgID := e.newAdmin("ada@restricted.test", "Googlers")
 	e.invite(admin, "ivy@restricted.test")
 	e.restrictTo(orgID, "google_oauth")
 	b := e.browser()
@@ -204,7 +204,7 @@ func TestOAuthRestrictedOrgInvitationLink(t *testing.T) {
 func TestOAuthRestrictedOrgSwitch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b, googleID := e.adminOrg("eli@restricted.test", "Googlers")
+	b, googleID := e.newAdmin("eli@restricted.test", "Googlers")
 	e.restrictTo(googleID, "google_oauth")
 	b.logout()
 	b.discover("eli@restricted.test")
@@ -230,7 +230,7 @@ func TestOAuthRestrictedOrgSwitch(t *testing.T) {
 func TestOAuthRestrictedOrgReachedWithGoogle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, orgID := e.adminOrg("fay@restricted.test", "Googlers")
+	_, orgID := e.newAdmin("fay@restricted.test", "Googlers")
 	e.restrictTo(orgID, "google_oauth")
 	b := e.browser()
 	chooser := b.must(b.OAuthSignIn(t.Context(), "google", "fay@restricted.test"))

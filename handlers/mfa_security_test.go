@@ -101,11 +101,9 @@ func TestMFASecretsStayServerSide(t *testing.T) {
 		}
 		return r
 	}
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	keep(b.toMFA("bob@acme.test", orgID))
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	admin, b, orgID := st.admin, st.member, st.orgID
+	keep(st.page)
 	keep(b.post("/mfa/totp/setup", nil, true))
 	page := keep(b.get("/mfa", true))
 	s := secret(t, page)
@@ -157,11 +155,8 @@ func TestMFAPrimaryRequired(t *testing.T) {
 		rec.Client = d.Stytch.(*stytchb2b.Client)
 		d.Stytch = rec
 	})
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	page := b.toMFA("bob@acme.test", orgID)
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	b, page := st.member, st.page
 	if !page.has(t, "primary-oauth-google") || page.has(t, "primary-oauth-microsoft") {
 		t.Fatal("the step should offer Continue with Google only")
 	}
@@ -184,11 +179,8 @@ func TestMFAPrimaryRequired(t *testing.T) {
 func TestMFACrossSitePostsRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	b.toMFA("bob@acme.test", orgID)
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	admin, b := st.admin, st.member
 	before := e.emu.Calls()
 	for _, path := range []string{
 		"/mfa/totp/setup", "/mfa/totp", "/mfa/sms/send", "/mfa/sms", "/mfa/recovery", "/mfa/recovery-codes",

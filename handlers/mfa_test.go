@@ -20,7 +20,7 @@ func TestMFAJourneyTOTP(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, htmx bool) {
 		e := newEnv(t)
-		admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+		admin, orgID := e.newAdmin("ada@acme.test", "Acme")
 		e.invite(admin, "bob@acme.test")
 		r := admin.post("/settings/mfa", url.Values{"mfa_policy": {"REQUIRED_FOR_ALL"}, "allow_totp": {"on"}, "allow_sms_otp": {"on"}}, htmx)
 		wantPosted(t, r, htmx, "/settings?notice=mfa-saved")
@@ -86,11 +86,8 @@ func TestMFAJourneyTOTP(t *testing.T) {
 func TestMFARecoveryCodeWorksOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	b.toMFA("bob@acme.test", orgID)
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	b, orgID := st.member, st.orgID
 	_, codes := b.enrolTOTP()
 	b.logout()
 
@@ -117,11 +114,8 @@ func TestMFASMSEnrolAndSignIn(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, htmx bool) {
 		e := newEnv(t)
-		admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-		e.invite(admin, "bob@acme.test")
-		e.requireMFA(orgID, "sms_otp")
-		b := e.browser()
-		page := b.toMFA("bob@acme.test", orgID)
+		st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test", "sms_otp")
+		b, page, orgID := st.member, st.page, st.orgID
 		if page.has(t, "totp-setup-form") || !page.has(t, "phone-form") {
 			t.Fatalf("an SMS-only org should offer only a phone:\n%.3000s", page.body)
 		}
@@ -169,12 +163,8 @@ func TestMFASMSEnrolAndSignIn(t *testing.T) {
 func TestMFAExpiredStepRestarts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-
-	b.toMFA("bob@acme.test", orgID)
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	b, orgID := st.member, st.orgID
 	e.advance(11 * time.Minute)
 	wantRedirect(t, b.get("/mfa", false), "/?notice=mfa-expired")
 	login := b.get("/?notice=mfa-expired", false)
@@ -201,11 +191,8 @@ func TestMFAExpiredStepRestarts(t *testing.T) {
 func TestMFAStepSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	b.toMFA("bob@acme.test", orgID)
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	b := st.member
 	wantRedirect(t, b.post("/mfa/totp/setup", nil, false), "/mfa")
 	s := secret(t, b.get("/mfa", false))
 
@@ -221,7 +208,7 @@ func TestMFAStepSurvivesRestart(t *testing.T) {
 func TestMFASwitchIntoMFAOrg(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b, secureID := e.adminOrg("ada@acme.test", "Secure")
+	b, secureID := e.newAdmin("ada@acme.test", "Secure")
 	wantRedirect(t, b.post("/settings/mfa", url.Values{"mfa_policy": {"REQUIRED_FOR_ALL"}, "allow_totp": {"on"}}, false), "/settings?notice=mfa-saved")
 	b.logout()
 	b.discover("ada@acme.test")
@@ -253,7 +240,7 @@ func TestMFASwitchIntoMFAOrg(t *testing.T) {
 func TestMFASettingsForm(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+	admin, orgID := e.newAdmin("ada@acme.test", "Acme")
 	page := admin.get("/settings", false)
 	if !page.doc(t).Find("#mfa-policy-optional").Is("[checked]") || !page.doc(t).Find("#allow-totp").Is("[checked]") {
 		t.Fatalf("a new org should show OPTIONAL with every method:\n%.3000s", page.body)
@@ -323,7 +310,7 @@ func wantFieldError(t testing.TB, r response, id, says string) {
 func TestMFAInvitationLink(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+	admin, orgID := e.newAdmin("ada@acme.test", "Acme")
 	e.requireMFA(orgID)
 	e.invite(admin, "carol@acme.test")
 	b := e.browser()
