@@ -30,12 +30,20 @@ const (
 	callSearch       = "POST /v1/b2b/organizations/members/search"
 )
 
+// signedIn signs email in on a fresh browser and creates an organization (email is its admin):
+// the browser is on its dashboard.
+func (e *env) signedIn(email, orgName string) *browser {
+	e.t.Helper()
+	b := e.browser()
+	b.discover(email)
+	b.createOrg(orgName)
+	return b
+}
+
 // newAdmin signs a new email in, creates an organization and returns its browser and org ID.
 func (e *env) newAdmin(addr, orgName string) (*browser, string) {
 	e.t.Helper()
-	b := e.browser()
-	b.discover(addr)
-	b.createOrg(orgName)
+	b := e.signedIn(addr, orgName)
 	return b, e.orgIDBySlug(strings.ToLower(strings.ReplaceAll(orgName, " ", "-")))
 }
 

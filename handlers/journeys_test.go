@@ -79,9 +79,7 @@ func TestJourneyReturningUserPicksSecondOrg(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, htmx bool) {
 		e := newEnv(t)
-		b := e.browser()
-		b.discover("grace@navy.test")
-		b.createOrg("Navy One")
+		b := e.signedIn("grace@navy.test", "Navy One")
 		b.logout()
 		b.discover("grace@navy.test")
 		b.createOrg("Navy Two")
@@ -118,10 +116,7 @@ func TestJourneyReturningUserPicksSecondOrg(t *testing.T) {
 func TestJourneyInvitedUserJoins(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin := e.browser()
-	admin.discover("boss@corp.test")
-	admin.createOrg("Corp")
-	orgID := e.orgIDBySlug("corp")
+	_, orgID := e.newAdmin("boss@corp.test", "Corp")
 
 	if _, err := e.api.MagicLinks.Email.Invite(t.Context(), &email.InviteParams{OrganizationID: orgID, EmailAddress: "new@corp.test", InviteRedirectURL: e.Deps.BaseURL + "/authenticate"}); err != nil {
 		t.Fatal(err)
@@ -163,10 +158,7 @@ func TestJourneyInvitedUserJoins(t *testing.T) {
 func TestJourneyEmailDomainEligibleJoins(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin := e.browser()
-	admin.discover("boss@initech.test")
-	admin.createOrg("Initech")
-	orgID := e.orgIDBySlug("initech")
+	_, orgID := e.newAdmin("boss@initech.test", "Initech")
 	if _, err := e.api.Organizations.Update(t.Context(), &organizations.UpdateParams{
 		OrganizationID: orgID, EmailAllowedDomains: []string{"initech.test"}, EmailJITProvisioning: "RESTRICTED",
 	}); err != nil {
@@ -343,10 +335,7 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 	t.Run("forged organization_id", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
-		owner := e.browser()
-		owner.discover("owner@private.test")
-		owner.createOrg("Private")
-		private := e.orgIDBySlug("private")
+		_, private := e.newAdmin("owner@private.test", "Private")
 		b := e.browser()
 		b.discover("mallory@elsewhere.test")
 		for _, id := range []string{private, "organization-test-00000000-0000-0000-0000-000000000000", ""} {

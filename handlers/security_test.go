@@ -358,9 +358,7 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		e.emu.Advance(-6 * time.Minute) // JWTs are issued already past their 5-minute life
-		b := e.browser()
-		b.discover("revoked@sec.test")
-		b.createOrg("Revoked")
+		b := e.signedIn("revoked@sec.test", "Revoked")
 		wantStatus(t, b.get("/dashboard", false), http.StatusOK) // stale JWT: Stytch is asked, says fine
 		e.revokeAll(t, "revoked")
 		wantRedirect(t, b.get("/dashboard", false), "/?notice=session-ended")
@@ -369,9 +367,7 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 	t.Run("revoked elsewhere, fresh JWT: served only while the JWT lives", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
-		b := e.browser()
-		b.discover("fresh@sec.test")
-		b.createOrg("Fresh")
+		b := e.signedIn("fresh@sec.test", "Fresh")
 		e.revokeAll(t, "fresh")
 		before := e.emu.Calls()["POST /v1/b2b/sessions/authenticate"]
 		wantStatus(t, b.get("/dashboard", false), http.StatusOK)
@@ -382,9 +378,7 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 	t.Run("Stytch session expired", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
-		b := e.browser()
-		b.discover("old@sec.test")
-		b.createOrg("Old")
+		b := e.signedIn("old@sec.test", "Old")
 		e.advance(25 * time.Hour)
 		wantRedirect(t, b.get("/dashboard", false), "/?notice=session-ended")
 	})
@@ -453,9 +447,7 @@ func TestStytchFaults(t *testing.T) {
 		e := newEnv(t)
 		p := newFaultProxy(t, e)
 		e.emu.Advance(-6 * time.Minute) // stale JWTs: every view asks Stytch
-		b := e.browser()
-		b.discover("down@sec.test")
-		b.createOrg("Down")
+		b := e.signedIn("down@sec.test", "Down")
 		p.mode.Store(int32(faultServerError))
 		wantStatus(t, b.get("/dashboard", false), http.StatusServiceUnavailable)
 		p.mode.Store(int32(faultNone))

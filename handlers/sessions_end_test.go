@@ -79,9 +79,7 @@ func TestLogoutEndsEverySession(t *testing.T) {
 func TestNewSignInRevokesTheOneItReplaces(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b := e.browser()
-	b.discover("again@ends.test")
-	b.createOrg("Again")
+	b := e.signedIn("again@ends.test", "Again")
 	first := b.stytchToken()
 	b.discover("again@ends.test") // signed in, and signs in again: the chooser
 	e.wantSessionEnded("the session a new sign-in replaced", first)
@@ -191,9 +189,7 @@ func TestLinkCookieDeletedWhenSpent(t *testing.T) {
 func TestPagesNeverCachedOrFramed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b := e.browser()
-	b.discover("frame@cache.test")
-	b.createOrg("Frame")
+	b := e.signedIn("frame@cache.test", "Frame")
 	for _, path := range []string{"/", "/dashboard", "/members", "/settings", "/nope"} {
 		r := b.get(path, false)
 		if got := r.Header.Get("Cache-Control"); got != "no-store" {
@@ -234,9 +230,7 @@ func TestSwitchToUnofferedOrgNeverReachesStytch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	_, otherID := e.newAdmin("owner@elsewhere.test", "Elsewhere")
-	b := e.browser()
-	b.discover("me@switch.test")
-	b.createOrg("Mine")
+	b := e.signedIn("me@switch.test", "Mine")
 	before := e.emu.Calls()["POST /v1/b2b/sessions/exchange"]
 	r := b.post("/orgs/switch", url.Values{"organization_id": {otherID}}, false)
 	if r.StatusCode < 400 || r.StatusCode >= 500 {

@@ -56,9 +56,7 @@ func TestConfirmationsNameWhatHappened(t *testing.T) {
 func TestSessionHeaderOnSignedInPages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b := e.browser()
-	b.discover("head@bar.test")
-	b.createOrg("Head One")
+	b := e.signedIn("head@bar.test", "Head One")
 	b.discover("head@bar.test")
 	b.createOrg("Head Two")
 	for _, path := range []string{"/dashboard", "/members", "/settings"} {
@@ -146,9 +144,7 @@ func TestDerivedSlugTaken(t *testing.T) {
 func TestCreateAnotherOrgWhileSignedIn(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b := e.browser()
-	b.discover("more@orgs.test")
-	b.createOrg("First Org")
+	b := e.signedIn("more@orgs.test", "First Org")
 	for _, htmx := range []bool{true, false} {
 		wantDone(t, b.post("/login", url.Values{"email": {"more@orgs.test"}, "intent": {"new-org"}}, htmx), htmx, "/check-email")
 	}
