@@ -88,7 +88,7 @@ func TestStytchCallBudget(t *testing.T) {
 
 	// New email: send, authenticate, create. The chooser renders from the session.
 	wantCalls(t, e, "sign-in creating an org", with(signIn, callOrgCreate), func() {
-		wantRedirect(t, b.post("/login", url.Values{"email": {"ada@acme.test"}}, false), "/check-email")
+		b.askLink("ada@acme.test")
 		wantStatus(t, b.get("/check-email", false), http.StatusOK)
 		wantStatus(t, b.followLink(e.latestLink("ada@acme.test"), "/orgs"), http.StatusOK)
 		wantCalls(t, e, "100 chooser views", nil, func() {

@@ -206,6 +206,14 @@ func (e *env) latestLink(to string) *url.URL {
 	return u
 }
 
+// askLink sends the email form without JavaScript (303 to /check-email) and returns the link
+// mailed.
+func (b *browser) askLink(email string) *url.URL {
+	b.e.t.Helper()
+	wantRedirect(b.e.t, b.post("/login", url.Values{"email": {email}}, false), "/check-email")
+	return b.e.latestLink(email)
+}
+
 // discover runs email → link → Continue → chooser and returns the chooser page.
 func (b *browser) discover(email string) response {
 	b.e.t.Helper()

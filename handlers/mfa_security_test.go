@@ -3,14 +3,13 @@ package handlers_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/orgpick/orgpick/handlers"
+	"github.com/orgpick/orgpick/internal/testkit"
 	"github.com/orgpick/orgpick/stytchb2b"
 )
 
@@ -19,7 +18,7 @@ import (
 // also make the IST exchange demand another primary method (primary_required), which the
 // emulator never does.
 type mfaRecorder struct {
-	*stytchb2b.Client
+	wrapped
 	mu      sync.Mutex
 	ists    []string
 	tokens  []string
@@ -86,21 +85,11 @@ func (r *mfaRecorder) secrets() []string {
 // (the page shows them once, by design).
 func TestMFASecretsStayServerSide(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testkit.SyncBuffer
+	var seen seenPages
 	rec := &mfaRecorder{}
-	e := newEnv(t, func(d *handlers.Deps) {
-		d.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		rec.Client = d.Stytch.(*stytchb2b.Client)
-		d.Stytch = rec
-	})
-	var seen strings.Builder
-	keep := func(r response) response {
-		seen.WriteString(r.body)
-		for k, v := range r.Header {
-			seen.WriteString(k + ": " + strings.Join(v, ",") + "\n")
-		}
-		return r
-	}
+	e := newEnv(t, debugLog(&logs), wrapStytch(rec))
+	keep := seen.keep
 	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
 	admin, b, orgID := st.admin, st.member, st.orgID
 	keep(st.page)
@@ -151,10 +140,7 @@ func cookieValues(e *env, b *browser) string {
 func TestMFAPrimaryRequired(t *testing.T) {
 	t.Parallel()
 	rec := &mfaRecorder{primary: []string{"sso", "google_oauth"}}
-	e := newEnv(t, func(d *handlers.Deps) {
-		rec.Client = d.Stytch.(*stytchb2b.Client)
-		d.Stytch = rec
-	})
+	e := newEnv(t, wrapStytch(rec))
 	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
 	b, page := st.member, st.page
 	if !page.has(t, "primary-oauth-google") || page.has(t, "primary-oauth-microsoft") {

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"log/slog"
@@ -181,7 +180,7 @@ func TestRateLimits(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, func(d *handlers.Deps) { d.EmailRules = handlers.DefaultEmailRules })
 		b := e.browser()
-		wantRedirect(t, b.post("/login", url.Values{"email": {"rl@sec.test"}}, false), "/check-email")
+		b.askLink("rl@sec.test")
 		if got := b.get("/check-email", false).testid(t, "resend-cooldown"); !strings.Contains(got, "seconds") {
 			t.Fatalf("check-email should show the cooldown, got %q", got)
 		}
@@ -206,7 +205,7 @@ func TestRateLimits(t *testing.T) {
 			}
 		}
 		e.advance(31 * time.Second)
-		wantRedirect(t, b.post("/login", url.Values{"email": {"rl@sec.test"}}, false), "/check-email")
+		b.askLink("rl@sec.test")
 	})
 	t.Run("per IP", func(t *testing.T) {
 		t.Parallel()
@@ -247,7 +246,7 @@ func TestSessionTokenRenewal(t *testing.T) {
 		}
 		return ""
 	}
-	wantRedirect(t, b.post("/login", url.Values{"email": {"renew@sec.test"}}, false), "/check-email")
+	b.askLink("renew@sec.test")
 	anon := cookie()
 	b.followLink(e.latestLink("renew@sec.test"), "/orgs")
 	discovering := cookie()
@@ -280,22 +279,11 @@ func TestSessionTokenRenewal(t *testing.T) {
 // The IST, session token and session JWT never reach the browser or the logs.
 func TestSecretsStayServerSide(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testkit.SyncBuffer
+	var seen seenPages
 	rec := &recordingStytch{}
-	e := newEnv(t, func(d *handlers.Deps) {
-		d.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		rec.Client = d.Stytch.(*stytchb2b.Client)
-		d.Stytch = rec
-	})
-	var seen strings.Builder
-	b := e.browser()
-	keep := func(r response) response {
-		seen.WriteString(r.body)
-		for k, v := range r.Header {
-			seen.WriteString(k + ": " + strings.Join(v, ",") + "\n")
-		}
-		return r
-	}
+	e := newEnv(t, debugLog(&logs), wrapStytch(rec))
+	b, keep := e.browser(), seen.keep
 	keep(b.post("/login", url.Values{"email": {"secret@sec.test"}}, false))
 	link := e.latestLink("secret@sec.test")
 	q := link.Query()
@@ -597,9 +585,45 @@ func newFaultProxy(t *testing.T, e *env) *faultProxy {
 	return p
 }
 
+// wrapped is the real Stytch client inside a recorder: every call the recorder does not
+// redefine goes to it.
+type wrapped struct{ *stytchb2b.Client }
+
+func (w *wrapped) wrap(c *stytchb2b.Client) { w.Client = c }
+
+// wrapStytch is an env option that puts w in front of the app's Stytch client.
+func wrapStytch(w interface {
+	handlers.Stytch
+	wrap(*stytchb2b.Client)
+}) envOption {
+	return func(d *handlers.Deps) {
+		w.wrap(d.Stytch.(*stytchb2b.Client))
+		d.Stytch = w
+	}
+}
+
+// debugLog is an env option that logs everything, debug included, into buf.
+func debugLog(buf *testkit.SyncBuffer) envOption {
+	return func(d *handlers.Deps) {
+		d.Log = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+}
+
+// seenPages is everything the browser received: bodies and headers.
+type seenPages struct{ strings.Builder }
+
+// keep adds a response to what was seen and returns it.
+func (s *seenPages) keep(r response) response {
+	s.WriteString(r.body)
+	for k, v := range r.Header {
+		s.WriteString(k + ": " + strings.Join(v, ",") + "\n")
+	}
+	return r
+}
+
 // recordingStytch passes every call to the real client and remembers the secrets it returns.
 type recordingStytch struct {
-	*stytchb2b.Client
+	wrapped
 	mu   sync.Mutex
 	seen []string
 }
@@ -612,6 +636,12 @@ func (r *recordingStytch) note(vals ...string) {
 			r.seen = append(r.seen, v)
 		}
 	}
+}
+
+// session notes a session's token and JWT on its way to the app.
+func (r *recordingStytch) session(s stytchb2b.Session, err error) (stytchb2b.Session, error) {
+	r.note(s.Token, s.JWT)
+	return s, err
 }
 
 func (r *recordingStytch) secrets() []string {
@@ -633,51 +663,23 @@ func (r *recordingStytch) AuthenticateSession(ctx context.Context, jwt string) (
 }
 
 func (r *recordingStytch) RecheckSession(ctx context.Context, token, orgID string, need *stytchb2b.Permission) (stytchb2b.Session, error) {
-	s, err := r.Client.RecheckSession(ctx, token, orgID, need)
-	r.note(s.Token, s.JWT)
-	return s, err
+	return r.session(r.Client.RecheckSession(ctx, token, orgID, need))
 }
 
 func (r *recordingStytch) ExchangeSession(ctx context.Context, token, orgID string) (stytchb2b.Session, error) {
-	s, err := r.Client.ExchangeSession(ctx, token, orgID)
-	r.note(s.Token, s.JWT)
-	return s, err
+	return r.session(r.Client.ExchangeSession(ctx, token, orgID))
 }
 
 func (r *recordingStytch) AuthenticateMagicLink(ctx context.Context, token string) (stytchb2b.Session, error) {
-	s, err := r.Client.AuthenticateMagicLink(ctx, token)
-	r.note(s.Token, s.JWT)
-	return s, err
+	return r.session(r.Client.AuthenticateMagicLink(ctx, token))
 }
 
 func (r *recordingStytch) CreateOrg(ctx context.Context, ist, name, slug string) (stytchb2b.Session, error) {
-	s, err := r.Client.CreateOrg(ctx, ist, name, slug)
-	r.note(s.Token, s.JWT)
-	return s, err
+	return r.session(r.Client.CreateOrg(ctx, ist, name, slug))
 }
 
 func (r *recordingStytch) ExchangeIST(ctx context.Context, ist, orgID string) (stytchb2b.Session, error) {
-	s, err := r.Client.ExchangeIST(ctx, ist, orgID)
-	r.note(s.Token, s.JWT)
-	return s, err
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent log writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+	return r.session(r.Client.ExchangeIST(ctx, ist, orgID))
 }
 
 // Opening a magic link changes nothing server-side and moves the token out of the URL: the
@@ -686,8 +688,7 @@ func TestLinkLandingKeepsTokenOutOfURLAndState(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
-	wantRedirect(t, b.post("/login", url.Values{"email": {"landing@sec.test"}}, false), "/check-email")
-	link := e.latestLink("landing@sec.test")
+	link := b.askLink("landing@sec.test")
 	var sessionsBefore int
 	e.store.DB.QueryRow("SELECT count(*) FROM sessions").Scan(&sessionsBefore)
 

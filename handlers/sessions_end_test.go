@@ -154,11 +154,11 @@ func TestPerIPHitRefundedWhenAddressRefused(t *testing.T) {
 		d.IPRules = []handlers.Rule{{Window: time.Minute, Max: 3}}
 	})
 	b := e.browser()
-	wantRedirect(t, b.post("/login", url.Values{"email": {"busy@ip.test"}}, false), "/check-email")
+	b.askLink("busy@ip.test")
 	for range 4 {
 		wantStatus(t, b.post("/login", url.Values{"email": {"busy@ip.test"}}, false), http.StatusTooManyRequests)
 	}
-	wantRedirect(t, b.post("/login", url.Values{"email": {"colleague@ip.test"}}, false), "/check-email")
+	b.askLink("colleague@ip.test")
 }
 
 // The link cookie is deleted (Max-Age=0) once the link is spent, not replaced by an empty one.
@@ -166,8 +166,7 @@ func TestLinkCookieDeletedWhenSpent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
-	wantRedirect(t, b.post("/login", url.Values{"email": {"crumb@cookie.test"}}, false), "/check-email")
-	link := e.latestLink("crumb@cookie.test")
+	link := b.askLink("crumb@cookie.test")
 	b.open(link)
 	r := b.post("/authenticate", url.Values{"stytch_token_type": {link.Query().Get("stytch_token_type")}, "token": {link.Query().Get("token")}}, false)
 	wantRedirect(t, r, "/orgs")
