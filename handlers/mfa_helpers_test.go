@@ -129,6 +129,19 @@ func (b *browser) enrolTOTP() (string, []string) {
 	return s, codes
 }
 
+// wantSwitched checks, after a switch that needed a step, that the dashboard shows org and that
+// the session the switch replaced was revoked (one revocation more than revokes).
+func (b *browser) wantSwitched(org string, revokes int) {
+	t := b.e.t
+	t.Helper()
+	if got := b.get("/dashboard", false).testid(t, "dashboard-org"); got != org {
+		t.Fatalf("after the step the dashboard shows %q, want %s", got, org)
+	}
+	if got := b.e.emu.Calls()[callRevoke]; got != revokes+1 {
+		t.Fatalf("revocations %d → %d, want the replaced session revoked", revokes, got)
+	}
+}
+
 // invite has admin (signed in on the app) invite email; the invitee can then pick the
 // organization from the chooser.
 func (e *env) invite(admin *browser, email string) {

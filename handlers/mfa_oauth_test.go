@@ -217,12 +217,7 @@ func TestOAuthRestrictedOrgSwitch(t *testing.T) {
 		t.Fatalf("the switch should ask for Google, with a way back:\n%.3000s", step.body)
 	}
 	wantRedirect(t, b.get(b.stepUpLanding("google", "eli@restricted.test").RequestURI(), false), "/dashboard")
-	if got := b.get("/dashboard", false).testid(t, "dashboard-org"); got != "Googlers" {
-		t.Fatalf("after Google the dashboard shows %q", got)
-	}
-	if got := e.emu.Calls()[callRevoke]; got != revokes+1 {
-		t.Fatalf("revocations %d → %d, want the Plain session revoked", revokes, got)
-	}
+	b.wantSwitched("Googlers", revokes)
 }
 
 // Signing in with Google in the first place satisfies an organization that accepts only

@@ -228,12 +228,7 @@ func TestMFASwitchIntoMFAOrg(t *testing.T) {
 		t.Fatalf("during the step the dashboard shows %q, want still Plain", got)
 	}
 	b.enrolTOTP()
-	if got := b.get("/dashboard", false).testid(t, "dashboard-org"); got != "Secure" {
-		t.Fatalf("after the step the dashboard shows %q, want Secure", got)
-	}
-	if got := e.emu.Calls()[callRevoke]; got != revokes+1 {
-		t.Fatalf("revocations %d → %d, want the Plain session revoked", revokes, got)
-	}
+	b.wantSwitched("Secure", revokes)
 }
 
 // The admin's MFA form: both paths, a refusal without any method, non-admins and forged values.

@@ -455,13 +455,7 @@ func TestStorageFaults(t *testing.T) {
 	st.Close()
 	// In order, not parallel: both open the same database file, and "locked" holds its lock.
 	t.Run("read-only", func(t *testing.T) {
-		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=100")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ro := &store.Store{DB: db}
-		t.Cleanup(func() { ro.Close() })
-		e := newEnv(t, withStore(ro))
+		e := newEnv(t, withStore(sqliteStore(t, path, "mode=ro&_busy_timeout=100")))
 		r := e.browser().post("/login", url.Values{"email": {"ro@sec.test"}}, false)
 		wantStatus(t, r, http.StatusServiceUnavailable)
 		if !strings.Contains(r.testid(t, "error-message"), "database") {
@@ -470,12 +464,7 @@ func TestStorageFaults(t *testing.T) {
 		wantStatus(t, e.browser().get("/healthz", false), http.StatusOK) // reads still work
 	})
 	t.Run("locked", func(t *testing.T) {
-		db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=100&_txlock=immediate")
-		if err != nil {
-			t.Fatal(err)
-		}
-		locked := &store.Store{DB: db}
-		t.Cleanup(func() { locked.Close() })
+		locked := sqliteStore(t, path, "_busy_timeout=100&_txlock=immediate")
 		holder, err := sql.Open("sqlite3", "file:"+path+"?_txlock=exclusive")
 		if err != nil {
 			t.Fatal(err)
@@ -494,6 +483,19 @@ func TestStorageFaults(t *testing.T) {
 }
 
 // ---- helpers ----
+
+// sqliteStore is a store on the SQLite file at path opened with these DSN parameters (not
+// migrated, as another process's view of it), closed when t ends.
+func sqliteStore(t *testing.T, path, params string) *store.Store {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &store.Store{DB: db}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
 
 func withStore(st *store.Store) envOption {
 	return func(d *handlers.Deps) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -233,17 +234,18 @@ func (l *refLimiter) Wait(key string) time.Duration { return l.wait(key, l.now()
 
 func (l *refLimiter) wait(key string, now time.Time) time.Duration {
 	var longest time.Duration
-	hits := l.hits[key]
 	for _, r := range l.rules {
-		var in []time.Time
-		for _, t := range hits {
-			if now.Sub(t) < r.Window {
-				in = append(in, t)
-			}
+		if r.Max <= 0 {
+			continue
 		}
-		if len(in) >= r.Max && r.Max > 0 {
-			if w := in[len(in)-r.Max].Add(r.Window).Sub(now); w > longest {
-				longest = w
+		inWindow := 0
+		for _, hit := range slices.Backward(l.hits[key]) { // newest first
+			if now.Sub(hit) >= r.Window {
+				continue
+			}
+			if inWindow++; inWindow == r.Max { // the Max-th newest hit frees a place when it ages out
+				longest = max(longest, hit.Add(r.Window).Sub(now))
+				break
 			}
 		}
 	}

@@ -243,12 +243,40 @@ func (b *browser) allowDomain(domain string) {
 	}
 }
 
+// openLogin opens the email form.
+func (b *browser) openLogin() {
+	b.t.Helper()
+	b.open("/")
+	b.waitFor("login-form")
+}
+
+// createFirstOrg waits for the chooser of a person with no organization yet, creates one and
+// checks the dashboard names the person's email.
+func (b *browser) createFirstOrg(name, email string) {
+	b.t.Helper()
+	b.waitFor("chooser")
+	b.wantPath("/orgs")
+	b.createOrg(name)
+	wantText(b.t, b, "dashboard-email", email)
+}
+
+// wantKeptOut checks that the dashboard is not on the page (else why fails the run), that no
+// token is in the address bar or the history but the opened link, and that the back button
+// reaches no dashboard either.
+func (b *browser) wantKeptOut(link, why string) {
+	b.t.Helper()
+	if b.has("dashboard") {
+		b.t.Errorf("e2e [%s]: %s", b.who(), why)
+	}
+	b.checkNoToken(link)
+	b.walkBack([]string{link}, "dashboard")
+}
+
 // requestLink fills in the email form and sends it, as a person would, and lands on "check
 // your inbox".
 func (b *browser) requestLink(email string) {
 	b.t.Helper()
-	b.open("/")
-	b.waitFor("login-form")
+	b.openLogin()
 	b.typeInto("#email", email)
 	b.whileInFlight("#login-form", "/login", func() {
 		b.click("Email me a sign-in link", `#login-form button[type="submit"]`)
