@@ -27,6 +27,15 @@ func (e *env) restrictTo(orgID string, methods ...string) {
 	}
 }
 
+// googleOnly makes the organization "Googlers", which accepts only Google sign-in, with admin
+// as its admin (signed in on the returned browser), and returns its ID too.
+func (e *env) googleOnly(admin string) (*browser, string) {
+	e.t.Helper()
+	b, orgID := e.newAdmin(admin, "Googlers")
+	e.restrictTo(orgID, "google_oauth")
+	return b, orgID
+}
+
 // stepUpLanding runs the step's "Continue with <provider>" at the emulated provider as email
 // and returns where the provider sends the browser back (the org's own OAuth landing).
 func (b *browser) stepUpLanding(provider, email string) *url.URL {
@@ -48,8 +57,7 @@ func TestOAuthRestrictedOrg(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, htmx bool) {
 		e := newEnv(t)
-		_, orgID := e.newAdmin("ada@restricted.test", "Googlers")
-		e.restrictTo(orgID, "google_oauth")
+		_, orgID := e.googleOnly("ada@restricted.test")
 
 		b := e.browser()
 		chooser := b.discover("ada@restricted.test")
@@ -168,8 +176,7 @@ func TestOAuthRestrictedOrgThenMFA(t *testing.T) {
 func TestOAuthRestrictedOrgWithoutPublicToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, orgID := e.newAdmin("di@restricted.test", "Googlers")
-	e.restrictTo(orgID, "google_oauth")
+	_, orgID := e.googleOnly("di@restricted.test")
 	e.rewire(func(d *handlers.Deps) { d.OAuth = handlers.OAuthConfig{} })
 	b := e.browser()
 	step := b.toMFA("di@restricted.test", orgID)
@@ -204,8 +211,7 @@ func TestOAuthRestrictedOrgInvitationLink(t *testing.T) {
 func TestOAuthRestrictedOrgSwitch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	b, googleID := e.newAdmin("eli@restricted.test", "Googlers")
-	e.restrictTo(googleID, "google_oauth")
+	b, googleID := e.googleOnly("eli@restricted.test")
 	b.logout()
 	b.discover("eli@restricted.test")
 	b.createOrg("Plain")
@@ -225,8 +231,7 @@ func TestOAuthRestrictedOrgSwitch(t *testing.T) {
 func TestOAuthRestrictedOrgReachedWithGoogle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, orgID := e.newAdmin("fay@restricted.test", "Googlers")
-	e.restrictTo(orgID, "google_oauth")
+	_, orgID := e.googleOnly("fay@restricted.test")
 	b := e.browser()
 	chooser := b.must(b.OAuthSignIn(t.Context(), "google", "fay@restricted.test"))
 	if chooser.doc(t).Find(`[data-org-id="`+orgID+`"] [data-testid="org-needs"]`).Length() != 0 {

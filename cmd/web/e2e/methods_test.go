@@ -16,10 +16,7 @@ import (
 func TestJourneyEmailCode(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const email = "coder@codes.test"
-		b.openLogin()
-		b.typeInto("#email", email)
-		b.click("Email me a code instead", tid("send-code"))
-		b.waitFor("code-form")
+		b.askCode(email)
 		wantText(t, b, "sent-to", email)
 		msgs := b.srv.mailbox(email)
 		if len(msgs) == 0 || msgs[0].Kind != "discovery_otp" || len(msgs[0].Code) != 6 {
@@ -107,10 +104,7 @@ func TestJourneyOAuthRestrictedOrg(t *testing.T) {
 func TestJourneyExpiredCode(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const email = "late@codes.test"
-		b.openLogin()
-		b.typeInto("#email", email)
-		b.click("Email me a code instead", tid("send-code"))
-		b.waitFor("code-form")
+		b.askCode(email)
 		msgs := b.srv.mailbox(email)
 		if len(msgs) == 0 || msgs[0].Code == "" {
 			t.Fatalf("e2e [%s]: no code for %s", b.who(), email)

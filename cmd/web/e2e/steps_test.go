@@ -268,8 +268,24 @@ func (b *browser) wantKeptOut(link, why string) {
 	if b.has("dashboard") {
 		b.t.Errorf("e2e [%s]: %s", b.who(), why)
 	}
+	b.leaveNoToken(link, "dashboard")
+}
+
+// leaveNoToken checks that no token is in the address bar or the history but the opened link,
+// then walks the history back (see walkBack: no link spent again, no forbidden page).
+func (b *browser) leaveNoToken(link string, forbidden ...string) {
+	b.t.Helper()
 	b.checkNoToken(link)
-	b.walkBack([]string{link}, "dashboard")
+	b.walkBack([]string{link}, forbidden...)
+}
+
+// askCode sends the email form asking for a code instead of a link, and waits for the code form.
+func (b *browser) askCode(email string) {
+	b.t.Helper()
+	b.openLogin()
+	b.typeInto("#email", email)
+	b.click("Email me a code instead", tid("send-code"))
+	b.waitFor("code-form")
 }
 
 // requestLink fills in the email form and sends it, as a person would, and lands on "check
