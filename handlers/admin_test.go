@@ -634,8 +634,7 @@ func TestAdminCrossSiteRefused(t *testing.T) {
 // Admin pages need a signed-in member: anyone else goes to the sign-in page.
 func TestAdminPagesNeedSignIn(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	_, b := envWithBrowser(t)
 	for _, path := range []string{"/members", "/settings"} {
 		wantRedirect(t, b.get(path, false), "/")
 	}

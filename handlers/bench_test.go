@@ -82,8 +82,7 @@ func (b *browser) signIn(email, orgName, orgID string, issuedAgo time.Duration) 
 // the JWT Stytch issues on refresh is fresh again.
 func TestStytchCallBudget(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	signIn := map[string]int{callSend: 1, callDiscoveryAuth: 1}
 
 	// New email: send, authenticate, create. The chooser renders from the session.

@@ -42,6 +42,13 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	return &env{App: a, t: t, emu: a.Emu, api: a.API, store: a.Store}
 }
 
+// envWithBrowser is newEnv and a fresh browser on it.
+func envWithBrowser(t testing.TB, opts ...envOption) (*env, *browser) {
+	t.Helper()
+	e := newEnv(t, opts...)
+	return e, e.browser()
+}
+
 // in is this env for a subtest: the same app, failing t. Subtests that share an env call it
 // first, so that helpers fail the subtest that called them, on its own goroutine.
 func (e *env) in(t testing.TB) *env {

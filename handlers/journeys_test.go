@@ -16,8 +16,7 @@ import (
 // New email → create org → dashboard → switch → logout, all through the real SDK and emulator.
 func TestJourneyNewUserCreatesSwitchesAndLogsOut(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 
 	chooser := b.discover("ada@acme.test")
 	wantStatus(t, chooser, http.StatusOK)
@@ -279,8 +278,7 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 	t.Parallel()
 	t.Run("used link", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
-		b := e.browser()
+		e, b := envWithBrowser(t)
 		b.discover("used@fail.test")
 		link := e.latestLink("used@fail.test")
 		q := link.Query()
@@ -295,8 +293,7 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 	})
 	t.Run("expired link", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
-		b := e.browser()
+		e, b := envWithBrowser(t)
 		b.askLink("late@fail.test")
 		e.advance(61 * time.Minute)
 		link := e.latestLink("late@fail.test")
@@ -310,8 +307,7 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 	})
 	t.Run("expired choice keeps the email", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
-		b := e.browser()
+		e, b := envWithBrowser(t)
 		b.discover("slow@fail.test")
 		e.advance(11 * time.Minute)
 		wantRedirect(t, b.get("/orgs", false), "/?notice=choice-expired")
@@ -325,8 +321,7 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 	})
 	t.Run("IST expired at Stytch only", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t)
-		b := e.browser()
+		e, b := envWithBrowser(t)
 		b.discover("drift@fail.test")
 		e.emu.Advance(11 * time.Minute) // the app still thinks it's valid; Stytch says no
 		r := b.post("/orgs/create", url.Values{"organization_name": {"Drift"}}, true)
@@ -354,8 +349,7 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 // Every GET page can be reloaded safely: same answer, no state change, no token spent.
 func TestReloadIsSafe(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	b.askLink("reload@safe.test")
 	for range 2 {
 		wantStatus(t, b.get("/check-email", false), http.StatusOK)

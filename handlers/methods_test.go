@@ -44,8 +44,7 @@ func (b *browser) sendCode(t *testing.T, email string, htmx bool) {
 func TestCodeSignIn(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, htmx bool) {
-		e := newEnv(t)
-		b := e.browser()
+		e, b := envWithBrowser(t)
 		page := b.get("/", false)
 		if send := page.doc(t).Find(`#login-form button[name="method"][value="code"]`); send.Length() != 1 {
 			t.Fatal("the email form has no 'Email me a code instead' button")
@@ -77,8 +76,7 @@ func TestCodeSignIn(t *testing.T) {
 // A code past its 10 minutes, a malformed one, and a code form posted without a code sent.
 func TestCodeRefusals(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	b.sendCode(t, "late@methods.test", false)
 	code := e.latestCode("late@methods.test")
 
@@ -113,8 +111,7 @@ func TestOAuthSignIn(t *testing.T) {
 	for _, provider := range []string{"google", "microsoft"} {
 		t.Run(provider, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t)
-			b := e.browser()
+			_, b := envWithBrowser(t)
 			if !b.get("/", false).has(t, "oauth-"+provider) {
 				t.Fatalf("the email form has no Continue with %s", provider)
 			}
@@ -132,8 +129,7 @@ func TestOAuthSignIn(t *testing.T) {
 // shows a raw error.
 func TestOAuthRefusals(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	landing, err := b.OAuthLanding(context.Background(), "google", "spent@oauth-corp.test")
 	if err != nil {
 		t.Fatal(err)
@@ -172,8 +168,7 @@ func TestOAuthRefusals(t *testing.T) {
 // the browser's redirect to Stytch, counted by the emulator but not an API call of the app's).
 func TestStytchCallBudgetMethods(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	// (plus the RBAC policy, fetched once per process by the first dashboard view)
 	wantCalls(t, e, "code sign-in creating an org", map[string]int{callCodeSend: 1, callCodeAuth: 1, callOrgCreate: 1, callPolicy: 1}, func() {
 		b.sendCode(t, "budget@methods.test", false)

@@ -29,8 +29,7 @@ import (
 // Every state-changing route refuses a cross-site POST with a friendly 403, before doing anything.
 func TestCrossSitePostsRefused(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	b.discover("csrf@sec.test")
 	routes := []string{"/login", "/authenticate", "/orgs/select", "/orgs/create", "/orgs/switch", "/logout"}
 	// In order, not parallel: the cases share one browser, and the checks after them count
@@ -63,8 +62,7 @@ func TestCrossSitePostsRefused(t *testing.T) {
 // Security headers on every kind of response; assets immutable, hashed and gzip-compressed.
 func TestResponseHeaders(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	page := b.get("/", false)
 	css := page.doc(t).Find(`link[rel="stylesheet"]`).AttrOr("href", "")
 	js := page.doc(t).Find(`script[src]`).AttrOr("src", "")
@@ -178,8 +176,7 @@ func TestRateLimits(t *testing.T) {
 	t.Parallel()
 	t.Run("per address", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, func(d *handlers.Deps) { d.EmailRules = handlers.DefaultEmailRules })
-		b := e.browser()
+		e, b := envWithBrowser(t, func(d *handlers.Deps) { d.EmailRules = handlers.DefaultEmailRules })
 		b.askLink("rl@sec.test")
 		if got := b.get("/check-email", false).testid(t, "resend-cooldown"); !strings.Contains(got, "seconds") {
 			t.Fatalf("check-email should show the cooldown, got %q", got)
@@ -209,8 +206,7 @@ func TestRateLimits(t *testing.T) {
 	})
 	t.Run("per IP", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, func(d *handlers.Deps) { d.IPRules = []handlers.Rule{{Window: time.Minute, Max: 3}} })
-		b := e.browser()
+		e, b := envWithBrowser(t, func(d *handlers.Deps) { d.IPRules = []handlers.Rule{{Window: time.Minute, Max: 3}} })
 		for i := range 3 {
 			wantRedirect(t, b.post("/login", url.Values{"email": {string(rune('a'+i)) + "@ip.test"}}, false), "/check-email")
 		}
@@ -235,8 +231,7 @@ func TestRateLimits(t *testing.T) {
 // The session cookie changes on sign-in, org switch and logout; an old cookie is worthless.
 func TestSessionTokenRenewal(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	u, _ := url.Parse(e.URL)
 	cookie := func() string {
 		for _, c := range b.Jar.Cookies(u) {
@@ -688,8 +683,7 @@ func (r *recordingStytch) ExchangeIST(ctx context.Context, ist, orgID string) (s
 // history keeps only the bare /authenticate, and coming back to it later spends nothing.
 func TestLinkLandingKeepsTokenOutOfURLAndState(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	link := b.askLink("landing@sec.test")
 	var sessionsBefore int
 	e.store.DB.QueryRow("SELECT count(*) FROM sessions").Scan(&sessionsBefore)

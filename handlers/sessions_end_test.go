@@ -164,8 +164,7 @@ func TestPerIPHitRefundedWhenAddressRefused(t *testing.T) {
 // The link cookie is deleted (Max-Age=0) once the link is spent, not replaced by an empty one.
 func TestLinkCookieDeletedWhenSpent(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	_, b := envWithBrowser(t)
 	link := b.askLink("crumb@cookie.test")
 	b.open(link)
 	r := b.post("/authenticate", url.Values{"stytch_token_type": {link.Query().Get("stytch_token_type")}, "token": {link.Query().Get("token")}}, false)

@@ -87,8 +87,7 @@ func TestSessionHeaderOnSignedInPages(t *testing.T) {
 // Error pages are headed by what happened; a malformed link is told apart from a used one.
 func TestErrorPagesSayWhatHappened(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	b := e.browser()
+	e, b := envWithBrowser(t)
 	r := b.get("/authenticate?stytch_token_type=discovery&token=cut-short", false)
 	wantStatus(t, r, http.StatusBadRequest)
 	if r.testid(t, "error-heading") != "This link is incomplete" || r.testid(t, "error-next") != "Get a new link" {
