@@ -42,43 +42,41 @@ func (b *browser) sendCode(t *testing.T, email string, htmx bool) {
 // Email form → "Email me a code instead" → the code typed on the check-your-inbox page → the
 // chooser, as with a link; a wrong code first is said next to the field.
 func TestCodeSignIn(t *testing.T) {
-	for _, htmx := range modes() {
-		t.Run(modeName(htmx), func(t *testing.T) {
-			e := newEnv(t)
-			b := e.browser()
-			page := b.get("/", false)
-			if send := page.doc(t).Find(`#login-form button[name="method"][value="code"]`); send.Length() != 1 {
-				t.Fatal("the email form has no 'Email me a code instead' button")
-			}
-			b.sendCode(t, "coder@methods.test", htmx)
-			r := b.get("/check-email", false)
-			in := r.doc(t).Find(`#code-form input[name="code"]`)
-			if in.AttrOr("autocomplete", "") != "one-time-code" || in.AttrOr("inputmode", "") != "numeric" {
-				t.Fatalf("code field attributes: %s", r.body)
-			}
-			code := e.latestCode("coder@methods.test")
-			r = b.post("/authenticate/code", url.Values{"code": {otherCode(code)}}, htmx)
-			wantStatus(t, r, http.StatusUnprocessableEntity)
-			if htmx {
-				wantFragment(t, r, "check-email")
-			}
-			if got := r.testid(t, "code-error"); !strings.Contains(got, "isn't right") {
-				t.Fatalf("wrong code message %q", got)
-			}
-			if in := r.doc(t).Find("#code"); in.AttrOr("aria-invalid", "") != "true" || in.AttrOr("aria-describedby", "") != "code-error" {
-				t.Fatal("the code field should be marked invalid and tied to its message")
-			}
-			wantDone(t, b.post("/authenticate/code", url.Values{"code": {code[:3] + " " + code[3:]}}, htmx), htmx, "/orgs")
-			wantStatus(t, b.get("/orgs", false), http.StatusOK)
-			b.createOrg("Coded")
-		})
-	}
+	t.Parallel()
+	run(t, func(t *testing.T, htmx bool) {
+		e, b := envWithBrowser(t)
+		page := b.get("/", false)
+		if send := page.doc(t).Find(`#login-form button[name="method"][value="code"]`); send.Length() != 1 {
+			t.Fatal("the email form has no 'Email me a code instead' button")
+		}
+		b.sendCode(t, "coder@methods.test", htmx)
+		r := b.get("/check-email", false)
+		in := r.doc(t).Find(`#code-form input[name="code"]`)
+		if in.AttrOr("autocomplete", "") != "one-time-code" || in.AttrOr("inputmode", "") != "numeric" {
+			t.Fatalf("code field attributes: %s", r.body)
+		}
+		code := e.latestCode("coder@methods.test")
+		r = b.post("/authenticate/code", url.Values{"code": {otherCode(code)}}, htmx)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if htmx {
+			wantFragment(t, r, "check-email")
+		}
+		if got := r.testid(t, "code-error"); !strings.Contains(got, "isn't right") {
+			t.Fatalf("wrong code message %q", got)
+		}
+		if in := r.doc(t).Find("#code"); in.AttrOr("aria-invalid", "") != "true" || in.AttrOr("aria-describedby", "") != "code-error" {
+			t.Fatal("the code field should be marked invalid and tied to its message")
+		}
+		wantDone(t, b.post("/authenticate/code", url.Values{"code": {code[:3] + " " + code[3:]}}, htmx), htmx, "/orgs")
+		wantStatus(t, b.get("/orgs", false), http.StatusOK)
+		b.createOrg("Coded")
+	})
 }
 
 // A code past its 10 minutes, a malformed one, and a code form posted without a code sent.
 func TestCodeRefusals(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
+	t.Parallel()
+	e, b := envWithBrowser(t)
 	b.sendCode(t, "late@methods.test", false)
 	code := e.latestCode("late@methods.test")
 
@@ -109,10 +107,11 @@ func TestCodeRefusals(t *testing.T) {
 // "Continue with Google / Microsoft": the app's start route, the emulated provider, back to
 // /authenticate, the chooser and the dashboard.
 func TestOAuthSignIn(t *testing.T) {
+	t.Parallel()
 	for _, provider := range []string{"google", "microsoft"} {
 		t.Run(provider, func(t *testing.T) {
-			e := newEnv(t)
-			b := e.browser()
+			t.Parallel()
+			_, b := envWithBrowser(t)
 			if !b.get("/", false).has(t, "oauth-"+provider) {
 				t.Fatalf("the email form has no Continue with %s", provider)
 			}
@@ -129,8 +128,8 @@ func TestOAuthSignIn(t *testing.T) {
 // An OAuth token is spent once; a landing this browser did not start is refused; neither
 // shows a raw error.
 func TestOAuthRefusals(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
+	t.Parallel()
+	e, b := envWithBrowser(t)
 	landing, err := b.OAuthLanding(context.Background(), "google", "spent@oauth-corp.test")
 	if err != nil {
 		t.Fatal(err)
@@ -168,8 +167,8 @@ func TestOAuthRefusals(t *testing.T) {
 // a code costs send, authenticate and create; OAuth costs authenticate and create (its start is
 // the browser's redirect to Stytch, counted by the emulator but not an API call of the app's).
 func TestStytchCallBudgetMethods(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
+	t.Parallel()
+	e, b := envWithBrowser(t)
 	// (plus the RBAC policy, fetched once per process by the first dashboard view)
 	wantCalls(t, e, "code sign-in creating an org", map[string]int{callCodeSend: 1, callCodeAuth: 1, callOrgCreate: 1, callPolicy: 1}, func() {
 		b.sendCode(t, "budget@methods.test", false)

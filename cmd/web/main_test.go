@@ -38,11 +38,13 @@ func testConfig(t *testing.T, kv ...string) Config {
 
 // The session cookie is HttpOnly and SameSite=Lax; over https it is also Secure with __Host-.
 func TestSessionCookieAttributes(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		base, name string
 		secure     bool
 	}{{"http://localhost:3000", "orgpick_session", false}, {"https://localhost:3000", "__Host-orgpick_session", true}} {
 		t.Run(c.base, func(t *testing.T) {
+			t.Parallel()
 			a, err := newApp(t.Context(), testConfig(t, "BASE_URL", c.base), quiet())
 			if err != nil {
 				t.Fatal(err)
@@ -78,6 +80,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 // Without Stytch credentials and with a BASE_URL that is not this machine, the app refuses to
 // start (the embedded emulator's mailbox would serve live sign-in links to the world), in one line.
 func TestEmbeddedEmulatorOnlyOnLoopback(t *testing.T) {
+	t.Parallel()
 	var stderr strings.Builder
 	env := map[string]string{"BASE_URL": "https://app.example.com", "ADDR": "127.0.0.1:0", "DATABASE_PATH": filepath.Join(t.TempDir(), "app.db")}
 	err := run(t.Context(), func(k string) string { return env[k] }, &stderr)
@@ -91,6 +94,7 @@ func TestEmbeddedEmulatorOnlyOnLoopback(t *testing.T) {
 
 // /dev/ (the emulator's mailbox) exists only with the embedded emulator.
 func TestDevRoutesOnlyWithoutRealCredentials(t *testing.T) {
+	t.Parallel()
 	emu, err := emulator.New(emulator.Config{ProjectID: "project-test-real", Secret: "secret"})
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +111,7 @@ func TestDevRoutesOnlyWithoutRealCredentials(t *testing.T) {
 		{"real credentials", []string{"STYTCH_PROJECT_ID", "project-test-real", "STYTCH_SECRET", "secret", "STYTCH_BASE_URL", stytch.URL}, http.StatusNotFound},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			a, err := newApp(t.Context(), testConfig(t, c.kv...), quiet())
 			if err != nil {
 				t.Fatal(err)
@@ -130,6 +135,7 @@ func TestDevRoutesOnlyWithoutRealCredentials(t *testing.T) {
 
 // Cancelling (SIGTERM) stops accepting and lets in-flight requests finish.
 func TestServeDrainsInFlightRequests(t *testing.T) {
+	t.Parallel()
 	started, release := make(chan struct{}), make(chan struct{})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
@@ -172,6 +178,7 @@ func TestServeDrainsInFlightRequests(t *testing.T) {
 // kill -9 between the magic link and the org pick, and again after sign-in: nothing committed
 // is lost (the IST and the session live in SQLite).
 func TestKillDashNineLosesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	srv := binaryServer(t)
 	must := func(err error) {
@@ -214,6 +221,7 @@ func TestKillDashNineLosesNothing(t *testing.T) {
 // limit holds across both (and a third started later); A going away mid-sign-in loses nothing
 // for B.
 func TestInstancesShareSessionsAndLimits(t *testing.T) {
+	t.Parallel()
 	dbURL, drop, err := testkit.FreshPostgres(t.Context())
 	if err != nil {
 		if testkit.SkipOrFail(err) {
@@ -335,6 +343,7 @@ func mustURL(t *testing.T, raw string) *url.URL {
 // The per-IP limit counts the visitor behind trusted proxies (X-Forwarded-For), and only
 // there: without TRUSTED_PROXIES a spoofed header changes nothing.
 func TestPerIPLimitBehindProxies(t *testing.T) {
+	t.Parallel()
 	post := func(t *testing.T, srv *httptest.Server, i int, xff string) int {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login", strings.NewReader(url.Values{"email": {fmt.Sprintf("p%d@proxy.test", i)}}.Encode()))
@@ -358,6 +367,7 @@ func TestPerIPLimitBehindProxies(t *testing.T) {
 		return srv
 	}
 	t.Run("trusted proxy", func(t *testing.T) {
+		t.Parallel()
 		srv := start(t, "TRUSTED_PROXIES", "127.0.0.0/8")
 		for i := range 10 { // the default: 10 a minute per visitor
 			if got := post(t, srv, i, "203.0.113.1"); got != http.StatusSeeOther {
@@ -372,6 +382,7 @@ func TestPerIPLimitBehindProxies(t *testing.T) {
 		}
 	})
 	t.Run("no trusted proxy", func(t *testing.T) {
+		t.Parallel()
 		srv := start(t)
 		for i := range 10 {
 			if got := post(t, srv, i, fmt.Sprintf("203.0.113.%d", i)); got != http.StatusSeeOther {
@@ -387,6 +398,8 @@ func TestPerIPLimitBehindProxies(t *testing.T) {
 // METRICS_ADDR serves Prometheus metrics on its own listener (never the public one): requests by
 // route pattern, sign-ins by method, Stytch calls by endpoint; no address or token in any label.
 func TestMetricsListener(t *testing.T) {
+	// Not parallel: freePort releases the port for the binary to bind, so no other test of
+	// this package may start a server (on a port of its choosing) meanwhile.
 	ctx := t.Context()
 	metricsAddr := "127.0.0.1:" + freePort(t)
 	srv := binaryServer(t, "METRICS_ADDR="+metricsAddr)

@@ -34,6 +34,7 @@ func request(remote string, xff ...string) *http.Request {
 }
 
 func TestClientIP(t *testing.T) {
+	t.Parallel()
 	const proxies = "10.0.0.0/8, 192.0.2.7, 2001:db8:aa::/48"
 	long := strings.Repeat("10.1.1.1, ", 100_000) + "10.2.2.2" // 1 MB of trusted hops
 	tests := []struct {
@@ -101,6 +102,7 @@ func TestClientIP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			start := time.Now()
 			got := resolver(t, tt.trusted).ClientIP(request(tt.remote, tt.xff...))
 			if got.String() != tt.want {
@@ -122,6 +124,7 @@ func repeatStr(s string, n int) []string {
 }
 
 func TestParseTrusted(t *testing.T) {
+	t.Parallel()
 	good := []struct {
 		list string
 		want []string
@@ -168,6 +171,7 @@ func TestParseTrusted(t *testing.T) {
 }
 
 func TestNewRefuses(t *testing.T) {
+	t.Parallel()
 	for _, p := range []netip.Prefix{{}, netip.MustParsePrefix("0.0.0.0/0")} {
 		if _, err := clientip.New([]netip.Prefix{p}); err == nil {
 			t.Errorf("New(%v): want an error", p)
@@ -236,6 +240,7 @@ func addrs(hops ...string) []netip.Addr {
 }
 
 func TestLimitKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		addr netip.Addr
 		want string

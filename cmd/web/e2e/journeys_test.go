@@ -16,8 +16,7 @@ import (
 func TestJourneyNewUserSignsUpAndLogsOut(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const email = "ada@acme.test"
-		b.open("/")
-		b.waitFor("login-form")
+		b.openLogin()
 		b.submitInvalid("#login-form", "email", "not-an-email", "email-error", "/login")
 		b.requestLink(email)
 
@@ -62,11 +61,7 @@ func TestJourneyNewUserSignsUpAndLogsOut(t *testing.T) {
 		b.open("/dashboard")
 		b.waitFor("login-form")
 		b.wantPath("/")
-		if b.has("dashboard") {
-			t.Fatalf("e2e [%s]: the dashboard still shows after logout", b.who())
-		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link}, "dashboard")
+		b.wantKeptOut(link, "the dashboard still shows after logout")
 	})
 }
 
@@ -101,8 +96,7 @@ func TestJourneyReturningUserPicksSecondOrg(t *testing.T) {
 		if _, others := b.orgRows("switcher"); !slices.Equal(others, names[:1]) {
 			t.Errorf("e2e [%s]: switcher offers %v, want %v", b.who(), others, names[:1])
 		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -182,8 +176,7 @@ func TestJourneyChooserSearch200(t *testing.T) {
 		if others, _ := b.orgRows("switcher"); len(others) != total-1 {
 			t.Errorf("e2e [%s]: the switcher offers %d organizations, want %d", b.who(), len(others), total-1)
 		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -311,8 +304,7 @@ func TestJourneyEmailDomainJoins(t *testing.T) {
 		wantText(t, b, "dashboard-org", "Initech")
 		wantText(t, b, "dashboard-email", "peter@initech.test")
 		wantText(t, b, "dashboard-role", "Member")
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -353,8 +345,7 @@ func TestJourneyOrgSwitch(t *testing.T) {
 		})
 		wantText(t, b, "notice", "You switched to Switch Alpha.")
 		wantText(t, b, "header-org", "Switch Alpha")
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -376,8 +367,7 @@ func TestJourneyExpiredLink(t *testing.T) {
 		if got := eval[string](b, `document.querySelector("#email").value`); got != "old@late.test" {
 			t.Errorf("e2e [%s]: email field holds %q, want the address kept", b.who(), got)
 		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -401,11 +391,7 @@ func TestJourneyExpiredChoice(t *testing.T) {
 		if got := eval[string](b, `document.querySelector("#email").value`); got != "slow@late.test" {
 			t.Errorf("e2e [%s]: email field holds %q, want the address kept", b.who(), got)
 		}
-		if b.has("dashboard") {
-			t.Errorf("e2e [%s]: an expired choice reached the dashboard", b.who())
-		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link}, "dashboard")
+		b.wantKeptOut(link, "an expired choice reached the dashboard")
 	})
 }
 
@@ -419,8 +405,7 @@ func TestJourneyServerRestartBeforePick(t *testing.T) {
 		b.pickOrg(orgID)
 		wantText(t, b, "dashboard-org", "Restart Co")
 		wantText(t, b, "dashboard-email", "kim@restart.test")
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
