@@ -57,32 +57,6 @@ func TestSessionsAuthenticate(t *testing.T) {
 			t.Errorf("AuthenticateJWT with MaxTokenAge went remote (%d -> %d calls)", before, after)
 		}
 	})
-	t.Run("JWT claims", func(t *testing.T) {
-		claims := jwt.MapClaims{}
-		tok, _, err := jwt.NewParser().ParseUnverified(su.SessionJWT, claims)
-		mustOK(t, err)
-		if tok.Header["alg"] != "RS256" || tok.Header["typ"] != "JWT" || !strings.HasPrefix(tok.Header["kid"].(string), "jwk-test-") {
-			t.Errorf("header = %v", tok.Header)
-		}
-		iat, _ := claims.GetIssuedAt()
-		exp, _ := claims.GetExpirationTime()
-		if iat == nil || exp == nil || exp.Sub(iat.Time) != 5*time.Minute {
-			t.Errorf("iat/exp = %v/%v", iat, exp)
-		}
-		if claims["iss"] != "stytch.com/"+projectID || claims["sub"] != su.MemberID {
-			t.Errorf("iss/sub = %v/%v", claims["iss"], claims["sub"])
-		}
-		org := claims["https://stytch.com/organization"].(map[string]any)
-		if org["organization_id"] != su.Organization.OrganizationID || org["slug"] != "acme" {
-			t.Errorf("org claim = %v", org)
-		}
-		sess := claims["https://stytch.com/session"].(map[string]any)
-		for _, k := range []string{"id", "started_at", "last_accessed_at", "expires_at", "attributes", "authentication_factors", "roles"} {
-			if _, ok := sess[k]; !ok {
-				t.Errorf("session claim lacks %s", k)
-			}
-		}
-	})
 	t.Run("exp-expired JWT refreshed remotely", func(t *testing.T) {
 		// The JWT lives 5 minutes; the session 60. Past the JWT's exp the SDK's local check fails
 		// and AuthenticateJWT falls back to the API, which returns a fresh JWT.
@@ -93,6 +67,47 @@ func TestSessionsAuthenticate(t *testing.T) {
 			t.Fatalf("no fresh JWT")
 		}
 	})
+}
+
+func TestSessionJWTClaims(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	su := e.signUp("ada@acme.com", "Acme", "acme")
+	claims := jwt.MapClaims{}
+	tok, _, err := jwt.NewParser().ParseUnverified(su.SessionJWT, claims)
+	mustOK(t, err)
+	if tok.Header["alg"] != "RS256" || tok.Header["typ"] != "JWT" || !strings.HasPrefix(tok.Header["kid"].(string), "jwk-test-") {
+		t.Errorf("header = %v", tok.Header)
+	}
+	iat, _ := claims.GetIssuedAt()
+	exp, _ := claims.GetExpirationTime()
+	if iat == nil || exp == nil || exp.Sub(iat.Time) != 5*time.Minute {
+		t.Errorf("iat/exp = %v/%v", iat, exp)
+	}
+	if claims["iss"] != "stytch.com/"+projectID || claims["sub"] != su.MemberID {
+		t.Errorf("iss/sub = %v/%v", claims["iss"], claims["sub"])
+	}
+	org := claims["https://stytch.com/organization"].(map[string]any)
+	if org["organization_id"] != su.Organization.OrganizationID || org["slug"] != "acme" {
+		t.Errorf("org claim = %v", org)
+	}
+	sess := claims["https://stytch.com/session"].(map[string]any)
+	for _, k := range []string{"id", "started_at", "last_accessed_at", "expires_at", "attributes", "authentication_factors", "roles"} {
+		if _, ok := sess[k]; !ok {
+			t.Errorf("session claim lacks %s", k)
+		}
+	}
+}
+
+func TestSessionsAuthenticateParams(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some extend the session.
+	e := newEnv(t)
+	su := e.signUp("ada@acme.com", "Acme", "acme")
+	auth := func(p *sessions.AuthenticateParams) (*sessions.AuthenticateResponse, error) {
+		return e.client.Sessions.Authenticate(e.ctx, p)
+	}
+
 	t.Run("custom claims and extension", func(t *testing.T) {
 		resp, err := auth(&sessions.AuthenticateParams{SessionToken: su.SessionToken, SessionDurationMinutes: 120,
 			SessionCustomClaims: map[string]any{"plan": "pro"}})
