@@ -183,11 +183,11 @@ func TestJourneyEmailDomainEligibleJoins(t *testing.T) {
 }
 
 // Each form posted plainly (303) and with htmx (fragment or HX-Location, never a full page).
-func TestFormsPlainAndHTMX(t *testing.T) {
+// The sign-in form, plain and htmx, and refused cross-site.
+func TestLoginFormPlainAndHTMX(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	run(t, func(t *testing.T, htmx bool) {
-		// In order: "duplicate slug" takes the slug "create invalid and valid" made.
 		name := modeName(htmx)
 		t.Run("login", func(t *testing.T) {
 			b := e.in(t).browser()
@@ -217,6 +217,28 @@ func TestFormsPlainAndHTMX(t *testing.T) {
 				t.Fatalf("the typed address should be kept, got %q", v)
 			}
 		})
+	})
+	t.Run("cross-site POST refused", func(t *testing.T) {
+		t.Parallel()
+		b := e.in(t).browser()
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/login", strings.NewReader("email=x%40y.test"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		r := b.do(req)
+		wantStatus(t, r, http.StatusForbidden)
+		if r.testid(t, "error-message") == "" {
+			t.Fatal("403 should explain itself")
+		}
+	})
+}
+
+// Creating an organization and signing out, plain and htmx.
+func TestCreateOrgAndLogoutPlainAndHTMX(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	run(t, func(t *testing.T, htmx bool) {
+		// In order: "duplicate slug" takes the slug "create invalid and valid" made.
+		name := modeName(htmx)
 		t.Run("create invalid and valid", func(t *testing.T) {
 			b := e.in(t).browser()
 			b.discover("cr-" + name + "@forms.test")
@@ -258,18 +280,6 @@ func TestFormsPlainAndHTMX(t *testing.T) {
 			}
 			wantRedirect(t, b.get("/dashboard", false), "/")
 		})
-	})
-	t.Run("cross-site POST refused", func(t *testing.T) {
-		t.Parallel()
-		b := e.in(t).browser()
-		req, _ := http.NewRequest(http.MethodPost, e.URL+"/login", strings.NewReader("email=x%40y.test"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		r := b.do(req)
-		wantStatus(t, r, http.StatusForbidden)
-		if r.testid(t, "error-message") == "" {
-			t.Fatal("403 should explain itself")
-		}
 	})
 }
 
