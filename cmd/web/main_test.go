@@ -215,13 +215,17 @@ func TestKillDashNineLosesNothing(t *testing.T) {
 	}
 }
 
-// Two instances of the app on one PostgreSQL database and one (standalone) Stytch, a person's
-// requests alternating between them as behind a load balancer: sign in on A, pick the org on B,
-// dashboard on A, switch on B, log out on A, and B refuses the old cookie; the per-address
-// limit holds across both (and a third started later); A going away mid-sign-in loses nothing
-// for B.
-func TestInstancesShareSessionsAndLimits(t *testing.T) {
-	t.Parallel()
+// sharedBackend is one fresh PostgreSQL database and one standalone Stytch emulator, for several
+// instances of the app. It skips the test when PostgreSQL is not available (testkit.SkipOrFail).
+type sharedBackend struct {
+	t      *testing.T
+	dbURL  string
+	emu    *emulator.Emulator
+	stytch *httptest.Server
+}
+
+func newSharedBackend(t *testing.T) *sharedBackend {
+	t.Helper()
 	dbURL, drop, err := testkit.FreshPostgres(t.Context())
 	if err != nil {
 		if testkit.SkipOrFail(err) {
@@ -237,44 +241,60 @@ func TestInstancesShareSessionsAndLimits(t *testing.T) {
 	t.Cleanup(func() { emu.Close() })
 	stytch := httptest.NewServer(emu.API())
 	t.Cleanup(stytch.Close)
-	ctx := t.Context()
-	instance := func() (*httptest.Server, func()) {
-		t.Helper()
-		a, err := newApp(ctx, testConfig(t, "DATABASE_URL", dbURL, "STYTCH_PROJECT_ID", "project-test-shared",
-			"STYTCH_SECRET", "secret", "STYTCH_BASE_URL", stytch.URL), quiet())
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(a.Handler)
-		stop := func() { srv.Close(); a.Close() }
-		t.Cleanup(stop)
-		return srv, stop
+	return &sharedBackend{t: t, dbURL: dbURL, emu: emu, stytch: stytch}
+}
+
+// instance starts one more app on the shared backend; stop ends it early (cleanup ends it anyway).
+func (sb *sharedBackend) instance() (srv *httptest.Server, stop func()) {
+	t := sb.t
+	t.Helper()
+	a, err := newApp(t.Context(), testConfig(t, "DATABASE_URL", sb.dbURL, "STYTCH_PROJECT_ID", "project-test-shared",
+		"STYTCH_SECRET", "secret", "STYTCH_BASE_URL", sb.stytch.URL), quiet())
+	if err != nil {
+		t.Fatal(err)
 	}
-	want := func(r testkit.Response, err error, status int, location string) testkit.Response {
-		t.Helper()
-		if err == nil {
-			err = testkit.Expect(r, status, location)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
+	srv = httptest.NewServer(a.Handler)
+	stop = func() { srv.Close(); a.Close() }
+	t.Cleanup(stop)
+	return srv, stop
+}
+
+// wantResponse fails t unless the request went through and r has status (and location, if given).
+func wantResponse(t *testing.T, r testkit.Response, err error, status int, location string) testkit.Response {
+	t.Helper()
+	if err == nil {
+		err = testkit.Expect(r, status, location)
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Two instances of the app on one PostgreSQL database and one (standalone) Stytch, a person's
+// requests alternating between them as behind a load balancer: sign in on A, pick the org on B,
+// dashboard on A, switch on B, log out on A, and B refuses the old cookie; the per-address
+// limit holds across both (and a third started later); A going away mid-sign-in loses nothing
+// for B.
+func TestInstancesShareSessionsAndLimits(t *testing.T) {
+	t.Parallel()
+	sb := newSharedBackend(t)
+	emu, ctx := sb.emu, t.Context()
 	const email = "shared@pg.test"
-	seed := &testkit.Seeder{API: mustSDK(t, stytch.URL), Mailbox: emu, Redirect: "http://localhost:3000/authenticate",
+	seed := &testkit.Seeder{API: mustSDK(t, sb.stytch.URL), Mailbox: emu, Redirect: "http://localhost:3000/authenticate",
 		Advance: func(context.Context, time.Duration) error { return nil }}
 	ids, err := seed.Memberships(ctx, email, []string{"Shared One", "Shared Two"}, []string{"shared-one", "shared-two"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, stopA := instance()
-	b, _ := instance()
+	a, stopA := sb.instance()
+	b, _ := sb.instance()
 	onA := testkit.NewBrowser(a.URL)
 	onB := &testkit.Browser{Base: b.URL, Jar: onA.Jar, Client: onA.Client} // the same browser, the other instance
 
 	r, err := onA.Post(ctx, "/login", url.Values{"email": {email}}, false)
-	want(r, err, http.StatusSeeOther, "/check-email")
-	if r, err := onB.Get(ctx, "/check-email", false); !strings.Contains(want(r, err, http.StatusOK, "").Body, email) {
+	wantResponse(t, r, err, http.StatusSeeOther, "/check-email")
+	if r, err := onB.Get(ctx, "/check-email", false); !strings.Contains(wantResponse(t, r, err, http.StatusOK, "").Body, email) {
 		t.Fatal("instance B does not know the address typed on instance A")
 	}
 	link, err := testkit.LatestLink(ctx, emu, email)
@@ -282,43 +302,43 @@ func TestInstancesShareSessionsAndLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err = onA.FollowLink(ctx, link, "/orgs") // the IST is kept by A…
-	want(r, err, http.StatusOK, "")
+	wantResponse(t, r, err, http.StatusOK, "")
 	r, err = onB.Post(ctx, "/orgs/select", url.Values{"organization_id": {ids[0]}}, false) // …and spent by B
-	want(r, err, http.StatusSeeOther, "/dashboard")
+	wantResponse(t, r, err, http.StatusSeeOther, "/dashboard")
 	r, err = onA.Get(ctx, "/dashboard", false)
-	want(r, err, http.StatusOK, "")
+	wantResponse(t, r, err, http.StatusOK, "")
 	r, err = onB.Post(ctx, "/orgs/switch", url.Values{"organization_id": {ids[1]}}, false)
-	want(r, err, http.StatusSeeOther, "/dashboard")
+	wantResponse(t, r, err, http.StatusSeeOther, "/dashboard")
 	old := onA.Cookie("orgpick_session")
 	r, err = onA.Post(ctx, "/logout", nil, false)
-	want(r, err, http.StatusSeeOther, "/?notice=signed-out")
+	wantResponse(t, r, err, http.StatusSeeOther, "/?notice=signed-out")
 	replay := testkit.NewBrowser(b.URL)
 	replay.Jar.SetCookies(mustURL(t, b.URL), []*http.Cookie{old})
 	r, err = replay.Get(ctx, "/dashboard", false)
-	want(r, err, http.StatusSeeOther, "/")
+	wantResponse(t, r, err, http.StatusSeeOther, "/")
 
 	// The per-address limit (one link every 30 s): the sign-in above used it, on A.
-	for _, other := range []*testkit.Browser{onB, testkit.NewBrowser(func() string { s, _ := instance(); return s.URL }())} {
+	for _, other := range []*testkit.Browser{onB, testkit.NewBrowser(func() string { s, _ := sb.instance(); return s.URL }())} {
 		r, err := other.Post(ctx, "/login", url.Values{"email": {email}}, false)
-		want(r, err, http.StatusTooManyRequests, "")
+		wantResponse(t, r, err, http.StatusTooManyRequests, "")
 	}
 
 	// A new sign-in on A (another address), then A goes away: B carries on.
 	late := testkit.NewBrowser(a.URL)
 	lateOnB := &testkit.Browser{Base: b.URL, Jar: late.Jar, Client: late.Client}
 	r, err = late.Post(ctx, "/login", url.Values{"email": {"late@pg.test"}}, false)
-	want(r, err, http.StatusSeeOther, "/check-email")
+	wantResponse(t, r, err, http.StatusSeeOther, "/check-email")
 	link, err = testkit.LatestLink(ctx, emu, "late@pg.test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	r, err = late.FollowLink(ctx, link, "/orgs")
-	want(r, err, http.StatusOK, "")
+	wantResponse(t, r, err, http.StatusOK, "")
 	stopA()
 	r, err = lateOnB.Post(ctx, "/orgs/create", url.Values{"organization_name": {"Survives A"}}, false)
-	want(r, err, http.StatusSeeOther, "/dashboard")
+	wantResponse(t, r, err, http.StatusSeeOther, "/dashboard")
 	r, err = lateOnB.Get(ctx, "/dashboard", false)
-	want(r, err, http.StatusOK, "")
+	wantResponse(t, r, err, http.StatusOK, "")
 }
 
 // mustSDK is a Stytch SDK client on the emulator at base (project-test-shared).
