@@ -221,56 +221,13 @@ func TestJourneyNonAdminRefused(t *testing.T) {
 			t.Errorf("e2e [%s]: the 403 page shows the settings form", b.who())
 		}
 
-		// Forged same-origin POSTs to the admin actions, from the member's own page.
+		// Forged same-origin POSTs to the admin actions, from the member's own page: refused, no effect.
 		b.open("/dashboard")
 		b.waitFor("dashboard")
 		before := b.srv.calls()
 		b.expectHTTPError("/members/invite", 403) // and /settings, above
-		forged := []struct {
-			path string
-			form url.Values
-		}{
-			{"/members/invite", url.Values{"email": {intruder}}},
-			{"/settings", url.Values{"email_allowed_domains": {"umbrella.test"}, "email_jit_provisioning": {"on"}}},
-		}
-		for _, f := range forged {
-			if b.js {
-				status, body := b.fetchPost(f.path, f.form)
-				if status != 403 || !strings.Contains(body, notAdmin) {
-					t.Errorf("e2e [%s]: fetch POST %s as a member: status %d, want 403 with %q in:\n%s", b.who(), f.path, status, notAdmin, body)
-				}
-				continue
-			}
-			if status := b.submitForgedForm(f.path, f.form); status != 403 {
-				t.Errorf("e2e [%s]: forged form POST %s as a member: status %d, want 403", b.who(), f.path, status)
-			}
-			b.waitFor("error-page")
-			wantText(t, b, "error-message", notAdmin)
-		}
-
-		// Nothing happened: no invitation asked of Stytch or mailed, no setting changed.
-		after := b.srv.calls()
-		for _, call := range []string{callInvite, callUpdateOrg} {
-			if after[call] != before[call] {
-				t.Errorf("e2e [%s]: the refused POSTs still reached Stytch: %s %d → %d", b.who(), call, before[call], after[call])
-			}
-		}
-		if msgs := b.srv.mailbox(intruder); len(msgs) != 0 {
-			t.Errorf("e2e [%s]: %d mails went to %s after the refused invitation", b.who(), len(msgs), intruder)
-		}
-		admin.open("/members")
-		admin.waitFor("members")
-		if got := admin.memberStatus(intruder); got != "" {
-			t.Errorf("e2e [%s]: %s is listed as %s after the refused invitation", admin.who(), intruder, got)
-		}
-		admin.open("/settings")
-		admin.waitFor("settings-form")
-		if got := eval[string](admin, `document.querySelector("#email_allowed_domains").value.trim()`); got != "" {
-			t.Errorf("e2e [%s]: allowed domains after the refused POST: %q, want none", admin.who(), got)
-		}
-		if eval[bool](admin, `document.querySelector("#email_jit_provisioning").checked`) {
-			t.Errorf("e2e [%s]: join by domain is on after the refused POST", admin.who())
-		}
+		b.forgeAdminPOSTs(intruder, notAdmin)
+		b.wantAdminPOSTsHadNoEffect(admin, before, intruder)
 
 		b.open("/dashboard")
 		b.waitFor("dashboard")
@@ -278,6 +235,61 @@ func TestJourneyNonAdminRefused(t *testing.T) {
 		b.logout()
 		b.walkBack([]string{link}, "dashboard", "members")
 	})
+}
+
+// forgeAdminPOSTs posts the invite and settings forms from a member's page, as a forged
+// same-origin form (scripts off) or fetch (scripts on), and expects each refused with notAdmin.
+func (b *browser) forgeAdminPOSTs(intruder, notAdmin string) {
+	b.t.Helper()
+	forged := []struct {
+		path string
+		form url.Values
+	}{
+		{"/members/invite", url.Values{"email": {intruder}}},
+		{"/settings", url.Values{"email_allowed_domains": {"umbrella.test"}, "email_jit_provisioning": {"on"}}},
+	}
+	for _, f := range forged {
+		if b.js {
+			status, body := b.fetchPost(f.path, f.form)
+			if status != 403 || !strings.Contains(body, notAdmin) {
+				b.t.Errorf("e2e [%s]: fetch POST %s as a member: status %d, want 403 with %q in:\n%s", b.who(), f.path, status, notAdmin, body)
+			}
+			continue
+		}
+		if status := b.submitForgedForm(f.path, f.form); status != 403 {
+			b.t.Errorf("e2e [%s]: forged form POST %s as a member: status %d, want 403", b.who(), f.path, status)
+		}
+		b.waitFor("error-page")
+		wantText(b.t, b, "error-message", notAdmin)
+	}
+}
+
+// wantAdminPOSTsHadNoEffect checks the refused POSTs changed nothing: no invitation asked of
+// Stytch (calls since before) or mailed to intruder, no setting changed, as admin sees it.
+func (b *browser) wantAdminPOSTsHadNoEffect(admin *browser, before map[string]int, intruder string) {
+	b.t.Helper()
+	after := b.srv.calls()
+	for _, call := range []string{callInvite, callUpdateOrg} {
+		if after[call] != before[call] {
+			b.t.Errorf("e2e [%s]: the refused POSTs still reached Stytch: %s %d → %d", b.who(), call, before[call], after[call])
+		}
+	}
+	if msgs := b.srv.mailbox(intruder); len(msgs) != 0 {
+		b.t.Errorf("e2e [%s]: %d mails went to %s after the refused invitation", b.who(), len(msgs), intruder)
+	}
+	admin.open("/members")
+	admin.waitFor("members")
+	if got := admin.memberStatus(intruder); got != "" {
+		b.t.Errorf("e2e [%s]: %s is listed as %s after the refused invitation", admin.who(), intruder, got)
+	}
+	admin.open("/settings")
+	admin.waitFor("settings-form")
+	if got := eval[string](admin, `document.querySelector("#email_allowed_domains").value.trim()`); got != "" {
+		b.t.Errorf("e2e [%s]: allowed domains after the refused POST: %q, want none", admin.who(), got)
+	}
+	if eval[bool](admin, `document.querySelector("#email_jit_provisioning").checked`) {
+		b.t.Errorf("e2e [%s]: join by domain is on after the refused POST", admin.who())
+	}
 }
 
 // An admin allows an email domain in the settings; a colleague at that domain is offered the
