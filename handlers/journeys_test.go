@@ -182,11 +182,23 @@ func TestJourneyEmailDomainEligibleJoins(t *testing.T) {
 	}
 }
 
-// Each form posted plainly (303) and with htmx (fragment or HX-Location, never a full page).
-// The sign-in form, plain and htmx, and refused cross-site.
+// Each form posted plainly (303) and with htmx (fragment or HX-Location, never a full page):
+// here the sign-in form, which also refuses a cross-site POST.
 func TestLoginFormPlainAndHTMX(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	t.Run("cross-site POST refused", func(t *testing.T) {
+		t.Parallel()
+		b := e.in(t).browser()
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/login", strings.NewReader("email=x%40y.test"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		r := b.do(req)
+		wantStatus(t, r, http.StatusForbidden)
+		if r.testid(t, "error-message") == "" {
+			t.Fatal("403 should explain itself")
+		}
+	})
 	run(t, func(t *testing.T, htmx bool) {
 		name := modeName(htmx)
 		t.Run("login", func(t *testing.T) {
@@ -218,21 +230,9 @@ func TestLoginFormPlainAndHTMX(t *testing.T) {
 			}
 		})
 	})
-	t.Run("cross-site POST refused", func(t *testing.T) {
-		t.Parallel()
-		b := e.in(t).browser()
-		req, _ := http.NewRequest(http.MethodPost, e.URL+"/login", strings.NewReader("email=x%40y.test"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		r := b.do(req)
-		wantStatus(t, r, http.StatusForbidden)
-		if r.testid(t, "error-message") == "" {
-			t.Fatal("403 should explain itself")
-		}
-	})
 }
 
-// Creating an organization and signing out, plain and htmx.
+// Creating an organization and signing out, each posted plainly and with htmx.
 func TestCreateOrgAndLogoutPlainAndHTMX(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
