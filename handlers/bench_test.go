@@ -155,6 +155,8 @@ func TestStytchCallBudget(t *testing.T) {
 	mfaCallBudget(t, e)
 	mfaRecoveryBudget(t, e)
 	mfaAccountBudget(t, e)
+	// Forward auth and the reverse-proxy mode: prefix_test.go.
+	gatewayCallBudget(t, e)
 }
 
 // with returns a copy of base plus one call of route.
