@@ -1,13 +1,17 @@
 package handlers_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/orgpick/orgpick/handlers"
 	"github.com/orgpick/orgpick/internal/gateway"
@@ -176,4 +180,60 @@ func gatewayCallBudget(t *testing.T, e *env) {
 			pb.upstream("/app/reports", nil)
 		}
 	})
+}
+
+// TestProxyPassesWebSockets: an Upgrade request of a signed-in member reaches the upstream
+// (with the identity headers) and the connection is handed over both ways; signed out, the
+// upgrade is refused before the upstream.
+func TestProxyPassesWebSockets(t *testing.T) {
+	t.Parallel()
+	ws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "websocket" {
+			http.Error(w, "upgrade expected", http.StatusBadRequest)
+			return
+		}
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n%s\n", r.Header.Get(gateway.HeaderEmail))
+		rw.Flush()
+		line, _ := rw.ReadString('\n')
+		fmt.Fprintf(rw, "echo %s", line)
+		rw.Flush()
+	}))
+	t.Cleanup(ws.Close)
+	target, _ := url.Parse(ws.URL)
+	e := newEnv(t, func(d *handlers.Deps) {
+		d.Prefix, d.Upstream = prefix, gateway.NewProxy(target, gateway.ProxyOptions{})
+	})
+	b := e.browser()
+	wantRedirect(t, b.signInPrefixed(e.URL+prefix+"/", "ada@acme.test", "Acme"), prefix+"/dashboard")
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	cookie := b.Cookie("session")
+	fmt.Fprintf(conn, "GET /live HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nCookie: session=%s\r\n\r\n", strings.TrimPrefix(e.URL, "http://"), cookie.Value)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v, %v", resp, err)
+	}
+	if who, _ := br.ReadString('\n'); who != "ada@acme.test\n" {
+		t.Fatalf("the upstream saw %q", who)
+	}
+	fmt.Fprint(conn, "ping\n")
+	if got, _ := br.ReadString('\n'); got != "echo ping\n" {
+		t.Fatalf("after the upgrade: %q", got)
+	}
+
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, e.URL+"/live", nil)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	wantStatus(t, e.browser().do(req), http.StatusFound) // signed out: to sign in, not upgraded
 }
