@@ -354,3 +354,22 @@ func (s *setup) app(t *testing.T, b *testkit.Browser, path string) who {
 	}
 	return w
 }
+
+// TestREADMEShowsTheseConfigs: the README's nginx and Caddy configs are these files, verbatim,
+// so what the tests run is what people copy.
+func TestREADMEShowsTheseConfigs(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ file, fence string }{{"nginx.conf", "```nginx\n"}, {"Caddyfile", "```caddyfile\n"}} {
+		conf, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(readme), c.fence+string(conf)+"```\n") {
+			t.Errorf("README.md does not show examples/gateway/%s as it is: copy it into its %q block", c.file, strings.TrimSpace(c.fence))
+		}
+	}
+}
