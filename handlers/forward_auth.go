@@ -43,22 +43,8 @@ func identity(m Member) gateway.Identity {
 // Where the person was going is read from X-Original-URL or X-Forwarded-Proto/-Host/-Uri, only
 // when the peer is a trusted proxy.
 func (g *gate) VerifyPage(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	m, err := g.guard.current(ctx, false)
-	switch {
-	case errors.Is(err, stytchb2b.ErrSessionEnded):
-		g.re.log.Info("session ended", "path", r.URL.Path, "err", err)
-		if err := g.guard.state.sm.Destroy(ctx); err != nil {
-			g.re.log.Error("destroy ended session failed", "err", err)
-		}
-		g.refuse(w, r)
-		return
-	case errors.Is(err, errSignedOut):
-		g.refuse(w, r)
-		return
-	case err != nil:
-		g.re.log.Error("verify failed", "path", r.URL.Path, "err", err)
-		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	m, ok := g.who(w, r, r.Context(), g.refuse)
+	if !ok {
 		return
 	}
 	if slug := r.URL.Query().Get("org"); slug != "" && slug != m.Org.Slug {
@@ -67,6 +53,29 @@ func (g *gate) VerifyPage(w http.ResponseWriter, r *http.Request) {
 	}
 	identity(m).Set(w.Header())
 	w.WriteHeader(http.StatusOK)
+}
+
+// who returns the member of the session in ctx, checked (guard.current, without the
+// organization list). Nobody signed in, or a session that ended (destroyed here): refuse
+// answers; Stytch failing: 503. Either way it returns false.
+func (g *gate) who(w http.ResponseWriter, r *http.Request, ctx context.Context, refuse http.HandlerFunc) (Member, bool) {
+	m, err := g.guard.current(ctx, false)
+	switch {
+	case err == nil:
+		return m, true
+	case errors.Is(err, stytchb2b.ErrSessionEnded):
+		g.re.log.Info("session ended", "path", r.URL.Path, "err", err)
+		if err := g.guard.state.sm.Destroy(ctx); err != nil {
+			g.re.log.Error("destroy ended session failed", "err", err)
+		}
+		refuse(w, r)
+	case errors.Is(err, errSignedOut):
+		refuse(w, r)
+	default:
+		g.re.log.Error("verify failed", "path", r.URL.Path, "err", err)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	}
+	return Member{}, false
 }
 
 // refuse answers a request from someone not signed in: 401 (nginx), or 302 with ?redirect=1.
@@ -122,21 +131,8 @@ func (g *gate) proxy(upstream http.Handler) http.Handler {
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		m, err := g.guard.current(ctx, false)
-		switch {
-		case errors.Is(err, stytchb2b.ErrSessionEnded):
-			g.re.log.Info("session ended", "path", r.URL.Path, "err", err)
-			if err := sm.Destroy(ctx); err != nil {
-				g.re.log.Error("destroy ended session failed", "err", err)
-			}
-			g.toSignIn(w, r)
-			return
-		case errors.Is(err, errSignedOut):
-			g.toSignIn(w, r)
-			return
-		case err != nil:
-			g.re.log.Error("verify failed", "path", r.URL.Path, "err", err)
-			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		m, ok := g.who(w, r, ctx, g.toSignIn)
+		if !ok {
 			return
 		}
 		if err := commitRefreshed(ctx, g.guard.state); err != nil {

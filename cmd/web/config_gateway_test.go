@@ -5,16 +5,19 @@ import (
 	"testing"
 )
 
+// envOf is a getenv for LoadConfig: NAME, value, NAME, value, …
+func envOf(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
 // TestLoadConfigGateway: AUTH_PREFIX, COOKIE_DOMAIN, UPSTREAM_URL and ALLOWED_RETURN_HOSTS.
 func TestLoadConfigGateway(t *testing.T) {
 	t.Parallel()
-	env := func(kv ...string) func(string) string {
-		m := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return func(k string) string { return m[k] }
-	}
+	env := envOf
 	c, err := LoadConfig(env())
 	if err != nil || c.Prefix != "" || c.Upstream != nil || c.CookieDomain != "" || c.ReturnHosts != nil {
 		t.Fatalf("defaults: %+v, %v", c, err)

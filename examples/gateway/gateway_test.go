@@ -206,29 +206,33 @@ func config(t *testing.T, name, dir string, data any) string {
 // configData fills the templates' placeholders.
 type configData struct{ Listen, Orgpick, Upstream, Dir string }
 
-func TestBehindNginx(t *testing.T) {
-	t.Parallel()
-	nginx := need(t, "nginx")
+// behind runs the journey through a gateway: program, started with the arguments args gives
+// for its rendered config template (and env), in front of orgpick and whoami.
+func behind(t *testing.T, program, template string, env []string, args func(conf, dir string) []string) {
+	t.Helper()
+	path := need(t, program)
 	listen := freeAddr(t)
 	s, upstream := newSetup(t, "http://"+listen)
 	dir := t.TempDir()
-	conf := config(t, "nginx.conf", dir, configData{Listen: listen, Orgpick: s.orgpick.Addr, Upstream: upstream, Dir: dir})
+	conf := config(t, template, dir, configData{Listen: listen, Orgpick: s.orgpick.Addr, Upstream: upstream, Dir: dir})
 	s.startOrgpick(t)
-	start(t, listen, nil, nginx, "-c", conf, "-p", dir, "-e", filepath.Join(dir, "error.log"))
+	start(t, listen, env, path, args(conf, dir)...)
 	s.journey(t)
+}
+
+func TestBehindNginx(t *testing.T) {
+	t.Parallel()
+	behind(t, "nginx", "nginx.conf", nil, func(conf, dir string) []string {
+		return []string{"-c", conf, "-p", dir, "-e", filepath.Join(dir, "error.log")}
+	})
 }
 
 func TestBehindCaddy(t *testing.T) {
 	t.Parallel()
-	caddy := need(t, "caddy")
-	listen := freeAddr(t)
-	s, upstream := newSetup(t, "http://"+listen)
-	dir := t.TempDir()
-	conf := config(t, "Caddyfile", dir, configData{Listen: listen, Orgpick: s.orgpick.Addr, Upstream: upstream, Dir: dir})
-	s.startOrgpick(t)
-	home := []string{"HOME=" + dir, "XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + dir}
-	start(t, listen, home, caddy, "run", "--config", conf, "--adapter", "caddyfile")
-	s.journey(t)
+	home := t.TempDir() // Caddy keeps its state under HOME / XDG_*
+	behind(t, "caddy", "Caddyfile", []string{"HOME=" + home, "XDG_CONFIG_HOME=" + home, "XDG_DATA_HOME=" + home}, func(conf, _ string) []string {
+		return []string{"run", "--config", conf, "--adapter", "caddyfile"}
+	})
 }
 
 func TestProxyModeWithoutGateway(t *testing.T) {
