@@ -62,3 +62,27 @@ func TestReturnToBypassesIgnored(t *testing.T) {
 		wantRedirect(t, r, "/dashboard")
 	}
 }
+
+// TestReturnToAfterMFA: a sign-in that goes through the second step (here setting up an
+// authenticator app, whose recovery codes come first) ends on the page first asked for.
+func TestReturnToAfterMFA(t *testing.T) {
+	t.Parallel()
+	e, admin := envWithBrowser(t)
+	admin.signIn("ada@acme.test", "Acme", "", 0)
+	orgID := admin.verify("", nil).Header.Get("X-Orgpick-Organization-Id")
+	e.requireMFA(orgID)
+
+	b := e.browser()
+	wantStatus(t, b.get("/?return_to=%2Fapp%2Freports", false), http.StatusOK)
+	b.toMFA("ada@acme.test", orgID)
+	wantRedirect(t, b.post("/mfa/totp/setup", nil, false), "/mfa")
+	s := secret(t, b.get("/mfa", false))
+	wantRedirect(t, b.post("/mfa/totp", url.Values{"code": {e.totp(s)}}, false), "/mfa/recovery-codes")
+	wantLeave(t, b.post("/mfa/recovery-codes", nil, false), false, e.URL+"/app/reports")
+
+	// The next sign-in, with the app's code this time, asked for another page.
+	b2 := e.browser()
+	wantStatus(t, b2.get("/?return_to=%2Fapp%2Finvoices", false), http.StatusOK)
+	b2.toMFA("ada@acme.test", orgID)
+	wantLeave(t, b2.post("/mfa/totp", url.Values{"code": {e.nextTOTP(s)}}, true), true, e.URL+"/app/invoices")
+}
