@@ -43,7 +43,7 @@ func identity(m Member) gateway.Identity {
 // Where the person was going is read from X-Original-URL or X-Forwarded-Proto/-Host/-Uri, only
 // when the peer is a trusted proxy.
 func (g *gate) VerifyPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := g.who(w, r, r.Context(), g.refuse)
+	m, ok := g.who(r.Context(), w, r, g.refuse)
 	if !ok {
 		return
 	}
@@ -58,7 +58,7 @@ func (g *gate) VerifyPage(w http.ResponseWriter, r *http.Request) {
 // who returns the member of the session in ctx, checked (guard.current, without the
 // organization list). Nobody signed in, or a session that ended (destroyed here): refuse
 // answers; Stytch failing: 503. Either way it returns false.
-func (g *gate) who(w http.ResponseWriter, r *http.Request, ctx context.Context, refuse http.HandlerFunc) (Member, bool) {
+func (g *gate) who(ctx context.Context, w http.ResponseWriter, r *http.Request, refuse http.HandlerFunc) (Member, bool) {
 	m, err := g.guard.current(ctx, false)
 	switch {
 	case err == nil:
@@ -131,7 +131,7 @@ func (g *gate) proxy(upstream http.Handler) http.Handler {
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		m, ok := g.who(w, r, ctx, g.toSignIn)
+		m, ok := g.who(ctx, w, r, g.toSignIn)
 		if !ok {
 			return
 		}

@@ -70,6 +70,10 @@ func (w *prefixWriter) WriteHeader(status int) {
 	if w.wrote {
 		return
 	}
+	if status < 200 { // informational (103 Early Hints): the real answer follows
+		w.ResponseWriter.WriteHeader(status)
+		return
+	}
 	w.wrote = true
 	h := w.Header()
 	for _, k := range []string{"Location", "HX-Redirect", "HX-Push-Url", "HX-Replace-Url"} {
@@ -80,8 +84,8 @@ func (w *prefixWriter) WriteHeader(status int) {
 	if v := h.Get("HX-Location"); v != "" {
 		h.Set("HX-Location", w.location(v))
 	}
-	if status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified &&
-		strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+	if status != http.StatusNoContent && status != http.StatusNotModified && h.Get("Content-Encoding") == "" &&
+		strings.HasPrefix(h.Get("Content-Type"), "text/html") { // a compressed page can't be rewritten: compress after this
 		w.status, w.buf = status, &bytes.Buffer{}
 		h.Del("Content-Length")
 		return
