@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 
@@ -138,6 +139,13 @@ func (g *gate) proxy(upstream http.Handler) http.Handler {
 		if err := commitRefreshed(ctx, g.guard.state); err != nil {
 			g.re.log.Warn("store refreshed session failed", "err", err) // the next request refreshes again
 		}
+		// The server's read and write timeouts suit orgpick's pages, not the app's uploads, long
+		// downloads, server-sent events or WebSockets (whose connections keep the deadlines set
+		// at the request's start): lifted for what is proxied (headers stay bounded by
+		// ReadHeaderTimeout).
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(time.Time{})
+		rc.SetWriteDeadline(time.Time{})
 		upstream.ServeHTTP(w, r.WithContext(gateway.WithIdentity(r.Context(), identity(m))))
 	})
 }

@@ -211,14 +211,20 @@ func TestProxyPassesWebSockets(t *testing.T) {
 	b := e.browser()
 	wantRedirect(t, b.signInPrefixed(e.URL+prefix+"/", "ada@acme.test", "Acme"), prefix+"/dashboard")
 
-	conn, err := net.Dial("tcp", strings.TrimPrefix(e.URL, "http://"))
+	// Served as cmd/web serves it, with (here very short) read and write timeouts: they must
+	// not end a WebSocket.
+	srv := httptest.NewUnstartedServer(e.Handler())
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	cookie := b.Cookie("session")
-	fmt.Fprintf(conn, "GET /live HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nCookie: session=%s\r\n\r\n", strings.TrimPrefix(e.URL, "http://"), cookie.Value)
+	fmt.Fprintf(conn, "GET /live HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nCookie: session=%s\r\n\r\n", srv.Listener.Addr(), cookie.Value)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
@@ -227,6 +233,7 @@ func TestProxyPassesWebSockets(t *testing.T) {
 	if who, _ := br.ReadString('\n'); who != "ada@acme.test\n" {
 		t.Fatalf("the upstream saw %q", who)
 	}
+	time.Sleep(600 * time.Millisecond) // past both timeouts
 	fmt.Fprint(conn, "ping\n")
 	if got, _ := br.ReadString('\n'); got != "echo ping\n" {
 		t.Fatalf("after the upgrade: %q", got)
