@@ -140,9 +140,8 @@ func (g *gate) proxy(upstream http.Handler) http.Handler {
 			g.re.log.Warn("store refreshed session failed", "err", err) // the next request refreshes again
 		}
 		// The server's read and write timeouts suit orgpick's pages, not the app's uploads, long
-		// downloads, server-sent events or WebSockets (whose connections keep the deadlines set
-		// at the request's start): lifted for what is proxied (headers stay bounded by
-		// ReadHeaderTimeout).
+		// downloads or server-sent events: lifted for what is proxied (request headers stay
+		// bounded by ReadHeaderTimeout; the app sets its own limits).
 		rc := http.NewResponseController(w)
 		rc.SetReadDeadline(time.Time{})
 		rc.SetWriteDeadline(time.Time{})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -182,12 +183,20 @@ func gatewayCallBudget(t *testing.T, e *env) {
 	})
 }
 
-// TestProxyPassesWebSockets: an Upgrade request of a signed-in member reaches the upstream
+// TestProxyPassesWebSockets: a streamed answer arrives as written, past the server's write
+// timeout; an Upgrade request of a signed-in member reaches the upstream
 // (with the identity headers) and the connection is handed over both ways; signed out, the
 // upgrade is refused before the upstream.
 func TestProxyPassesWebSockets(t *testing.T) {
 	t.Parallel()
 	ws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stream" { // a long answer, written as it comes (server-sent events, say)
+			fmt.Fprint(w, "one\n")
+			w.(http.Flusher).Flush()
+			time.Sleep(600 * time.Millisecond)
+			fmt.Fprint(w, "two\n")
+			return
+		}
 		if r.Header.Get("Upgrade") != "websocket" {
 			http.Error(w, "upgrade expected", http.StatusBadRequest)
 			return
@@ -237,6 +246,18 @@ func TestProxyPassesWebSockets(t *testing.T) {
 	fmt.Fprint(conn, "ping\n")
 	if got, _ := br.ReadString('\n'); got != "echo ping\n" {
 		t.Fatalf("after the upgrade: %q", got)
+	}
+
+	// A response streamed for longer than the write timeout arrives whole, as written.
+	stream, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/stream", nil)
+	stream.AddCookie(cookie)
+	resp, err = http.DefaultClient.Do(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if body, err := io.ReadAll(resp.Body); err != nil || string(body) != "one\ntwo\n" {
+		t.Fatalf("streamed answer %q, %v", body, err)
 	}
 
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, e.URL+"/live", nil)
