@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/orgpick/orgpick/internal/testkit"
 )
 
 // startProxied starts the app in its reverse-proxy mode (README "Put it in front of your
@@ -22,18 +20,7 @@ func startProxied(t *testing.T) *server {
 			html.EscapeString(r.Header.Get("X-Orgpick-Email")), html.EscapeString(r.Header.Get("X-Orgpick-Organization-Slug")))
 	}))
 	t.Cleanup(up.Close)
-	ts, err := testkit.NewServer(serverBinary(t), t.TempDir(), "UPSTREAM_URL="+up.URL)
-	if err != nil {
-		t.Fatalf("e2e: %v", err)
-	}
-	ts.Prefix = "/_orgpick"
-	s := &server{app: ts, URL: ts.URL, t: t, log: ts.Log}
-	t.Cleanup(func() {
-		s.Stop()
-		s.checkLog()
-	})
-	s.check(s.Start(t.Context()))
-	return s
+	return startBinary(t, "/_orgpick", "UPSTREAM_URL="+up.URL) // AUTH_PREFIX is /_orgpick by default in this mode
 }
 
 // A person asking for a page of the app behind orgpick signs in on orgpick's pages under
