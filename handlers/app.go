@@ -50,6 +50,9 @@ type Deps struct {
 	Now      func() time.Time           // nil = time.Now
 	// Send limits for discovery and invitation emails; nil = DefaultEmailRules / DefaultIPRules.
 	EmailRules, IPRules []Rule
+	// Limits on wrong codes (per step, per member) and texts (per number, per member); nil =
+	// DefaultStepCodeRules, DefaultMemberCodeRules, DefaultPhoneTextRules, DefaultMemberTextRules.
+	StepCodeRules, MemberCodeRules, PhoneTextRules, MemberTextRules []Rule
 }
 
 // Default send limits: one link per address every 30 s and 6 an hour; 10 a minute and 60 an hour per IP.
@@ -83,11 +86,26 @@ func New(d Deps) http.Handler {
 	if d.IPRules == nil {
 		d.IPRules = DefaultIPRules
 	}
+	for _, r := range []struct {
+		rules *[]Rule
+		def   []Rule
+	}{
+		{&d.StepCodeRules, DefaultStepCodeRules}, {&d.MemberCodeRules, DefaultMemberCodeRules},
+		{&d.PhoneTextRules, DefaultPhoneTextRules}, {&d.MemberTextRules, DefaultMemberTextRules},
+	} {
+		if *r.rules == nil {
+			*r.rules = r.def
+		}
+	}
 	if d.ClientIP == nil {
 		d.ClientIP = peerIP
 	}
 	limiter := func(kind string, rules []Rule) *Limiter {
 		return newLimiter(d.Store, kind, rules, d.Now, d.Log, d.Metrics)
+	}
+	codes := limits{
+		guesses: guesses{byStep: limiter("code_step", d.StepCodeRules), byWho: limiter("code_member", d.MemberCodeRules)},
+		texts:   texts{byPhone: limiter("text_phone", d.PhoneTextRules), byWho: limiter("text_member", d.MemberTextRules)},
 	}
 	state := sessionState{sm: d.Sessions, log: d.Log}
 	re := &responder{log: d.Log, state: state, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), appJS: d.Assets.URL("app.js"), icon: d.Assets.URL("favicon.svg")}
@@ -110,7 +128,7 @@ func New(d Deps) http.Handler {
 		members:   NewMembers(re, d.Stytch, landingURL, limiter("invite_recipient", d.EmailRules), limiter("invite_sender", d.IPRules)),
 		settings:  NewSettings(re, d.Stytch),
 		mfa:       mfa,
-		account:   NewAccount(re, state, d.Stytch),
+		account:   NewAccount(re, state, d.Stytch, codes, d.Now),
 	}
 	return a.routes()
 }

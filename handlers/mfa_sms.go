@@ -60,6 +60,9 @@ func (h *MFA) verifySMS(ctx context.Context, p MFAPending, code string) (stytchb
 // PhoneSubmit handles POST /account/phone (signed in; phone_number): text a code to the
 // number; a different number replaces the member's (Stytch changes one only once it is gone).
 func (h *Account) PhoneSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	if !h.confirmed(w, r, m) { // a factor change needs a fresh second factor
+		return
+	}
 	ctx := r.Context()
 	sms := factorOf(stytchb2b.MethodSMS)
 	form, errs, err := parseFactorForm(r, sms, views.FieldPhone)

@@ -71,6 +71,9 @@ func (h *MFA) RecoveryCodesSubmit(w http.ResponseWriter, r *http.Request, m Memb
 // RecoveryCodesSubmit handles POST /account/recovery-codes (signed in): show the unused
 // recovery codes once more.
 func (h *Account) RecoveryCodesSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	if !h.confirmed(w, r, m) { // a factor change needs a fresh second factor
+		return
+	}
 	codes, err := h.stytch.RecoveryCodes(r.Context(), m.Org.ID, m.MemberID)
 	h.showCodes(w, r, m, codes, err)
 }
@@ -78,6 +81,9 @@ func (h *Account) RecoveryCodesSubmit(w http.ResponseWriter, r *http.Request, m 
 // RotateSubmit handles POST /account/recovery-codes/rotate (signed in): new recovery codes;
 // the old ones stop working.
 func (h *Account) RotateSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	if !h.confirmed(w, r, m) { // a factor change needs a fresh second factor
+		return
+	}
 	codes, err := h.stytch.RotateRecoveryCodes(r.Context(), m.Org.ID, m.MemberID)
 	h.showCodes(w, r, m, codes, err)
 }

@@ -49,6 +49,11 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /account/phone/confirm", signedIn(a.account.PhoneConfirmSubmit))
 	mux.HandleFunc("POST /account/recovery-codes", signedIn(a.account.RecoveryCodesSubmit))
 	mux.HandleFunc("POST /account/recovery-codes/rotate", signedIn(a.account.RotateSubmit))
+	mux.HandleFunc("GET /account/confirm", signedIn(a.account.ConfirmPage))
+	mux.HandleFunc("POST /account/confirm/totp", signedIn(a.account.ConfirmTOTPSubmit))
+	mux.HandleFunc("POST /account/confirm/sms/send", signedIn(a.account.ConfirmSendSubmit))
+	mux.HandleFunc("POST /account/confirm/sms", signedIn(a.account.ConfirmSMSSubmit))
+	mux.HandleFunc("POST /account/confirm/recovery", signedIn(a.account.ConfirmRecoverySubmit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.re.fail(w, r, ErrNotFound) })
 
 	// Static files, health and dev routes need no session: they skip the session store.
