@@ -116,13 +116,13 @@ func New(d Deps) http.Handler {
 	if d.Dev != nil {
 		mailbox = "/dev/mailbox"
 	}
-	mfa := NewMFA(re, state, d.Stytch, sign, d.OAuth, landingURL, d.Now)
+	mfa := NewMFA(re, state, d.Stytch, sign, d.OAuth, landingURL, codes, d.Now)
 	a := &app{
 		d:     d,
 		re:    re,
 		guard: &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
 		auth: NewAuth(re, state, d.Stytch, d.Store, sign, limiter("email", d.EmailRules), limiter("ip", d.IPRules),
-			AuthOptions{LandingURL: landingURL, MailboxURL: mailbox, OAuth: d.OAuth, StepUp: mfa, ClientIP: d.ClientIP, Metrics: d.Metrics, Now: d.Now}),
+			AuthOptions{LandingURL: landingURL, MailboxURL: mailbox, OAuth: d.OAuth, StepUp: mfa, Guesses: codes.guesses, ClientIP: d.ClientIP, Metrics: d.Metrics, Now: d.Now}),
 		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
 		dashboard: NewDashboard(re, state, d.Stytch, d.Now),
 		members:   NewMembers(re, d.Stytch, landingURL, limiter("invite_recipient", d.EmailRules), limiter("invite_sender", d.IPRules)),

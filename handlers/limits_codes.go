@@ -22,8 +22,8 @@ var (
 	DefaultStepCodeRules = []Rule{{Window: 10 * time.Minute, Max: 5}}
 	// DefaultMemberCodeRules: wrong codes per member, across steps and browsers.
 	DefaultMemberCodeRules = []Rule{{Window: time.Hour, Max: 10}}
-	// DefaultPhoneTextRules: texts per phone number (one every 30 s, six an hour).
-	DefaultPhoneTextRules = []Rule{{Window: 30 * time.Second, Max: 1}, {Window: time.Hour, Max: 6}}
+	// DefaultPhoneTextRules: texts per phone number (five in 10 minutes, ten an hour).
+	DefaultPhoneTextRules = []Rule{{Window: 10 * time.Minute, Max: 5}, {Window: time.Hour, Max: 10}}
 	// DefaultMemberTextRules: texts per member, whatever the number.
 	DefaultMemberTextRules = []Rule{{Window: time.Hour, Max: 10}}
 )

@@ -88,12 +88,13 @@ type MFA struct {
 	signer     *signer
 	oauth      OAuthConfig // an organization's own Google / Microsoft sign-in (primary_step.go)
 	landingURL string      // BASE_URL/authenticate, where that sign-in comes back
+	limits     limits      // wrong codes and texts (limits_codes.go)
 	now        func() time.Time
 }
 
 // NewMFA returns the second-step handlers.
-func NewMFA(re *responder, state sessionState, st MFAVerifier, sign *signer, oauth OAuthConfig, landingURL string, now func() time.Time) *MFA {
-	return &MFA{re: re, state: state, stytch: st, signer: sign, oauth: oauth, landingURL: landingURL, now: now}
+func NewMFA(re *responder, state sessionState, st MFAVerifier, sign *signer, oauth OAuthConfig, landingURL string, l limits, now func() time.Time) *MFA {
+	return &MFA{re: re, state: state, stytch: st, signer: sign, oauth: oauth, landingURL: landingURL, limits: l, now: now}
 }
 
 // pending returns the step in progress. When there is none, or it has expired, it answers the

@@ -23,7 +23,13 @@ func (h *MFA) codeSubmit(w http.ResponseWriter, r *http.Request, f *factor) {
 		h.render(w, r, http.StatusUnprocessableEntity, p, refusal{method: f.method, errors: errs})
 		return
 	}
-	s, codes, err := f.verify(h, r.Context(), p, form.Code)
+	ctx, step, who := r.Context(), secretKey(p.IST), whoKey(p.Org.ID, p.MemberID)
+	if wait := h.limits.guesses.wait(ctx, step, who); wait > 0 {
+		h.re.waitPage(w, r, wait, titleTooManyCodes, msgWaitCodes, "/mfa", msgBackToStep)
+		return
+	}
+	s, codes, err := f.verify(h, ctx, p, form.Code)
+	h.limits.guesses.counted(ctx, step, who, err)
 	if errors.Is(err, stytchb2b.ErrTOTPSetupExpired) { // the page offers a new setup
 		p.Setup = nil
 		h.state.putMFA(r.Context(), p)
