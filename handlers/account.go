@@ -139,7 +139,7 @@ func (h *Account) confirmSubmit(w http.ResponseWriter, r *http.Request, m Member
 		next += "?notice=" + f.confirmed
 	}
 	if len(codes) > 0 {
-		h.state.put(ctx, keyCodes, newCodes{Codes: codes, Next: "/account"})
+		h.state.putCodes(ctx, newCodes{Codes: codes, Next: "/account", MemberID: m.MemberID, OrgID: m.Org.ID})
 		next = "/mfa/recovery-codes"
 	}
 	redirect(w, r, next)

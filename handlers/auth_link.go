@@ -104,7 +104,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if tokenType == tokenMultiTenant { // an invitation or organization login: straight into that org
 		s, err := h.stytch.AuthenticateMagicLink(ctx, token)
-		if h.signer.needsMFA(w, r, err, afterStep{ListOrgs: true}) {
+		if h.signer.needsMFA(w, r, err, afterStep{ListOrgs: true, NewSignIn: true}) {
 			return
 		}
 		if err != nil {

@@ -85,7 +85,7 @@ func (h *MFA) finish(w http.ResponseWriter, r *http.Request, p MFAPending, s sty
 	}
 	next := "/dashboard"
 	if len(codes) > 0 {
-		h.state.put(ctx, keyCodes, newCodes{Codes: codes, Next: next})
+		h.state.putCodes(ctx, newCodes{Codes: codes, Next: next, MemberID: s.MemberID, OrgID: s.Org.ID})
 		next = "/mfa/recovery-codes"
 	}
 	h.signer.finishTo(w, r, memberFrom(s, p.Email, others), next)
