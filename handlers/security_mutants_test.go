@@ -1,0 +1,122 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// sessionCookie is the browser's scs cookie ("" for none).
+func (b *browser) sessionCookie() string {
+	if c := b.Cookie("session"); c != nil {
+		return c.Value
+	}
+	return ""
+}
+
+// Issue 22, point 3 and survivor 1: an invitation link that leads to an MFA step is a new
+// sign-in. The session token is renewed on entering the step, and the member signed in before
+// is signed out at once (their Stytch session revoked), not when the step ends: the old member
+// must not keep /dashboard while the step is pending.
+//
+// Mutants killed: startStep without RenewToken (the cookie before the link is the cookie during
+// the step); needsMFA without NewSignIn's sign-out (auth_link.go passing NewSignIn false), or
+// signOutLocally keeping keyMember/keyJWT (the old member keeps /dashboard).
+func TestInvitationStepSignsOutThePreviousMember(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ada, _ := e.adminOrg("ada@acme.test", "Acme")
+	vic, vaultID := e.adminOrg("vic@vault.test", "Vault")
+	e.requireMFA(vaultID)
+	e.invite(vic, "ada@acme.test")
+
+	before := ada.sessionCookie()
+	calls := e.emu.Calls()
+	ada.followLink(e.latestLink("ada@acme.test"), "/mfa")
+	if got := callsSince(e.emu, calls)[callRevoke]; got != 1 {
+		t.Fatalf("%d revocations on entering the step, want 1 (the replaced Acme session)", got)
+	}
+	if ada.sessionCookie() == before {
+		t.Fatal("session token not renewed on entering the MFA step")
+	}
+	wantRedirect(t, ada.get("/dashboard", false), "/")
+	page := ada.get("/mfa", false)
+	wantStatus(t, page, http.StatusOK)
+	replay := e.browser()
+	u, _ := url.Parse(e.URL)
+	replay.Jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: before}})
+	wantRedirect(t, replay.get("/dashboard", false), "/")
+}
+
+// Survivors 1 and 4: a new discovery sign-in clears the previous member and any pending MFA
+// step at once.
+//
+// Mutants killed: startDiscovery (signOutLocally) not removing keyMember and keyJWT (the old
+// member keeps /dashboard); startDiscovery not removing keyMFA (the old step stays open).
+func TestNewSignInClearsMemberAndStep(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+	admin.discover("ada2@other.test")
+	wantRedirect(t, admin.get("/dashboard", false), "/")
+
+	e.invite(e.signedInAdmin("boss@acme.test", orgID, admin), "bob@acme.test")
+	e.requireMFA(orgID)
+	b := e.browser()
+	b.toMFA("bob@acme.test", orgID)
+	b.discover("carol@else.test")
+	if r := b.get("/mfa", false); r.StatusCode == http.StatusOK {
+		t.Fatalf("bob's MFA step is still open after carol's sign-in started:\n%.2000s", r.body)
+	}
+}
+
+// signedInAdmin signs ada back in (the test's first admin browser was used for another
+// discovery) and returns a browser on Acme's dashboard.
+func (e *env) signedInAdmin(_ string, orgID string, _ *browser) *browser {
+	e.t.Helper()
+	b := e.browser()
+	b.discover("ada@acme.test")
+	wantRedirect(e.t, b.post("/orgs/select", url.Values{"organization_id": {orgID}}, false), "/dashboard")
+	return b
+}
+
+// Issue 22, point 4: recovery codes waiting for "I saved them" belong to their member. A
+// second person signing in on the same browser doesn't see them; nor does the member in
+// another organization after a switch.
+//
+// Mutants killed: newCodes without the member/org binding (codes shown after a switch);
+// signOutLocally not removing keyCodes with the binding also gone (shown to the next person).
+func TestPendingRecoveryCodesStayWithTheirMember(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+	e.invite(admin, "bob@acme.test")
+	e.requireMFA(orgID)
+
+	b := e.browser()
+	b.toMFA("bob@acme.test", orgID)
+	wantRedirect(t, b.post("/mfa/totp/setup", nil, false), "/mfa")
+	s := secret(t, b.get("/mfa", false))
+	wantRedirect(t, b.post("/mfa/totp", url.Values{"code": {e.totp(s)}}, false), "/mfa/recovery-codes")
+	if len(recoveryCodes(t, b.get("/mfa/recovery-codes", false))) == 0 {
+		t.Fatal("no codes shown to their member")
+	}
+	// Bob walks away without pressing "I saved them"; Carol signs in on the same browser.
+	b.discover("carol@else.test")
+	b.createOrg("Carol's")
+	if r := b.get("/mfa/recovery-codes", false); r.StatusCode == http.StatusOK && len(recoveryCodes(t, r)) > 0 {
+		t.Fatal("carol sees bob's recovery codes")
+	}
+
+	// The member's own codes, shown from /account in one organization, are not shown in
+	// another after a switch.
+	d, _ := e.adminOrg("dan@acme.test", "Dan Two")
+	d.discover("dan@acme.test")
+	d.createOrg("Dan One")
+	ids := orgIDs(t, d.get("/dashboard", false))
+	wantRedirect(t, d.post("/account/totp", nil, false), "/account")
+	s = secret(t, d.get("/account", false))
+	wantRedirect(t, d.post("/account/totp/confirm", url.Values{"code": {e.totp(s)}}, false), "/mfa/recovery-codes")
+	wantRedirect(t, d.post("/orgs/switch", url.Values{"organization_id": {ids[0]}}, false), "/dashboard")
+	wantRedirect(t, d.get("/mfa/recovery-codes", false), "/dashboard")
+}
