@@ -44,7 +44,7 @@ type LoginData struct {
 
 // Provider is an OAuth provider offered on the email form.
 type Provider struct {
-	ID   string // "google", "microsoft": GET /oauth/{ID} starts it
+	ID   string // "google", "microsoft": POST /oauth/{ID} starts it
 	Name string // "Google"
 }
 
