@@ -120,3 +120,33 @@ func TestPendingRecoveryCodesStayWithTheirMember(t *testing.T) {
 	wantRedirect(t, d.post("/orgs/switch", url.Values{"organization_id": {ids[0]}}, false), "/dashboard")
 	wantRedirect(t, d.get("/mfa/recovery-codes", false), "/dashboard")
 }
+
+// Survivor 3: an address with a quote and a plus (accepted by the email form) signs in end to
+// end, and the organization it entered last is remembered and listed first: the last-org SQL
+// takes the address as a parameter.
+//
+// Mutant killed: the last-org SELECT (or INSERT) built by concatenating the email (a syntax
+// error at the quote, which the chooser only logs, so the order falls back to Stytch's).
+func TestQuotedAddressSignsInAndIsRemembered(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const email = "o'hara+x@acme.test"
+	b := e.browser()
+	b.discover(email)
+	b.createOrg("Hara One")
+	b.discover(email)
+	page := b.createOrg("Hara Two")
+	if got := page.testid(t, "dashboard-email"); got != email {
+		t.Fatalf("dashboard email %q, want %q", got, email)
+	}
+	b.logout()
+	chooser := b.discover(email)
+	ids := orgIDs(t, chooser)
+	if len(ids) != 2 {
+		t.Fatalf("chooser lists %v, want both organizations", ids)
+	}
+	wantRedirect(t, b.post("/orgs/select", url.Values{"organization_id": {ids[0]}}, false), "/dashboard")
+	if got := b.get("/dashboard", false).testid(t, "dashboard-org"); got != "Hara Two" {
+		t.Fatalf("the chooser listed %q first, want the last used, Hara Two", got)
+	}
+}
