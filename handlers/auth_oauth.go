@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -38,6 +39,23 @@ func (s sessionState) startedOAuth(ctx context.Context) (oauthStart, bool) {
 
 // forgetOAuth drops the started OAuth sign-in: its landing was proved.
 func (s sessionState) forgetOAuth(ctx context.Context) { s.sm.Remove(ctx, keyOAuth) }
+
+// oauthProviderOrigins are where Stytch's OAuth start sends the browser on: the providers'
+// sign-in pages.
+var oauthProviderOrigins = []string{"https://accounts.google.com", "https://login.microsoftonline.com", "https://login.live.com"}
+
+// formSources are the origins the "Continue with …" forms lead to (the CSP's form-action):
+// Stytch's API origin and the providers'; none without OAuth.
+func (o OAuthConfig) formSources() []string {
+	if o.PublicToken == "" {
+		return nil
+	}
+	u, err := url.Parse(o.APIBase)
+	if err != nil || u.Host == "" {
+		return oauthProviderOrigins
+	}
+	return append([]string{u.Scheme + "://" + u.Host}, oauthProviderOrigins...)
+}
 
 // oauthStartLife bounds how long a person may spend at the provider.
 const oauthStartLife = 10 * time.Minute

@@ -66,5 +66,5 @@ func (a *app) routes() http.Handler {
 	}
 	m := a.d.Metrics // labels requests with the pattern that matched, never the raw path
 	root.Handle("/", a.d.Sessions.LoadAndSave(m.Routes(mux)))
-	return m.Middleware(a.re.recoverPanics(securityHeaders(a.re.crossOrigin(limitBodies(m.Routes(root))))))
+	return m.Middleware(a.re.recoverPanics(securityHeaders(a.d.OAuth.formSources(), a.re.crossOrigin(limitBodies(m.Routes(root))))))
 }

@@ -1,9 +1,13 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 )
 
 // sessionCookie is the browser's scs cookie ("" for none).
@@ -149,4 +153,117 @@ func TestQuotedAddressSignsInAndIsRemembered(t *testing.T) {
 	if got := b.get("/dashboard", false).testid(t, "dashboard-org"); got != "Hara Two" {
 		t.Fatalf("the chooser listed %q first, want the last used, Hara Two", got)
 	}
+}
+
+// Survivor 7: an enrolled member at the step is not offered a new authenticator app: POST
+// /mfa/totp/setup leads back to the step without asking Stytch.
+//
+// Mutant killed: TOTPSetupSubmit without `p.Enrolled() ||`.
+func TestTOTPSetupRefusedToEnrolledMember(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+	e.invite(admin, "bob@acme.test")
+	e.requireMFA(orgID)
+	b := e.browser()
+	b.toMFA("bob@acme.test", orgID)
+	b.enrolTOTP()
+	b.logout()
+	b.toMFA("bob@acme.test", orgID)
+	wantCalls(t, e, "an enrolled member's setup", map[string]int{}, func() {
+		wantRedirect(t, b.post("/mfa/totp/setup", nil, false), "/mfa")
+	})
+}
+
+// Survivor 8: while the organization wants another sign-in method first, no factor form runs:
+// each leads back to the step without asking Stytch (not only the redirect is checked).
+//
+// Mutant killed: MFA.open without `&& p.PrimaryRequired != nil`.
+func TestFactorFormsWaitForThePrimaryMethod(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, orgID := e.adminOrg("ada@restricted.test", "Googlers")
+	e.restrictTo(orgID, "google_oauth")
+	b := e.browser()
+	b.toMFA("ada@restricted.test", orgID)
+	for _, c := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/mfa/totp/setup", nil},
+		{"/mfa/totp", url.Values{"code": {"123456"}}},
+		{"/mfa/sms/send", url.Values{"phone_number": {"+14155550100"}}},
+		{"/mfa/sms", url.Values{"code": {"123456"}}},
+		{"/mfa/recovery", url.Values{"recovery_code": {"abcd-efgh-ijkl"}}},
+	} {
+		wantCalls(t, e, c.path, map[string]int{}, func() {
+			wantRedirect(t, b.post(c.path, c.form, false), "/mfa")
+		})
+	}
+}
+
+// Survivor 9: the admin re-check's answer must name the member and organization the session
+// row holds. A row holding another member's Stytch session token (Bob's, an admin of the same
+// organization, in Alice's row with Alice's JWT) is ended, not served as Bob.
+//
+// Mutant killed: guard.can without the `s.MemberID != m.MemberID || s.Org.ID != m.Org.ID` case.
+func TestAdminRecheckRefusesAnotherMembersSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	alice, orgID := e.adminOrg("alice@guard.test", "Alice Co")
+	e.invite(alice, "bob@guard.test")
+	bob := e.browser()
+	bob.discover("bob@guard.test")
+	wantRedirect(t, bob.post("/orgs/select", url.Values{"organization_id": {orgID}}, false), "/dashboard")
+	found, err := e.api.Organizations.Members.Search(t.Context(), &members.SearchParams{OrganizationIds: []string{orgID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range found.Members {
+		if m.EmailAddress == "bob@guard.test" {
+			if _, err := e.api.Organizations.Members.Update(t.Context(), &members.UpdateParams{
+				OrganizationID: orgID, MemberID: m.MemberID, Roles: &[]string{"stytch_admin"},
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wantStatus(t, bob.get("/settings", false), http.StatusOK) // Bob is an admin now
+
+	ctx := alice.serverSession()
+	var m map[string]any
+	if err := json.Unmarshal(e.Deps.Sessions.GetBytes(ctx, "member"), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["token"] = bob.stytchToken()
+	b, _ := json.Marshal(m)
+	e.Deps.Sessions.Put(ctx, "member", b)
+	if _, _, err := e.Deps.Sessions.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantRedirect(t, alice.get("/settings", false), "/?notice=session-ended")
+}
+
+// Survivor 10: a factor being added on the account page belongs to the member who started it:
+// another member's step in this browser's row (Bob's app setup, with its secret) is neither
+// shown nor confirmed.
+//
+// Mutant killed: Account.step without the `st.MemberID != m.MemberID || st.OrgID != m.Org.ID`
+// check.
+func TestAccountStepStaysWithItsMember(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	alice, _ := e.adminOrg("alice@acct.test", "Alice Co")
+	bob, _ := e.adminOrg("bob@acct.test", "Bob Co")
+	wantRedirect(t, bob.post("/account/totp", nil, false), "/account")
+	s := secret(t, bob.get("/account", false))
+	ctx := alice.serverSession()
+	e.Deps.Sessions.Put(ctx, "account", e.Deps.Sessions.GetBytes(bob.serverSession(), "account"))
+	if _, _, err := e.Deps.Sessions.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if page := alice.get("/account", false); strings.Contains(page.body, s) || page.has(t, "totp-setup") {
+		t.Fatal("alice's account page shows bob's app setup")
+	}
+	wantRedirect(t, alice.post("/account/totp/confirm", url.Values{"code": {e.totp(s)}}, false), "/account")
 }
