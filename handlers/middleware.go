@@ -13,10 +13,12 @@ const maxBodyBytes = 16 << 10
 
 // securityHeaders sets the headers every response carries. The CSP allows no inline script or
 // style (htmx is configured for that in the layout) and no framing; Referrer-Policy keeps the
-// magic-link token in /authenticate?token=… from leaking to other sites.
-func securityHeaders(next http.Handler) http.Handler {
-	const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// magic-link token in /authenticate?token=… from leaking to other sites. Forms post to the app
+// only; formTo adds origins a form's redirects may lead to (browsers check form-action on each
+// hop: the "Continue with …" forms lead to Stytch's OAuth start and on to the provider).
+func securityHeaders(formTo []string, next http.Handler) http.Handler {
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
+		"connect-src 'self'; form-action " + strings.Join(append([]string{"'self'"}, formTo...), " ") + "; frame-ancestors 'none'; base-uri 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)

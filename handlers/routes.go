@@ -19,7 +19,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /authenticate", a.auth.AuthenticatePage)
 	mux.HandleFunc("POST /authenticate", a.auth.AuthenticateSubmit)
 	mux.HandleFunc("POST /authenticate/code", a.auth.CodeSubmit)
-	mux.HandleFunc("GET /oauth/{provider}", a.auth.OAuthStart)
+	mux.HandleFunc("POST /oauth/{provider}", a.auth.OAuthStart)
 	mux.HandleFunc("GET /orgs", a.orgs.ChooserPage)
 	mux.HandleFunc("POST /orgs/select", a.orgs.SelectSubmit)
 	mux.HandleFunc("POST /orgs/create", a.orgs.CreateSubmit)
@@ -34,7 +34,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /settings", can(stytchb2b.EditJoinRules, a.settings.SettingsSubmit))
 	mux.HandleFunc("POST /settings/mfa", can(stytchb2b.EditMFAPolicy, a.settings.MFASubmit))
 	mux.HandleFunc("GET /mfa", a.mfa.MFAPage)
-	mux.HandleFunc("GET /mfa/oauth/{provider}", a.mfa.OAuthStart)
+	mux.HandleFunc("POST /mfa/oauth/{provider}", a.mfa.OAuthStart)
 	mux.HandleFunc("POST /mfa/totp/setup", a.mfa.TOTPSetupSubmit)
 	mux.HandleFunc("POST /mfa/totp", a.mfa.TOTPSubmit)
 	mux.HandleFunc("POST /mfa/sms/send", a.mfa.SMSSendSubmit)
@@ -49,6 +49,11 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /account/phone/confirm", signedIn(a.account.PhoneConfirmSubmit))
 	mux.HandleFunc("POST /account/recovery-codes", signedIn(a.account.RecoveryCodesSubmit))
 	mux.HandleFunc("POST /account/recovery-codes/rotate", signedIn(a.account.RotateSubmit))
+	mux.HandleFunc("GET /account/confirm", signedIn(a.account.ConfirmPage))
+	mux.HandleFunc("POST /account/confirm/totp", signedIn(a.account.ConfirmTOTPSubmit))
+	mux.HandleFunc("POST /account/confirm/sms/send", signedIn(a.account.ConfirmSendSubmit))
+	mux.HandleFunc("POST /account/confirm/sms", signedIn(a.account.ConfirmSMSSubmit))
+	mux.HandleFunc("POST /account/confirm/recovery", signedIn(a.account.ConfirmRecoverySubmit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.re.fail(w, r, ErrNotFound) })
 
 	// Static files, health and dev routes need no session: they skip the session store.
@@ -61,5 +66,5 @@ func (a *app) routes() http.Handler {
 	}
 	m := a.d.Metrics // labels requests with the pattern that matched, never the raw path
 	root.Handle("/", a.d.Sessions.LoadAndSave(m.Routes(mux)))
-	return m.Middleware(a.re.recoverPanics(securityHeaders(a.re.crossOrigin(limitBodies(m.Routes(root))))))
+	return m.Middleware(a.re.recoverPanics(securityHeaders(a.d.OAuth.formSources(), a.re.crossOrigin(limitBodies(m.Routes(root))))))
 }

@@ -122,14 +122,38 @@ func (s sessionState) startDiscovery(ctx context.Context, p Pending) (replaced s
 	if err := s.sm.RenewToken(ctx); err != nil {
 		return "", err
 	}
+	replaced = s.signOutLocally(ctx)
+	s.sm.Remove(ctx, keyMFA)
+	s.sm.Put(ctx, keyEmail, p.Email)
+	s.put(ctx, keyPending, p)
+	return replaced, nil
+}
+
+// signOutLocally forgets the signed-in member and what was shown or started for them (recovery
+// codes waiting to be saved, a factor being added) and returns their Stytch session token (""
+// if none), for the caller to revoke.
+func (s sessionState) signOutLocally(ctx context.Context) (replaced string) {
 	if m, ok := s.member(ctx); ok {
 		replaced = m.Token
 	}
 	s.sm.Remove(ctx, keyMember)
 	s.sm.Remove(ctx, keyJWT)
-	s.sm.Remove(ctx, keyMFA)
-	s.sm.Put(ctx, keyEmail, p.Email)
-	s.put(ctx, keyPending, p)
+	s.sm.Remove(ctx, keyCodes)
+	s.sm.Remove(ctx, keyAccount)
+	return replaced
+}
+
+// startStep enters a second sign-in step under a new session token. For a new sign-in (not a
+// switch) the member signed in before is signed out at once; their Stytch session token is
+// returned ("" if none) for the caller to revoke.
+func (s sessionState) startStep(ctx context.Context, newSignIn bool) (replaced string, err error) {
+	if err := s.sm.RenewToken(ctx); err != nil {
+		return "", err
+	}
+	if newSignIn {
+		replaced = s.signOutLocally(ctx)
+		s.sm.Remove(ctx, keyPending)
+	}
 	return replaced, nil
 }
 

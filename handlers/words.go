@@ -56,6 +56,7 @@ var notices = map[string]views.Notice{
 	noticeMFAExpired:    {Kind: "error", Text: msgMFAExpired},
 	noticeMFASaved:      {Kind: "info", Text: "Sign-in security saved. It applies from each member's next sign-in."},
 	noticePhoneSaved:    {Kind: "info", Text: "Number confirmed: texted codes go to it from now on."},
+	noticeConfirmed:     {Kind: "info", Text: "Thanks, that's you. You can change your sign-in steps and see your recovery codes for the next few minutes."},
 }
 
 // roleName is how a role reads on the pages.

@@ -44,7 +44,7 @@ type LoginData struct {
 
 // Provider is an OAuth provider offered on the email form.
 type Provider struct {
-	ID   string // "google", "microsoft": GET /oauth/{ID} starts it
+	ID   string // "google", "microsoft": POST /oauth/{ID} starts it
 	Name string // "Google"
 }
 
@@ -69,7 +69,7 @@ type CheckEmailData struct {
 type ContinueData struct {
 	TokenType string
 	Token     string
-	Email     string // the address this browser asked a link for, if it did (the link itself can't be read without spending it)
+	Email     string // the address the link was sent to, when known ("" : the page says "this link"; it can't be read without spending the token)
 }
 
 // OrgChoice is one organization in the chooser or the dashboard's switcher.
