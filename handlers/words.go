@@ -56,6 +56,14 @@ var notices = map[string]views.Notice{
 	noticeMFAExpired:    {Kind: "error", Text: msgMFAExpired},
 	noticeMFASaved:      {Kind: "info", Text: "Sign-in security saved. It applies from each member's next sign-in."},
 	noticePhoneSaved:    {Kind: "info", Text: "Number confirmed: texted codes go to it from now on."},
+	// Roles, removing and restoring members, sessions (words_admin.go).
+	noticeRolesSaved:    {Kind: "info", Text: "Roles saved. They apply from the member's next page."},
+	noticeRemoved:       {Kind: "info", Text: "Member removed and signed out everywhere."},
+	noticeRestored:      {Kind: "info", Text: "Member restored. They can sign in now."},
+	noticeFactorsReset:  {Kind: "info", Text: "Second sign-in steps reset."},
+	noticeMemberSignOut: {Kind: "info", Text: "Member signed out everywhere."},
+	noticeSessionEnd:    {Kind: "info", Text: "That session was signed out."},
+	noticeOthersEnded:   {Kind: "info", Text: "Signed out everywhere else."},
 }
 
 // roleName is how a role reads on the pages.

@@ -135,7 +135,7 @@ func (c *Client) UpdateOrgSettings(ctx context.Context, sessionToken, orgID stri
 }
 
 func orgMember(m orgs.Member) OrgMember {
-	return OrgMember{ID: m.MemberID, Email: m.EmailAddress, Name: m.Name, Status: m.Status, Admin: m.IsAdmin}
+	return OrgMember{ID: m.MemberID, Email: m.EmailAddress, Name: m.Name, Status: m.Status, Admin: m.IsAdmin, Roles: roleIDs(m.Roles)}
 }
 
 func orgSettings(o orgs.Organization) OrgSettings {

@@ -71,8 +71,9 @@ type OrgMember struct {
 	ID     string
 	Email  string
 	Name   string
-	Status string // "active", "invited" or "pending" (deleted members are never listed)
-	Admin  bool   // holds stytch_admin
+	Status string   // "active", "invited", "pending" or "deleted" (removed: listed only when asked for)
+	Admin  bool     // holds stytch_admin
+	Roles  []string // role IDs held, assigned or implied, except stytch_member
 }
 
 // OrgSettings are the organization settings this app lets admins change (and show).
