@@ -54,6 +54,8 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /account/phone/confirm", signedIn(a.account.PhoneConfirmSubmit))
 	mux.HandleFunc("POST /account/recovery-codes", signedIn(a.account.RecoveryCodesSubmit))
 	mux.HandleFunc("POST /account/recovery-codes/rotate", signedIn(a.account.RotateSubmit))
+	mux.HandleFunc("POST /account/sessions/revoke", signedIn(a.account.SessionRevokeSubmit))
+	mux.HandleFunc("POST /account/sessions/revoke-others", signedIn(a.account.RevokeOthersSubmit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.re.fail(w, r, ErrNotFound) })
 
 	// Static files, health and dev routes need no session: they skip the session store.
