@@ -17,7 +17,7 @@ const (
 	titleAcceptInvite = "Accept your invitation"
 	titleChooser      = "Choose an organization"
 	titleMembers      = "Members"
-	fmtTitleSettings  = "Who can join %s"
+	fmtTitleSettings  = "Settings of %s"
 )
 
 // Confirmations kept for the next page (flash.go), naming who or what.
@@ -64,6 +64,9 @@ var notices = map[string]views.Notice{
 	noticeMemberSignOut: {Kind: "info", Text: "Member signed out everywhere."},
 	noticeSessionEnd:    {Kind: "info", Text: "That session was signed out."},
 	noticeOthersEnded:   {Kind: "info", Text: "Signed out everywhere else."},
+	noticeProfileSaved:  {Kind: "info", Text: "Profile saved."},
+	noticeMethodsSaved:  {Kind: "info", Text: "Sign-in methods saved. They apply from each member's next sign-in."},
+	noticeOrgDeleted:    {Kind: "info", Text: "The organization was deleted, and everyone in it signed out. Sign in to continue with another one."},
 }
 
 // roleName is how a role reads on the pages.

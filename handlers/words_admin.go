@@ -115,3 +115,51 @@ func sessionTime(t time.Time) string {
 	}
 	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
 }
+
+// The organization's profile, sign-in methods and deletion (settings_profile.go,
+// settings_methods.go, settings_delete.go).
+const (
+	fmtProfileSaved     = "Profile saved: %s, URL name %s."
+	fmtMethodsSaved     = "Sign-in methods saved. %s"
+	msgLogoURL          = "Enter the logo's full address, starting with https://."
+	msgLogoKeep         = "The logo can't be removed here (Stytch keeps it unless it's replaced). Enter another address to change it."
+	msgMethodsNone      = "Tick at least one method, or choose “Any method”: members need a way to sign in."
+	fmtMethodsLockout   = "You signed in with %s, which this would no longer accept: your next sign-in would have to use one of the ticked methods. Press “Restrict anyway” if that's what you want."
+	msgConfirmSlugWrong = "That isn't this organization's URL name. Type it exactly as shown to delete the organization."
+	msgMethodsAll       = "Members may sign in with any method."
+	fmtMethodsOnly      = "Members may sign in only with: %s."
+)
+
+// Notices of the settings forms.
+const (
+	noticeProfileSaved = "profile-saved"
+	noticeMethodsSaved = "methods-saved"
+	noticeOrgDeleted   = "org-deleted"
+)
+
+// signInMethods are the sign-in methods an organization may restrict itself to, in the form's
+// order, with how each reads.
+var signInMethods = []views.Option{
+	{Value: stytchb2b.AuthMagicLink, Label: "Email link"},
+	{Value: stytchb2b.AuthEmailOTP, Label: "Email code"},
+	{Value: stytchb2b.AuthGoogle, Label: "Google"},
+	{Value: stytchb2b.AuthMicrosoft, Label: "Microsoft"},
+	{Value: stytchb2b.AuthSSO, Label: "Single sign-on (SSO)"},
+}
+
+// emailInviteChoices are the email_invites choices, with how each reads.
+var emailInviteChoices = []views.Option{
+	{Value: stytchb2b.AllAllowed, Label: "Admins can invite anyone"},
+	{Value: stytchb2b.Restricted, Label: "Only people at the allowed email domains"},
+	{Value: stytchb2b.NotAllowed, Label: "No email invitations"},
+}
+
+// methodLabel is how a sign-in method reads (its value when unknown).
+func methodLabel(v string) string {
+	for _, o := range signInMethods {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return v
+}

@@ -141,6 +141,8 @@ func orgMember(m orgs.Member) OrgMember {
 func orgSettings(o orgs.Organization) OrgSettings {
 	s := OrgSettings{AllowedDomains: o.EmailAllowedDomains, JITByDomain: o.EmailJITProvisioning == "RESTRICTED", EmailInvites: o.EmailInvites}
 	s.MFAPolicy, s.MFAMethods = o.MFAPolicy, allowedMethods(&o, &orgs.Member{})
+	s.Profile = OrgProfile{Name: o.OrganizationName, Slug: o.OrganizationSlug, LogoURL: o.OrganizationLogoURL}
+	s.SignIn = SignInMethods{AuthMethods: o.AuthMethods, Allowed: o.AllowedAuthMethods, EmailInvites: o.EmailInvites}
 	if s.MFAPolicy == "" {
 		s.MFAPolicy = PolicyOptional
 	}

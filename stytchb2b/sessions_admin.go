@@ -18,6 +18,7 @@ type MemberSession struct {
 	LastUsedAt time.Time
 	ExpiresAt  time.Time
 	Methods    []string // how it was signed in: the factors' delivery methods (email, oauth_google, sms, authenticator_app…)
+	Primary    []string // the sign-in methods (allowed_auth_methods values) its factors prove
 }
 
 // MemberSessions returns the member's live sessions in the organization, oldest first. Stytch
@@ -45,6 +46,9 @@ func (c *Client) MemberSessions(ctx context.Context, orgID, memberID string) ([]
 				m = string(f.Type)
 			}
 			ms.Methods = append(ms.Methods, m)
+			if p := primaryMethod(string(f.Type), string(f.DeliveryMethod)); p != "" {
+				ms.Primary = append(ms.Primary, p)
+			}
 		}
 		out = append(out, ms)
 	}
@@ -97,4 +101,21 @@ func SessionIDOf(jwt string) string {
 		return ""
 	}
 	return claims.Session.ID
+}
+
+// primaryMethod is the allowed_auth_methods value a factor proves ("" for second steps).
+func primaryMethod(typ, delivery string) string {
+	switch {
+	case typ == "magic_link":
+		return AuthMagicLink
+	case typ == "email_otp" || (typ == "otp" && delivery == "email"):
+		return AuthEmailOTP
+	case delivery == "oauth_google":
+		return AuthGoogle
+	case delivery == "oauth_microsoft":
+		return AuthMicrosoft
+	case typ == "sso":
+		return AuthSSO
+	}
+	return ""
 }

@@ -83,4 +83,6 @@ type OrgSettings struct {
 	EmailInvites   string   // email_invites (read only here): ALL_ALLOWED, RESTRICTED or NOT_ALLOWED
 	MFAPolicy      string   // mfa_policy (read here; UpdateMFASettings changes it): PolicyOptional or PolicyRequiredAll
 	MFAMethods     []string // the MFA methods the organization allows (both unless mfa_methods is RESTRICTED)
+	Profile        OrgProfile
+	SignIn         SignInMethods // auth_methods, allowed_auth_methods, email_invites (read here; UpdateSignInMethods changes them)
 }

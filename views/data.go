@@ -164,4 +164,7 @@ type SettingsData struct {
 	Errors       FieldErrors // by field name: FieldAllowedDomains, FieldJITByDomain
 	Notice       Notice
 	MFA          MFASettingsData // the second sign-in step's policy (its own form)
+	Profile      ProfileData     // name, URL name, logo (its own form; settings_org.templ)
+	Methods      MethodsData     // sign-in methods and invitations (its own form)
+	Delete       DeleteOrgData   // deleting the organization (its own form)
 }
