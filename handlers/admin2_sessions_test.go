@@ -8,7 +8,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 )
 
-const callSessionsRevoke = "POST /v1/b2b/sessions/revoke"
 
 // sessionIDs are the sessions listed on an account page, and which one is this browser's.
 func sessionIDs(t *testing.T, r response) (ids []string, current string) {
@@ -54,10 +53,10 @@ func TestAccountSessions(t *testing.T) {
 			}
 
 			// This browser's own, or a session not listed (another member's), never reach Stytch.
-			before := e.emu.Calls()[callSessionsRevoke]
+			before := e.emu.Calls()[callRevoke]
 			wantStatus(t, here.post("/account/sessions/revoke", url.Values{"session_id": {current}}, htmx), http.StatusBadRequest)
 			wantStatus(t, here.post("/account/sessions/revoke", url.Values{"session_id": {"member-session-test-nope"}}, htmx), http.StatusNotFound)
-			if e.emu.Calls()[callSessionsRevoke] != before {
+			if e.emu.Calls()[callRevoke] != before {
 				t.Fatal("a refused revocation reached Stytch")
 			}
 
