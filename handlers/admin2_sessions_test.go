@@ -8,7 +8,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 )
 
-
 // sessionIDs are the sessions listed on an account page, and which one is this browser's.
 func sessionIDs(t *testing.T, r response) (ids []string, current string) {
 	t.Helper()
