@@ -3,7 +3,6 @@ package stytchb2b
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 
 	orgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
@@ -90,25 +89,9 @@ func (c *Client) SearchMembers(ctx context.Context, sessionToken, orgID string, 
 
 // FindAnyMember is FindMember that also finds removed (deleted) members.
 func (c *Client) FindAnyMember(ctx context.Context, sessionToken, orgID, memberID string) (OrgMember, error) {
-	if err := needSession("find member", sessionToken); err != nil {
-		return OrgMember{}, err
-	}
-	resp, err := callAs(ctx, c, "find member", c.api.Organizations.Members.Search, &members.SearchParams{
-		OrganizationIds: []string{orgID}, Limit: 1,
-		Query: &orgs.SearchQuery{Operator: orgs.SearchQueryOperatorAND, Operands: []map[string]any{
-			{"filter_name": "member_ids", "filter_value": []string{memberID}},
-			{"filter_name": "statuses", "filter_value": []string{StatusActive, StatusInvited, StatusPending, StatusDeleted}},
-		}},
-	}, &members.SearchRequestOptions{Authorization: asMember(sessionToken)})
-	if err != nil {
-		return OrgMember{}, err
-	}
-	for _, m := range resp.Members {
-		if m.MemberID == memberID && m.OrganizationID == orgID {
-			return orgMember(m), nil
-		}
-	}
-	return OrgMember{}, fmt.Errorf("find member: %w", ErrMemberNotFound)
+	return c.findMember(ctx, sessionToken, orgID, memberID, map[string]any{
+		"filter_name": "statuses", "filter_value": []string{StatusActive, StatusInvited, StatusPending, StatusDeleted},
+	})
 }
 
 // ActiveAdmins counts the organization's active members holding stytch_admin (one search call
