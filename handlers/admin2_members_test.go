@@ -201,3 +201,23 @@ func TestResetFactorsAndSignOutMember(t *testing.T) {
 		})
 	}
 }
+
+// Every new admin and account form refuses a cross-site POST before Stytch hears of it.
+func TestAdminRoundTwoCrossSiteRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin, _ := e.newAdmin("boss@xsite2.test", "Xsite Two")
+	before := e.emu.Calls()
+	for _, path := range []string{
+		"/members/roles", "/members/remove", "/members/restore", "/members/mfa/reset", "/members/sessions/revoke",
+		"/account/sessions/revoke", "/account/sessions/revoke-others", "/settings/profile", "/settings/methods", "/settings/delete",
+	} {
+		req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader("member_id=member-test-x&confirm=yes&confirm_slug=xsite-two"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		wantStatus(t, admin.do(req), http.StatusForbidden)
+	}
+	if got := callsSince(e.emu, before); len(got) != 0 {
+		t.Fatalf("cross-site posts reached Stytch: %v", got)
+	}
+}
