@@ -20,6 +20,7 @@ type AccountManager interface {
 	RecoveryCodes(ctx context.Context, orgID, memberID string) ([]string, error)
 	RotateRecoveryCodes(ctx context.Context, orgID, memberID string) ([]string, error)
 	Recover(ctx context.Context, c stytchb2b.FactorCode) (stytchb2b.Session, int, error)
+	SessionLister // where the member is signed in (account_sessions.go)
 }
 
 // Account serves a member's own sign-in security: add or replace the authenticator app, set or
@@ -64,7 +65,8 @@ func (h *Account) factor(m Member) stytchb2b.Factor {
 	return stytchb2b.Factor{Proof: stytchb2b.Proof{SessionToken: m.Token}, OrgID: m.Org.ID, MemberID: m.MemberID}
 }
 
-// AccountPage handles GET /account (signed in): the member's factors (one Stytch call).
+// AccountPage handles GET /account (signed in): the member's factors and sessions (two Stytch
+// calls).
 func (h *Account) AccountPage(w http.ResponseWriter, r *http.Request, m Member) {
 	h.render(w, r, http.StatusOK, m, refusal{}, h.re.notice(r))
 }
@@ -81,6 +83,12 @@ func (h *Account) render(w http.ResponseWriter, r *http.Request, status int, m M
 		Email: m.Email, OrgName: m.Org.Name, Required: f.Enrolled || f.Policy == stytchb2b.PolicyRequiredAll, Policy: f.Policy, Notice: n,
 	}
 	d.Sections, d.Focus = accountSections(f, h.step(r.Context(), m), m.Org.Name, rf)
+	sessions, err := h.sessionsSection(r.Context(), m)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	d.Sections = append(d.Sections, sessions)
 	h.re.render(w, r, status, titleAccount, views.AccountFragment(d))
 }
 

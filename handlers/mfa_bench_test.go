@@ -112,7 +112,7 @@ const (
 // proved recently enough to change them?).
 func mfaAccountBudget(t *testing.T, e *env) {
 	b, _ := e.newAdmin("self@own.test", "Own")
-	wantCalls(t, e, "account page", map[string]int{callSessionAuth: 1}, func() { wantStatus(t, b.get("/account", false), http.StatusOK) })
+	wantCalls(t, e, "account page", map[string]int{callSessionAuth: 1, callSessionsGet: 1}, func() { wantStatus(t, b.get("/account", false), http.StatusOK) })
 	wantCalls(t, e, "set up an app (any old one removed first)", map[string]int{callSessionAuth: 1, callFactorDelete: 1, callTOTPCreate: 1}, func() {
 		wantRedirect(t, b.post("/account/totp", nil, false), "/account")
 	})

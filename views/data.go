@@ -126,10 +126,13 @@ type DashboardData struct {
 type MembersData struct {
 	OrgName string
 	Admin   bool        // the viewer may invite, resend and revoke
-	Members []MemberRow // active first, then invited and pending; by email within each
-	Total   int         // members in all, when Stytch has more than are listed
+	Members []MemberRow // one page of the search: active first, then invited and pending; by email within each
+	Total   int         // members matching the filter, in all pages
 	Invite  InviteData
 	Notice  Notice
+	Can     MemberPowers // what else the viewer may do to others (members_admin.templ)
+	Filter  MemberFilter // the list's search and filters, and its pages
+	Roles   []RoleOption // the roles an admin may assign (the policy's, but stytch_member)
 }
 
 // MemberRow is one member in the list.
@@ -137,9 +140,10 @@ type MemberRow struct {
 	ID     string
 	Email  string
 	Name   string
-	Status string // "active", "invited" or "pending"
-	Role   string // "Admin" or "Member"
-	You    bool   // the viewer
+	Status string   // "active", "invited" or "pending"
+	Role   string   // how the roles read: "Admin", "Member", or the custom roles' names
+	You    bool     // the viewer
+	Roles  []string // role IDs held (not stytch_member): the roles form's ticked boxes
 }
 
 // InviteData renders the invite form; POST /members/invite re-renders it (422) on a bad address.
@@ -160,4 +164,7 @@ type SettingsData struct {
 	Errors       FieldErrors // by field name: FieldAllowedDomains, FieldJITByDomain
 	Notice       Notice
 	MFA          MFASettingsData // the second sign-in step's policy (its own form)
+	Profile      ProfileData     // name, URL name, logo (its own form; settings_org.templ)
+	Methods      MethodsData     // sign-in methods and invitations (its own form)
+	Delete       DeleteOrgData   // deleting the organization (its own form)
 }
