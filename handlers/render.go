@@ -19,6 +19,7 @@ type responder struct {
 	log                  *slog.Logger
 	state                sessionState // a session Stytch has ended is destroyed here too; flash.go keeps confirmations in it
 	css, js, appJS, icon string       // content-hashed asset URLs for the layout
+	headers              headerCache  // the signed-in header's HTML by member
 }
 
 // isFragment: htmx wants only the swapped region (not boost, not a history restore).
@@ -32,15 +33,16 @@ func isFragment(r *http.Request) bool {
 // logout). Both paths render the same markup for the region.
 func (re *responder) render(w http.ResponseWriter, r *http.Request, status int, title string, frag templ.Component) {
 	w.Header().Add("Vary", "HX-Request")
-	bar := sessionBar(r.Context())
+	page := !isFragment(r)
+	header := re.header(r.Context(), !page) // header_cache.go
 	c := frag
 	switch {
-	case !isFragment(r):
-		c = views.Page(views.LayoutData{Title: title, CSS: re.css, JS: re.js, AppJS: re.appJS, Icon: re.icon, Session: bar}, frag)
+	case page:
+		c = views.Page(views.LayoutData{Title: title, CSS: re.css, JS: re.js, AppJS: re.appJS, Icon: re.icon, Header: header}, frag)
 	case title != "":
-		c = templ.Join(views.Title(title), frag, views.SessionHeader(bar, true))
+		c = templ.Join(views.Title(title), frag, header)
 	default:
-		c = templ.Join(frag, views.SessionHeader(bar, true))
+		c = templ.Join(frag, header)
 	}
 	templ.Handler(c, templ.WithStatus(status), templ.WithErrorHandler(func(r *http.Request, err error) http.Handler {
 		re.log.Error("render failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -160,6 +160,14 @@ func countMatches(n, total int) string {
 	return fmt.Sprintf("%d of %d organizations match.", n, total)
 }
 
+// sessionHeader is the layout's signed-in header: the one rendered earlier if given.
+func sessionHeader(l LayoutData) templ.Component {
+	if l.Header != nil {
+		return l.Header
+	}
+	return SessionHeader(l.Session, false)
+}
+
 // Page is body inside the layout: the whole document a plain (non-htmx) request gets.
 func Page(l LayoutData, body templ.Component) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {

@@ -128,7 +128,7 @@ func Layout(l LayoutData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = SessionHeader(l.Session, false).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sessionHeader(l).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
