@@ -24,7 +24,7 @@ var errMemberData = errors.New("malformed member data")
 
 // encodeMember is the compact form of m, without its JWT (the session keeps that apart).
 func encodeMember(m Member) []byte {
-	b := make([]byte, 0, 256)
+	b := make([]byte, 0, 512)
 	b = append(b, memberFormat)
 	b = appendString(b, m.Token)
 	b = appendString(b, m.MemberID)

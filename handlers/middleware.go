@@ -61,7 +61,7 @@ func (re *responder) recoverPanics(next http.Handler) http.Handler {
 // limitBodies caps request bodies.
 func limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody { // NoBody (a GET's) has nothing to cap
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		}
 		next.ServeHTTP(w, r)

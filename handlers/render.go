@@ -19,7 +19,8 @@ type responder struct {
 	log                  *slog.Logger
 	state                sessionState // a session Stytch has ended is destroyed here too; flash.go keeps confirmations in it
 	css, js, appJS, icon string       // content-hashed asset URLs for the layout
-	headers              headerCache  // the signed-in header's HTML by member
+	members              memberHTML   // the signed-in header and other member parts, by member
+	assets               assetsHTML   // the layout's asset links, the same on every page
 }
 
 // isFragment: htmx wants only the swapped region (not boost, not a history restore).
@@ -38,11 +39,14 @@ func (re *responder) render(w http.ResponseWriter, r *http.Request, status int, 
 		h.Add("Vary", "HX-Request")
 	}
 	page := !isFragment(r)
-	header := re.header(r.Context(), !page) // header_cache.go
+	header := re.memberPart(r.Context(), partHeader) // member_html.go
+	if !page {
+		header = re.memberPart(r.Context(), partHeaderOOB)
+	}
 	c := frag
 	switch {
 	case page:
-		c = views.Page(views.LayoutData{Title: title, CSS: re.css, JS: re.js, AppJS: re.appJS, Icon: re.icon, Header: header}, frag)
+		c = views.Page(views.LayoutData{Title: title, Assets: re.layoutAssets(), Header: header}, frag)
 	case title != "":
 		c = templ.Join(views.Title(title), frag, header)
 	default:

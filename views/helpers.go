@@ -179,6 +179,22 @@ func countMatches(n, total int) string {
 	return fmt.Sprintf("%d of %d organizations match.", n, total)
 }
 
+// dashboardOrgs is the dashboard's DashboardOrgs: the one rendered earlier if given.
+func dashboardOrgs(d DashboardData) templ.Component {
+	if d.Orgs != nil {
+		return d.Orgs
+	}
+	return DashboardOrgs(d)
+}
+
+// layoutAssets is the layout's LayoutAssets: the one rendered earlier if given.
+func layoutAssets(l LayoutData) templ.Component {
+	if l.Assets != nil {
+		return l.Assets
+	}
+	return LayoutAssets(l)
+}
+
 // sessionHeader is the layout's signed-in header: the one rendered earlier if given.
 func sessionHeader(l LayoutData) templ.Component {
 	if l.Header != nil {
