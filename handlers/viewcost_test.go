@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -26,22 +27,24 @@ var viewCost = flag.Bool("viewcost", false, "TestViewCost: measure each part of 
 // viewPart is one thing a dashboard view does, measured on its own.
 type viewPart struct {
 	name string
-	run  func(b *testing.B)
+	op   func() error
 }
 
-// TestViewCost measures what each part of a dashboard view costs, each on its own, as a ratio
-// to GET /healthz measured in the same run (the machine is shared: absolute figures move, the
-// ratio much less), and prints a markdown table (docs/benchmarks.md):
+// TestViewCost measures what each part of a dashboard view costs, each on its own, against
+// GET /healthz: blocks of /healthz and of the part alternate, so both see the same load on
+// this shared machine, and the median ratio over the block pairs holds still where absolute
+// figures move (ns/op is the median block's). It prints a markdown table (docs/benchmarks.md):
 //
-//	go test ./handlers -run '^TestViewCost$' -viewcost -v -test.benchtime=5000x
+//	go test ./handlers -run '^TestViewCost$' -viewcost -v
 func TestViewCost(t *testing.T) {
 	if !*viewCost {
 		t.Skip("a measurement, not a test: run with -viewcost")
 	}
 	e := newEnv(t)
-	withMetrics := newEnv(t, func(d *handlers.Deps) { d.Metrics = metrics.New() })
 	cookie := signedInCookie(t, e, "ada@acme.test")
-	cookieM := signedInCookie(t, withMetrics, "ada@acme.test")
+	app := e.Handler()
+	e.rewire(func(d *handlers.Deps) { d.Metrics = metrics.New() }) // the same app, store and session, metered
+	metered := e.Handler()
 
 	sm := e.Deps.Sessions
 	loaded, err := sm.Load(t.Context(), cookie.Value)
@@ -66,124 +69,108 @@ func TestViewCost(t *testing.T) {
 	layout := views.LayoutData{Title: member.Org.Name, CSS: "/assets/app.1.css", JS: "/assets/htmx.1.js", AppJS: "/assets/app.1.js", Icon: "/assets/favicon.1.svg", Session: bar}
 	noop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 
-	serve := func(h http.Handler, target string, ck *http.Cookie, htmx bool) func(*testing.B) {
-		return func(b *testing.B) {
-			req := newRequest(target, ck)
-			if htmx {
-				req.Header.Set("HX-Request", "true")
+	serve := func(h http.Handler, target string, ck *http.Cookie, htmx bool) func() error {
+		req := newRequest(target, ck)
+		if htmx {
+			req.Header.Set("HX-Request", "true")
+		}
+		return func() error {
+			w := &sink{h: http.Header{}}
+			h.ServeHTTP(w, req)
+			if w.status != http.StatusOK && w.status != 0 {
+				return fmt.Errorf("%s: status %d", target, w.status)
 			}
-			for b.Loop() {
-				w := &sink{h: http.Header{}}
-				h.ServeHTTP(w, req)
-				if w.status != http.StatusOK && w.status != 0 {
-					b.Fatalf("%s: status %d", target, w.status)
-				}
-			}
+			return nil
 		}
 	}
-	render := func(c templ.Component) func(*testing.B) {
-		return func(b *testing.B) {
-			var buf bytes.Buffer
-			for b.Loop() {
-				buf.Reset()
-				if err := c.Render(context.Background(), &buf); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
+	var buf bytes.Buffer
+	render := func(c templ.Component) func() error {
+		return func() error { buf.Reset(); return c.Render(context.Background(), &buf) }
 	}
+	healthz := serve(app, "/healthz", nil, false)
 	parts := []viewPart{
-		{"`GET /healthz` (the baseline)", serve(e.Handler(), "/healthz", nil, false)},
+		{"`GET /healthz` (the baseline, against itself)", healthz},
 		{"security headers (middleware alone)", serve(handlers.SecurityHeaders(noop), "/dashboard", nil, false)},
 		{"metrics middleware alone (`Middleware(Routes(mux))`, one route)", serve(metricsAround(noop), "/dashboard", nil, false)},
 		{"session load: cookie, SQLite row, session codec (`LoadAndSave`)", serve(sm.LoadAndSave(noop), "/dashboard", cookie, false)},
-		{"member decode, compact form (now)", func(b *testing.B) {
-			for b.Loop() {
-				if err := handlers.DecodeStoredMember(stored); err != nil {
-					b.Fatal(err)
-				}
-			}
+		{"member decode, compact form (now)", func() error { return handlers.DecodeStoredMember(stored) }},
+		{"member decode, JSON (before)", func() error { var m handlers.Member; return json.Unmarshal(asJSON, &m) }},
+		{"JWT check (verified-JWT cache hit)", func() error {
+			_, _, err := e.Deps.Stytch.AuthenticateSession(context.Background(), jwt)
+			return err
 		}},
-		{"member decode, JSON (before)", func(b *testing.B) {
-			for b.Loop() {
-				var m handlers.Member
-				if err := json.Unmarshal(asJSON, &m); err != nil {
-					b.Fatal(err)
-				}
-			}
+		{"permission checks for the links (2 × `Can`)", func() error {
+			perms.Can(context.Background(), member.Roles, member.Org.ID, stytchb2b.ListMembers)
+			perms.Can(context.Background(), member.Roles, member.Org.ID, stytchb2b.EditJoinRules)
+			return nil
 		}},
-		{"JWT check (verified-JWT cache hit)", func(b *testing.B) {
-			for b.Loop() {
-				if _, refreshed, err := e.Deps.Stytch.AuthenticateSession(context.Background(), jwt); err != nil || refreshed {
-					b.Fatal(err, refreshed)
-				}
-			}
-		}},
-		{"permission checks for the links (2 × `Can`)", func(b *testing.B) {
-			for b.Loop() {
-				perms.Can(context.Background(), member.Roles, member.Org.ID, stytchb2b.ListMembers)
-				perms.Can(context.Background(), member.Roles, member.Org.ID, stytchb2b.EditJoinRules)
-			}
-		}},
-		{"flash lookup (one session value)", func(b *testing.B) {
-			for b.Loop() {
-				sm.GetBytes(loaded, "flash")
-			}
-		}},
+		{"flash lookup (one session value)", func() error { sm.GetBytes(loaded, "flash"); return nil }},
 		{"render: dashboard fragment", render(views.DashboardFragment(dash))},
-		{"render: signed-in header and switcher (live)", render(views.SessionHeader(bar, false))},
-		{"render: layout around an empty page, header live", render(views.Page(layout, templ.NopComponent))},
-		{"whole view: `GET /dashboard`", serve(e.Handler(), "/dashboard", cookie, false)},
-		{"whole view: `GET /dashboard`, htmx", serve(e.Handler(), "/dashboard", cookie, true)},
-		{"whole view: `GET /dashboard` with the metrics middleware", serve(withMetrics.Handler(), "/dashboard", cookieM, false)},
-		{"`GET /healthz` with the metrics middleware", serve(withMetrics.Handler(), "/healthz", nil, false)},
+		{"render: signed-in header and switcher, live (before)", render(views.SessionHeader(bar, false))},
+		{"render: layout around an empty page, header live (before)", render(views.Page(layout, templ.NopComponent))},
+		{"whole view: `GET /dashboard`", serve(app, "/dashboard", cookie, false)},
+		{"whole view: `GET /dashboard`, htmx", serve(app, "/dashboard", cookie, true)},
+		{"whole view: `GET /dashboard` with the metrics middleware", serve(metered, "/dashboard", cookie, false)},
+		{"`GET /healthz` with the metrics middleware", serve(metered, "/healthz", nil, false)},
 	}
-	const rounds = 5
-	ratio := make([][]float64, len(parts)) // to the baseline of the same round
-	ns := make([][]float64, len(parts))
-	allocs := make([]int64, len(parts))
-	for range rounds {
-		var base float64
-		for i, p := range parts {
-			r := testing.Benchmark(p.run)
-			if r.N == 0 {
-				t.Fatalf("%s: did not run", p.name)
+	// Blocks of k, alternating which goes first, after a warm-up block each.
+	const k, blocks = 100, 30
+	block := func(op func() error) (time.Duration, error) {
+		t0 := time.Now()
+		for range k {
+			if err := op(); err != nil {
+				return 0, err
 			}
-			v := float64(r.T.Nanoseconds()) / float64(r.N)
-			if i == 0 {
-				base = v
-			}
-			ns[i], ratio[i] = append(ns[i], v), append(ratio[i], v/base)
-			allocs[i] = r.AllocsPerOp()
 		}
+		return time.Since(t0), nil
 	}
-	median := func(v []float64) float64 { s := slices.Clone(v); slices.Sort(s); return s[len(s)/2] }
+	// paired returns b's median time per op and the median ratio b/a over the block pairs:
+	// a block that another process preempted is an outlier the median leaves out.
+	paired := func(a, b func() error) (perOp time.Duration, ratio float64) {
+		var ratios []float64
+		var times []time.Duration
+		for i := range blocks + 1 {
+			first, second := a, b
+			if i%2 == 1 {
+				first, second = b, a
+			}
+			d1, err1 := block(first)
+			d2, err2 := block(second)
+			if err := errors.Join(err1, err2); err != nil {
+				t.Fatal(err)
+			}
+			if i%2 == 1 {
+				d1, d2 = d2, d1
+			}
+			if i > 0 {
+				ratios, times = append(ratios, float64(d2)/float64(d1)), append(times, d2/k)
+			}
+		}
+		slices.Sort(ratios)
+		slices.Sort(times)
+		return times[len(times)/2], ratios[len(ratios)/2]
+	}
 	var out strings.Builder
 	fmt.Fprintf(&out, "| Part | ns/op | allocs/op | × `GET /healthz` |\n|---|---:|---:|---:|\n")
-	for i, p := range parts {
-		fmt.Fprintf(&out, "| %s | %.0f | %d | %.2f |\n", p.name, median(ns[i]), allocs[i], median(ratio[i]))
+	for _, p := range parts {
+		perOp, ratio := paired(healthz, p.op)
+		allocs := testing.AllocsPerRun(200, func() { p.op() })
+		fmt.Fprintf(&out, "| %s | %d | %.0f | %.2f |\n", p.name, perOp.Nanoseconds(), allocs, ratio)
 	}
-	// The metrics middleware's share of a view: the two whole-view rows, round by round.
-	plain, metered := index(parts, "whole view: `GET /dashboard`"), index(parts, "whole view: `GET /dashboard` with the metrics middleware")
-	var share []float64
-	for r := range rounds {
-		share = append(share, ratio[metered][r]/ratio[plain][r]-1)
+	// The metrics middleware's share of a view: the two whole views, alternating.
+	plain, withMetrics := parts[index(parts, "whole view: `GET /dashboard`")].op, parts[index(parts, "whole view: `GET /dashboard` with the metrics middleware")].op
+	var shares []string
+	for range 3 {
+		_, ratio := paired(plain, withMetrics)
+		shares = append(shares, fmt.Sprintf("%+.1f %%", 100*(ratio-1)))
 	}
-	fmt.Fprintf(&out, "\nMetrics middleware's share of a dashboard view (median of %d rounds): %+.1f %% (rounds: %s).\n",
-		rounds, 100*median(share), percents(share))
+	fmt.Fprintf(&out, "\nMetrics middleware's share of a dashboard view (median over %d blocks of %d views each, alternating; three times): %s.\n",
+		blocks, k, strings.Join(shares, ", "))
 	t.Log("\n" + out.String())
 }
 
 func index(parts []viewPart, name string) int {
 	return slices.IndexFunc(parts, func(p viewPart) bool { return p.name == name })
-}
-
-func percents(v []float64) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = fmt.Sprintf("%+.1f %%", 100*x)
-	}
-	return strings.Join(s, ", ")
 }
 
 // signedInCookie signs email up (creating an org) in e and returns the session cookie.
