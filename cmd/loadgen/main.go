@@ -54,6 +54,7 @@ type options struct {
 	timeout              time.Duration
 	keep, allocs         bool
 	pg                   string
+	pgSet                bool // -pg given: a PostgreSQL server that can't be reached is an error
 }
 
 // envList is a repeatable KEY=VALUE flag.
@@ -105,12 +106,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.pg != "" {
 		os.Setenv("TEST_DATABASE_URL", o.pg) // where testkit.FreshPostgres creates the database
 		dbURL, drop, err := testkit.FreshPostgres(ctx)
-		if err != nil {
+		switch {
+		case errors.Is(err, testkit.ErrNoPostgres) && !o.pgSet:
+			logf("no PostgreSQL at %s: measuring SQLite alone (%v)", o.pg, err)
+		case err != nil:
 			return fmt.Errorf("PostgreSQL at %s (-pg \"\" measures SQLite alone): %w", o.pg, err)
+		default:
+			defer drop()
+			env := append(slices.Clone(o.serverEnv), "DATABASE_URL="+dbURL)
+			engines = append(engines, &engineRun{name: "PostgreSQL", target: targetRatioPostgres, env: env})
 		}
-		defer drop()
-		env := append(slices.Clone(o.serverEnv), "DATABASE_URL="+dbURL)
-		engines = append(engines, &engineRun{name: "PostgreSQL", target: targetRatioPostgres, env: env})
 	}
 	// Each engine's server is started and loaded in turn (never two loads at once); the
 	// returning sign-ins come after all loads, when the per-address send limit has passed.
@@ -193,6 +198,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	fs.Visit(func(f *flag.Flag) { o.pgSet = o.pgSet || f.Name == "pg" })
 	if o.n < 100 || o.c < 1 || o.rounds < 1 || o.warmup < 0 || o.n/o.rounds < o.c {
 		return o, errors.New("need -n ≥ 100, -c ≥ 1, -rounds ≥ 1, -warmup ≥ 0 and -n/-rounds ≥ -c")
 	}
