@@ -41,9 +41,9 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inFlight.Inc()
-		rt := &route{}
+		sw := &statusWriter{ResponseWriter: w} // one allocation for the writer and the route
+		rt := &sw.route
 		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
-		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			m.inFlight.Dec()
 			status := sw.status
@@ -100,6 +100,7 @@ func statusLabel(code int) string {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	route  route // the request's route, which Routes fills in (through the context)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
