@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -41,7 +40,7 @@ func TestViewCost(t *testing.T) {
 		t.Skip("a measurement, not a test: run with -viewcost")
 	}
 	e := newEnv(t)
-	cookie := signedInCookie(t, e, "ada@acme.test")
+	cookie := sessionCookie(t, e, "ada@acme.test", true)
 	app := e.Handler()
 	metered := withMetrics(app) // the same handler with the metrics middleware around it
 
@@ -179,22 +178,6 @@ func TestViewCost(t *testing.T) {
 
 func index(parts []viewPart, name string) int {
 	return slices.IndexFunc(parts, func(p viewPart) bool { return p.name == name })
-}
-
-// signedInCookie signs email up (creating an org) in e and returns the session cookie.
-func signedInCookie(t *testing.T, e *env, email string) *http.Cookie {
-	t.Helper()
-	br := e.browser()
-	br.discover(email)
-	br.createOrg("Acme " + email)
-	u, _ := url.Parse(e.URL)
-	for _, ck := range br.Jar.Cookies(u) {
-		if ck.Name == "session" {
-			return ck
-		}
-	}
-	t.Fatal("no session cookie after sign-in")
-	return nil
 }
 
 // withMetrics is h behind the metrics middleware as routes.go puts it around the app.
