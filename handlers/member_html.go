@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -73,7 +74,9 @@ func (re *responder) memberPart(ctx context.Context, p memberPart) templ.Compone
 }
 
 func (c *memberHTML) get(ctx context.Context, m Member, p memberPart) templ.Component {
-	m.JWT = "" // shown nowhere, and not part of the compact form anyway
+	// The key leaves out what no part shows: the cache holds no session token, and one member
+	// signed in twice shares the entry.
+	m.Token, m.JWT, m.ExpiresAt = "", "", time.Time{}
 	key := encodeMember(m)
 	c.mu.Lock()
 	if e := c.m[string(key)]; e != nil && e[p] != nil {
