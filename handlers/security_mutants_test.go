@@ -1,12 +1,12 @@
 package handlers_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/orgpick/orgpick/handlers"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 )
 
@@ -231,12 +231,10 @@ func TestAdminRecheckRefusesAnotherMembersSession(t *testing.T) {
 	wantStatus(t, bob.get("/settings", false), http.StatusOK) // Bob is an admin now
 
 	ctx := alice.serverSession()
-	var m map[string]any
-	if err := json.Unmarshal(e.Deps.Sessions.GetBytes(ctx, "member"), &m); err != nil {
+	b, err := handlers.WithStoredMemberToken(e.Deps.Sessions.GetBytes(ctx, "member"), bob.stytchToken())
+	if err != nil {
 		t.Fatal(err)
 	}
-	m["token"] = bob.stytchToken()
-	b, _ := json.Marshal(m)
 	e.Deps.Sessions.Put(ctx, "member", b)
 	if _, _, err := e.Deps.Sessions.Commit(ctx); err != nil {
 		t.Fatal(err)

@@ -100,19 +100,24 @@ func (s sessionState) pending(ctx context.Context) (Pending, bool) {
 func (s sessionState) forgetPending(ctx context.Context) { s.sm.Remove(ctx, keyPending) }
 
 func (s sessionState) member(ctx context.Context) (Member, bool) {
-	var m Member
-	if !s.get(ctx, keyMember, &m) {
+	b := s.sm.GetBytes(ctx, keyMember)
+	if len(b) == 0 {
+		return Member{}, false
+	}
+	m, err := decodeMember(b) // member_codec.go: read on every page view
+	if err != nil {
+		s.log.Warn("session value does not decode; read as absent", "key", keyMember, "err", err)
 		return Member{}, false
 	}
 	m.JWT = s.sm.GetString(ctx, keyJWT)
 	return m, m.JWT != ""
 }
 
-// putMember stores the signed-in member: the JWT (about a kilobyte) under keyJWT, the rest as
-// JSON (Session leaves the JWT out).
+// putMember stores the signed-in member: the JWT (about a kilobyte) under keyJWT, the rest in
+// the compact form of member_codec.go.
 func (s sessionState) putMember(ctx context.Context, m Member) {
 	s.sm.Put(ctx, keyJWT, m.JWT)
-	s.put(ctx, keyMember, m)
+	s.sm.Put(ctx, keyMember, encodeMember(m))
 }
 
 // startDiscovery keeps a fresh discovery server-side. A new sign-in replaces any earlier one,

@@ -2,7 +2,11 @@
 // pure: no database, SDK, environment or globals; everything arrives as arguments.
 package views
 
-import "time"
+import (
+	"time"
+
+	"github.com/a-h/templ"
+)
 
 // LayoutData is what every full page needs: its title and the content-hashed asset URLs.
 type LayoutData struct {
@@ -12,6 +16,12 @@ type LayoutData struct {
 	AppJS   string      // e.g. /assets/app.7c1d2e3f.js: countdowns, local times, plain-form progress
 	Icon    string      // e.g. /assets/favicon.0a1b2c3d.svg
 	Session *SessionBar // the signed-in header; nil when nobody is signed in
+	// Assets, when set, is drawn instead of LayoutAssets(l): the same, rendered earlier (it
+	// only depends on the asset URLs).
+	Assets templ.Component
+	// Header, when set, is drawn instead of SessionHeader(Session, false): the same header
+	// rendered earlier (the handlers keep it per member).
+	Header templ.Component
 }
 
 // SessionBar is the header of signed-in pages: the current organization with a switcher, the
@@ -120,6 +130,8 @@ type DashboardData struct {
 	Notice      Notice      // what just happened (joined, switched, created)
 	CanMembers  bool        // the member's roles allow listing the members (Stytch RBAC)
 	CanSettings bool        // … and editing who can join
+	// Orgs, when set, is drawn instead of DashboardOrgs(d): the same, rendered earlier.
+	Orgs templ.Component
 }
 
 // MembersData renders the member list of the current organization (GET /members).
