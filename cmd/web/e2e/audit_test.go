@@ -28,6 +28,7 @@ var pageTestids = map[string]bool{
 	"notice": true, "cooldown": true, "header-switcher": true, "email-error": true,
 	"organization_name-error": true, "invite-email-error": true, "domains-error": true,
 	"organization_slug-error": true, "create-org": true,
+	"remove-confirm": true, "sessions-list": true, "profile-form": true, "confirm-slug-error": true,
 }
 
 // audited are the page states audit has checked in this package run, by mode: the suite
