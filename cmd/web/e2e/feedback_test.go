@@ -89,6 +89,7 @@ func (b *browser) plainFormProgress(form string) {
 	if !b.js || checked.before("plain "+form) {
 		return
 	}
+	b.settle() // app.js (deferred) is listening once the document is complete: on a loaded machine it may not be yet
 	b.do("submit "+form+" (an event only)", chromedp.EvaluateAsDevTools[chromedp.Void](fmt.Sprintf(
 		`document.querySelector(%q).dispatchEvent(new SubmitEvent("submit", {bubbles: true, cancelable: true}))`, form)))
 	time.Sleep(100 * time.Millisecond)
