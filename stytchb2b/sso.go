@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
 	orgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sso"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sso/oidc"
@@ -63,6 +64,7 @@ var (
 	UpdateSSO          = Permission{"stytch.sso", "update"}
 	DeleteSSO          = Permission{"stytch.sso", "delete"}
 	EditSSOOrgSettings = Permission{"stytch.organization", "update.settings.sso-jit-provisioning"}
+	SetDefaultSSO      = Permission{"stytch.organization", "update.settings.default-sso-connection"}
 )
 
 // SSO connection kinds.
@@ -337,17 +339,47 @@ func (c *Client) UpdateSSOOrg(ctx context.Context, sessionToken, orgID string, u
 	return ssoConns(&resp.Organization), nil
 }
 
-// OrgBySlug returns an organization's public face (name, logo, slug) and its active SSO
-// connections, for its own sign-in page. An unknown slug is ErrOrgNotFound.
-func (c *Client) OrgBySlug(ctx context.Context, slug string) (Org, error) {
+// OrgFace is an organization's public face for its own sign-in page: name, logo, slug, its
+// active SSO connections (default first) and the sign-in methods it accepts.
+type OrgFace struct {
+	Org
+	Methods []string // allowed_auth_methods when auth_methods is RESTRICTED; nil = every method
+}
+
+// Accepts reports whether the organization accepts this sign-in method (Stytch's name).
+func (f OrgFace) Accepts(method string) bool {
+	return f.Methods == nil || slices.Contains(f.Methods, method)
+}
+
+// AcceptsSSO reports whether the organization accepts SSO and has an active connection.
+func (f OrgFace) AcceptsSSO() bool { return f.Accepts("sso") && len(f.SSO) > 0 }
+
+// OrgPage returns the organization with this slug as its own sign-in page shows it. An unknown
+// slug is ErrOrgNotFound (so is an organization ID: the page is by slug only).
+func (c *Client) OrgPage(ctx context.Context, slug string) (OrgFace, error) {
 	resp, err := call(ctx, c, "get organization by slug", c.api.Organizations.Get, &orgs.GetParams{OrganizationID: slug})
 	if err != nil {
-		return Org{}, err
+		return OrgFace{}, err
 	}
-	if !strings.EqualFold(resp.Organization.OrganizationSlug, slug) { // an ID or external ID is not a slug
-		return Org{}, fmt.Errorf("get organization by slug: %w", ErrOrgNotFound)
+	o := resp.Organization
+	if !strings.EqualFold(o.OrganizationSlug, slug) {
+		return OrgFace{}, fmt.Errorf("get organization by slug: %w", ErrOrgNotFound)
 	}
-	return orgOf(&resp.Organization), nil
+	f := OrgFace{Org: orgOf(&o)}
+	if o.AuthMethods == "RESTRICTED" {
+		f.Methods = append([]string{}, o.AllowedAuthMethods...)
+	}
+	return f, nil
+}
+
+// SendOrgLoginEmail emails a sign-in link for one organization (Stytch's login_or_signup): it
+// lands in that organization with no chooser, as a login or, for a new member the organization
+// lets join, a sign-up.
+func (c *Client) SendOrgLoginEmail(ctx context.Context, orgID, address, redirectURL string) error {
+	_, err := call(ctx, c, "send organization login email", c.api.MagicLinks.Email.LoginOrSignup, &email.LoginOrSignupParams{
+		OrganizationID: orgID, EmailAddress: address, LoginRedirectURL: redirectURL, SignupRedirectURL: redirectURL,
+	})
+	return err
 }
 
 // SSOStartURL is where the browser goes to sign in with an SSO connection: Stytch's public

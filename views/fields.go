@@ -22,6 +22,24 @@ const (
 	FieldPhone          = "phone_number"
 	FieldRecoveryCode   = "recovery_code"
 	FieldQuery          = "q" // the chooser's filter box (GET)
+
+	// Single sign-on (the SSO start and the setup page, settings_sso.templ).
+	FieldConnectionID = "connection_id"
+	FieldDisplayName  = "display_name"
+	FieldMetadataURL  = "idp_metadata_url"
+	FieldIdPEntityID  = "idp_entity_id"
+	FieldIdPSSOURL    = "idp_sso_url"
+	FieldCertificate  = "x509_certificate"
+	FieldMapEmail     = "attr_email"
+	FieldMapName      = "attr_full_name"
+	FieldMapGroups    = "attr_groups"
+	FieldIssuer       = "issuer"
+	FieldClientID     = "client_id"
+	FieldClientSecret = "client_secret"
+	FieldSSODomains   = "domains"
+	FieldSSOJIT       = "sso_jit_provisioning"
+	FieldSSOJITConns  = "sso_jit_connection" // one checkbox per connection (sent once each)
+	FieldRequireSSO   = "require_sso"
 )
 
 // Values of the email form's intent and method fields.
@@ -30,6 +48,7 @@ const (
 	IntentNewOrg = "new-org" // "Create another organization" (signed in)
 	MethodLink   = "link"
 	MethodCode   = "code"
+	MethodSSO    = "sso" // "Sign in with SSO": the address's domain leads to its identity provider
 )
 
 // FieldErrors are the problems of a form, by field name, each a sentence shown next to its
