@@ -92,11 +92,15 @@ func NewSSO(re *responder, state sessionState, st SSOSignIn, index SSOIndex, sig
 // submission of the email form to next.
 func (h *SSO) LoginOr(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if m, err := formValue(r, views.FieldMethod); err == nil && m == views.MethodSSO {
+		m, err := formValue(r, views.FieldMethod)
+		switch {
+		case err != nil: // a body that doesn't parse: refused here, as next would (it can't read it again)
+			h.re.fail(w, r, err)
+		case m == views.MethodSSO:
 			h.LoginSubmit(w, r)
-			return
+		default:
+			next(w, r)
 		}
-		next(w, r)
 	}
 }
 
