@@ -155,6 +155,7 @@ func TestStytchCallBudget(t *testing.T) {
 	mfaCallBudget(t, e)
 	mfaRecoveryBudget(t, e)
 	mfaAccountBudget(t, e)
+	ssoCallBudget(t, e) // sso_test.go
 }
 
 // with returns a copy of base plus one call of route.

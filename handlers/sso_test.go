@@ -416,3 +416,25 @@ func crossSite(t *testing.T, e *env, path string, form url.Values) *http.Request
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	return req
 }
+
+// ssoCallBudget is TestStytchCallBudget's SSO row: signing in with SSO from the email form
+// costs the app one call (sso/authenticate). The domain lookup is the app's own index, the
+// start and the IdP's answer are the browser's requests to Stytch, and the dashboard after it
+// needs none while the JWT is fresh.
+func ssoCallBudget(t *testing.T, e *env) {
+	t.Helper()
+	admin, _ := e.adminOrg("ada@budget-sso.test", "Budget SSO")
+	admin.createSAML("Okta")
+	wantRedirect(t, admin.saveDomains("budget-sso.test"), "/settings/sso?notice=sso-saved")
+	b := e.browser()
+	wantCalls(t, e, "SSO sign-in by email domain (JIT)", map[string]int{callSSOStart: 1, callSAMLACS: 1, callSSOAuth: 1}, func() {
+		r := b.post("/login", url.Values{"email": {"new@budget-sso.test"}, "method": {"sso"}}, false)
+		landing := b.ssoLanding(r, idpPerson{email: "new@budget-sso.test", name: "New"})
+		wantRedirect(t, b.get(landing.RequestURI(), false), "/dashboard")
+	})
+	wantCalls(t, e, "dashboard views after SSO", nil, func() {
+		for range 10 {
+			wantStatus(t, b.get("/dashboard", false), http.StatusOK)
+		}
+	})
+}
