@@ -438,3 +438,71 @@ func ssoCallBudget(t *testing.T, e *env) {
 		}
 	})
 }
+
+// The setup forms refuse what can't work, on both paths (422, the form again with the problem
+// by its field): no name, neither metadata nor details, a bad certificate; an OIDC issuer whose
+// discovery fails is accepted with Stytch's warning and stays pending. Make default moves the
+// default; JIT restricted to no connection is refused; JIT off keeps new people out.
+func TestSSOSetupForms(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin, _ := e.adminOrg("ada@forms-sso.test", "Forms SSO")
+	for _, htmx := range []bool{false, true} {
+		r := admin.post("/settings/sso/saml", url.Values{"display_name": {""}, "attr_email": {"email"}}, htmx)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if htmx {
+			wantFragment(t, r, "saml-form")
+		}
+		if !r.has(t, "saml-name-error") || !r.has(t, "saml-metadata-error") {
+			t.Fatalf("htmx=%v: problems not by their fields:\n%.2000s", htmx, r.body)
+		}
+		r = admin.post("/settings/sso/saml", url.Values{"display_name": {"Hand"}, "idp_entity_id": {"https://idp.example/x"},
+			"idp_sso_url": {"https://idp.example/sso"}, "x509_certificate": {"not a cert"}, "attr_email": {"email"}}, htmx)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if got := r.testid(t, "saml-cert-error"); !strings.Contains(got, "PEM") {
+			t.Fatalf("certificate problem %q", got)
+		}
+		r = admin.post("/settings/sso/oidc", url.Values{"display_name": {"X"}, "issuer": {"not a url"}, "client_id": {"a"}, "client_secret": {"b"}}, htmx)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if strings.Contains(r.body, `value="b"`) {
+			t.Fatal("the refused OIDC form shows the client secret again")
+		}
+	}
+	r := admin.post("/settings/sso/oidc", url.Values{"display_name": {"Broken"}, "issuer": {"http://127.0.0.1:1/nowhere"}, "client_id": {"a"}, "client_secret": {"b"}}, false)
+	wantRedirect(t, r, "/settings/sso?notice=sso-saved")
+	page := admin.get("/settings/sso?notice=sso-saved", false)
+	if got := page.testid(t, "notice"); !strings.Contains(got, "pending") || !strings.Contains(got, "Stytch says:") {
+		t.Fatalf("OIDC warning not shown: %q", got)
+	}
+
+	// Two active connections: make the second the default.
+	admin.createSAML("First")
+	page = admin.createOIDC("Second")
+	var second string
+	page.doc(t).Find(`[data-testid="sso-conn"]`).Each(func(_ int, s *goquery.Selection) {
+		if strings.Contains(s.Find("h3").Text(), "Second") {
+			second = s.AttrOr("data-connection-id", "")
+		}
+	})
+	wantRedirect(t, admin.post("/settings/sso/default", url.Values{"connection_id": {second}}, false), "/settings/sso?notice=sso-saved")
+	page = admin.get("/settings/sso", false)
+	if got := page.doc(t).Find(`[data-testid="sso-conn"]`).First().AttrOr("data-connection-id", ""); got != second {
+		t.Fatalf("the default is listed first: %s, want %s", got, second)
+	}
+
+	r = admin.post("/settings/sso/settings", url.Values{"sso_jit_provisioning": {"RESTRICTED"}}, false)
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	wantRedirect(t, admin.post("/settings/sso/settings", url.Values{"sso_jit_provisioning": {"NOT_ALLOWED"}}, false), "/settings/sso?notice=sso-saved")
+	wantRedirect(t, admin.saveDomains("forms-sso.test"), "/settings/sso?notice=sso-saved")
+	b := e.browser()
+	r = b.post("/login", url.Values{"email": {"new@forms-sso.test"}, "method": {"sso"}}, false)
+	wantRedirect(t, r, "/sso")
+	choice := b.get("/sso", false)
+	connID := choice.doc(t).Find(`[data-testid="sso-start"]`).First().AttrOr("data-connection-id", "")
+	landing := b.ssoLanding(b.post("/sso/start", url.Values{"connection_id": {connID}}, false), idpPerson{email: "new@forms-sso.test"})
+	r = b.get(landing.RequestURI(), false)
+	wantStatus(t, r, http.StatusForbidden)
+	if !strings.Contains(r.body, "invitation") {
+		t.Fatalf("JIT refused page:\n%.1500s", r.body)
+	}
+}
