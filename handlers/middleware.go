@@ -4,19 +4,31 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 )
+
+// cspOrigin is the scheme and host of rawURL as a CSP source (with a leading space), or "".
+func cspOrigin(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, " ;'") {
+		return ""
+	}
+	return " " + u.Scheme + "://" + u.Host
+}
 
 // maxBodyBytes caps every request body: our forms are a few short fields.
 const maxBodyBytes = 16 << 10
 
 // securityHeaders sets the headers every response carries. The CSP allows no inline script or
 // style (htmx is configured for that in the layout) and no framing; Referrer-Policy keeps the
-// magic-link token in /authenticate?token=… from leaking to other sites.
-func securityHeaders(next http.Handler) http.Handler {
-	const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// magic-link token in /authenticate?token=… from leaking to other sites. Forms post to this
+// origin only, plus formOrigin ("" for none): the Stytch API origin a form's answer may
+// redirect to (POST /sso/start → Stytch's start), which browsers check against form-action.
+func securityHeaders(formOrigin string, next http.Handler) http.Handler {
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
+		"connect-src 'self'; form-action 'self'" + formOrigin + "; frame-ancestors 'none'; base-uri 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)

@@ -73,5 +73,5 @@ func (a *app) routes() http.Handler {
 	}
 	m := a.d.Metrics // labels requests with the pattern that matched, never the raw path
 	root.Handle("/", a.d.Sessions.LoadAndSave(m.Routes(mux)))
-	return m.Middleware(a.re.recoverPanics(securityHeaders(a.re.crossOrigin(limitBodies(m.Routes(root))))))
+	return m.Middleware(a.re.recoverPanics(securityHeaders(cspOrigin(a.d.OAuth.APIBase), a.re.crossOrigin(limitBodies(m.Routes(root))))))
 }
