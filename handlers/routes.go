@@ -24,6 +24,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /sso/start", a.sso.StartSubmit)
 	mux.HandleFunc("GET /org/{slug}", a.sso.OrgPage)
 	mux.HandleFunc("POST /org/{slug}/login", a.sso.OrgLoginSubmit)
+	mux.HandleFunc("POST /org/{slug}/code", a.sso.OrgCodeSubmit)
 	mux.HandleFunc("GET /orgs", a.orgs.ChooserPage)
 	mux.HandleFunc("POST /orgs/select", a.orgs.SelectSubmit)
 	mux.HandleFunc("POST /orgs/create", a.orgs.CreateSubmit)

@@ -27,6 +27,8 @@ type SSOSignIn interface {
 	AuthenticateSSO(ctx context.Context, l stytchb2b.SSOLanding) (stytchb2b.Session, stytchb2b.SSOIdentity, error)
 	OrgPage(ctx context.Context, slug string) (stytchb2b.OrgFace, error)
 	SendOrgLoginEmail(ctx context.Context, orgID, email, redirectURL string) error
+	SendOrgLoginCode(ctx context.Context, orgID, email string) error
+	AuthenticateOrgCode(ctx context.Context, orgID, email, code string) (stytchb2b.Session, error)
 	SessionRevoker
 }
 

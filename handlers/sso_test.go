@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 )
@@ -336,6 +337,47 @@ func TestSSOOrgPage(t *testing.T) {
 	}
 	b.followLink(e.latestLink("ada@orgpage.test"), "/dashboard")
 	wantStatus(t, b.post("/org/"+slug+"/login", url.Values{"email": {"nope"}}, false), http.StatusUnprocessableEntity)
+	// An address the organization won't take reads as sent (no membership oracle); nothing is.
+	wantRedirect(t, b.post("/org/"+slug+"/login", url.Values{"email": {"stranger@elsewhere.test"}}, false), "/org/"+slug+"?notice=link-sent")
+	if msgs, _ := e.emu.Mailbox(t.Context(), "stranger@elsewhere.test"); len(msgs) != 0 {
+		t.Fatalf("mail to a stranger: %+v", msgs)
+	}
+
+	// The email code, scoped to the organization, plain then htmx: a wrong code by the field,
+	// the right one straight in.
+	for _, htmx := range []bool{false, true} {
+		c := e.browser()
+		r := c.post("/org/"+slug+"/login", url.Values{"email": {"ada@orgpage.test"}, "method": {"code"}}, htmx)
+		if htmx {
+			wantHXLocation(t, r, "/org/"+slug+"?notice=code-sent")
+		} else {
+			wantRedirect(t, r, "/org/"+slug+"?notice=code-sent")
+		}
+		page := c.get("/org/"+slug+"?notice=code-sent", htmx)
+		if !page.has(t, "org-code-form") {
+			t.Fatalf("htmx=%v: no code form:\n%.2000s", htmx, page.body)
+		}
+		msgs, err := e.emu.Mailbox(t.Context(), "ada@orgpage.test")
+		if err != nil || len(msgs) == 0 || msgs[0].Kind != "login_otp" {
+			t.Fatalf("mailbox %+v %v", msgs, err)
+		}
+		wrong := "000000"
+		if msgs[0].Code == wrong {
+			wrong = "111111"
+		}
+		r = c.post("/org/"+slug+"/code", url.Values{"code": {wrong}}, htmx)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if !r.has(t, "org-code-error") {
+			t.Fatalf("htmx=%v: wrong code not said by the field", htmx)
+		}
+		r = c.post("/org/"+slug+"/code", url.Values{"code": {msgs[0].Code}}, htmx)
+		if htmx {
+			wantHXLocation(t, r, "/dashboard")
+		} else {
+			wantRedirect(t, r, "/dashboard")
+		}
+		e.advance(31 * time.Second) // the next code to the same address
+	}
 
 	// With a connection and SSO required: SSO only.
 	admin.createSAML("Okta")
