@@ -10,10 +10,11 @@ import (
 
 // An admin connects the local test identity provider on /settings/sso (a SAML connection from
 // its metadata, an OIDC one from its issuer), names their domain, tests the SAML connection
-// (the page reports what the IdP sent) and deletes the OIDC one after adding it back. A new
-// person at the domain chooses "Sign in with SSO": two connections, so the choice page; the
-// SAML IdP (emulated) signs them in and they land on the organization's dashboard (JIT). With
-// JavaScript on and off; every page audited (axe, 320 and 390 px).
+// (the page reports what the IdP sent), deletes a third connection after its confirmation and
+// makes the OIDC one the default. A new person at the domain chooses "Sign in with SSO": two
+// connections, so the choice page; the default (OIDC, emulated) signs them in and they land
+// on the organization's dashboard (JIT). With JavaScript on and off; every page audited (axe,
+// 320 and 390 px).
 func TestJourneySSO(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const admin, newcomer = "ada@sso-journey.test", "new@sso-journey.test"
@@ -35,6 +36,18 @@ func TestJourneySSO(t *testing.T) {
 		b.waitFor("sso-test-result")
 		wantText(t, b, "sso-test-email", "tester@sso-journey.test")
 		wantText(t, b, "sso-test-name", "Tess Ter")
+
+		// A third connection, deleted after its confirmation; the OIDC one made the default.
+		b.createLocalConnection("saml")
+		last := `[data-testid="sso-conn"]:last-of-type `
+		b.click("Delete…", chromedp.CSS(last+`[data-testid="sso-delete-open"]`))
+		b.click("Yes, delete", chromedp.CSS(last+`[data-testid="sso-delete"]`))
+		b.waitSSONotice("deleted")
+		b.click("Make default", tid("sso-make-default"))
+		b.waitSSONotice("is now the default")
+		if n := b.count(`[data-testid="sso-conn"]`); n != 2 {
+			t.Fatalf("e2e [%s]: %d connections after the delete, want 2", b.who(), n)
+		}
 		b.logout()
 
 		b.open("/")
@@ -44,7 +57,7 @@ func TestJourneySSO(t *testing.T) {
 		b.waitFor("sso-choice")
 		b.wantPath("/sso")
 		b.shoot("sso-choice")
-		b.click("Sign in with the first connection", tid("sso-start"))
+		b.click("Sign in with the default connection", tid("sso-start"))
 		b.idpSignIn(newcomer, "New Person")
 		b.waitFor("dashboard")
 		b.wantPath("/dashboard")
