@@ -548,3 +548,22 @@ func TestSSOSetupForms(t *testing.T) {
 		t.Fatalf("JIT refused page:\n%.1500s", r.body)
 	}
 }
+
+// A domain two organizations named (each admin at that domain) leads to the choice page with
+// both organizations' connections, never silently to one of them.
+func TestSSODomainClaimedTwice(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, admin := range []string{"ada@twice.test", "bob@twice.test"} {
+		b, _ := e.adminOrg(admin, "Org of "+admin)
+		b.createSAML("IdP of " + admin)
+		wantRedirect(t, b.saveDomains("twice.test"), "/settings/sso?notice=sso-saved")
+	}
+	c := e.browser()
+	wantRedirect(t, c.post("/login", url.Values{"email": {"cy@twice.test"}, "method": {"sso"}}, false), "/sso")
+	choice := c.get("/sso", false)
+	if n := choice.doc(t).Find(`[data-testid="sso-start"]`).Length(); n != 2 {
+		t.Fatalf("choice page offers %d connections, want both organizations':\n%.2000s", n, choice.body)
+	}
+	wantFragment(t, c.get("/sso", true), "sso-choice")
+}
