@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
-	"slices"
 )
 
 // Email one-time passcodes for one organization (OTPs.Email.LoginOrSignup / Authenticate): the
@@ -35,17 +34,9 @@ func (e *Emulator) otpOrgSend(ctx context.Context, tx *sql.Tx, r *http.Request) 
 		return nil, err
 	}
 	now := e.now()
-	m, err := memberByEmail(ctx, tx, o.OrganizationID, email)
+	m, created, err := orgSignInMember(ctx, tx, o, email, now) // magiclinks.go
 	if err != nil {
 		return nil, err
-	}
-	created := false
-	if m == nil {
-		if o.EmailJITProvisioning != "RESTRICTED" || !slices.Contains(o.EmailAllowedDomains, domainOf(email)) {
-			return nil, errNotEligible
-		}
-		m = newMember(o.OrganizationID, email, "pending", false, nil, now)
-		created = true
 	}
 	if !e.limiter.allow(email, now) {
 		return nil, errRateLimited

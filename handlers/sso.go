@@ -289,20 +289,7 @@ func (h *SSO) finishStep(w http.ResponseWriter, r *http.Request, st ssoStart, to
 		return
 	}
 	s, _, err := h.stytch.AuthenticateSSO(r.Context(), stytchb2b.SSOLanding{Token: token, Verifier: st.Verifier, IST: p.IST})
-	switch {
-	case err == nil:
-		h.step.finish(w, r, p, s, nil)
-	case h.signer.needsMFA(w, r, err, afterStep{Others: p.Others, ListOrgs: p.ListOrgs}):
-	case errors.Is(err, stytchb2b.ErrChoiceExpired):
-		h.step.expired(w, r)
-	case errors.Is(err, stytchb2b.ErrOAuthOtherAccount), errors.Is(err, stytchb2b.ErrNotEligible):
-		h.re.log.Info("organization sso sign-in refused", "org", p.Org.ID, "err", err)
-		p.Problem = fmt.Sprintf(msgOtherAccount, p.Email)
-		h.state.putMFA(r.Context(), p)
-		redirect(w, r, "/mfa")
-	default:
-		h.re.fail(w, r, err)
-	}
+	h.step.primaryDone(w, r, p, s, err) // primary_step.go
 }
 
 // finishTest spends the token of an admin's test sign-in and keeps what the identity provider
