@@ -25,6 +25,13 @@ vet:
 # works outside a git checkout too), vet clean, then every test with
 # the race detector (fuzz seed corpora run as ordinary tests), then the browser suite verbosely so
 # each journey shows its JS-on and JS-off runs (it says so when it skips for lack of Chromium).
+# The browser suite runs without -race, and so does the server binary it builds: the handler
+# tests above already run the same server code under the race detector (in process, through
+# the real SDK, with t.Parallel), and a race-instrumented server and test binary make every
+# browser step several times slower. `make e2e-instances` still runs it with -race.
+# -parallel 4: journeys (two runs each, one server process and one tab per run) wait on the
+# browser far more than they compute, so 4 at once keep a 2-core machine busy without
+# starving each other (8 was slower here).
 test:
 	@templsum() { find . -name '*_templ.go' -not -path './.git/*' | sort | xargs sha256sum | sha256sum; }; \
 	before=$$(templsum); $(GO) tool templ generate >/dev/null || exit 1; \
@@ -33,7 +40,7 @@ test:
 	fi
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 8m $$($(GO) list ./... | grep -v '/cmd/web/e2e$$')
-	$(GO) test -race -count=1 -timeout 15m -v ./cmd/web/e2e/
+	$(GO) test -count=1 -timeout 15m -parallel 4 -v ./cmd/web/e2e/
 
 check: test
 

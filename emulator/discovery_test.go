@@ -14,25 +14,27 @@ import (
 	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
 )
 
-func TestDiscoverySend(t *testing.T) {
-	t.Parallel()
-	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e := newEnv(t)
-	tests := []struct {
-		name       string
-		email      string
-		redirect   string
-		wantStatus int
-		wantType   string
-	}{
-		{"ok", "Ada@Acme.com", redirect, 200, ""},
-		{"loopback ip and port", "ada@acme.com", "http://127.0.0.1:8080/authenticate?next=%2Fx", 200, ""},
-		{"ipv6 loopback", "ada@acme.com", "https://[::1]:9/cb", 200, ""},
-		{"invalid email", "not-an-email", redirect, 400, "invalid_email"},
-		{"display name", "Ada <ada@acme.com>", redirect, 400, "invalid_email"},
-		{"non-loopback redirect", "ada@acme.com", "https://evil.example/authenticate", 400, "invalid_discovery_redirect_url"},
-	}
-	for _, tt := range tests {
+// discoverySends are the sends every mailbox test starts from: three accepted, the newest to
+// [::1]:9, and three refused, which must leave nothing in the mailbox.
+var discoverySends = []struct {
+	name       string
+	email      string
+	redirect   string
+	wantStatus int
+	wantType   string
+}{
+	{"ok", "Ada@Acme.com", redirect, 200, ""},
+	{"loopback ip and port", "ada@acme.com", "http://127.0.0.1:8080/authenticate?next=%2Fx", 200, ""},
+	{"ipv6 loopback", "ada@acme.com", "https://[::1]:9/cb", 200, ""},
+	{"invalid email", "not-an-email", redirect, 400, "invalid_email"},
+	{"display name", "Ada <ada@acme.com>", redirect, 400, "invalid_email"},
+	{"non-loopback redirect", "ada@acme.com", "https://evil.example/authenticate", 400, "invalid_discovery_redirect_url"},
+}
+
+// sendDiscoveries sends every case of discoverySends, in order, each checked in its own subtest.
+func sendDiscoveries(t *testing.T, e *env) {
+	t.Helper()
+	for _, tt := range discoverySends {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.client.MagicLinks.Email.Discovery.Send(e.ctx, &emaildiscovery.SendParams{EmailAddress: tt.email, DiscoveryRedirectURL: tt.redirect})
 			if tt.wantStatus != 200 {
@@ -42,6 +44,13 @@ func TestDiscoverySend(t *testing.T) {
 			mustOK(t, err)
 		})
 	}
+}
+
+func TestDiscoverySend(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and the last reads what the others sent.
+	e := newEnv(t)
+	sendDiscoveries(t, e)
 
 	t.Run("mailbox records link", func(t *testing.T) {
 		msgs, err := e.emu.Mailbox(e.ctx, "ADA@acme.com")
@@ -62,6 +71,13 @@ func TestDiscoverySend(t *testing.T) {
 			t.Errorf("message = %+v", msgs[0])
 		}
 	})
+}
+
+func TestDevMailboxPages(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and the pages show what the sends left.
+	e := newEnv(t)
+	sendDiscoveries(t, e)
 
 	t.Run("mailbox.json", func(t *testing.T) {
 		var got []map[string]any
@@ -99,19 +115,21 @@ func TestDiscoverySend(t *testing.T) {
 			t.Errorf("mailbox not newest first")
 		}
 	})
+}
 
-	t.Run("nothing dev under v1", func(t *testing.T) {
-		if resp := e.getJSON("/v1/dev/mailbox", nil); resp.StatusCode != 404 {
-			t.Errorf("status = %d", resp.StatusCode)
-		}
-		rec := httpGet(t, e.emu.API(), "/dev/mailbox.json")
-		if rec != 404 {
-			t.Errorf("API() served /dev: %d", rec)
-		}
-		if got := httpGet(t, e.emu.Dev(), "/v1/b2b/sessions/jwks/"+projectID); got != 404 {
-			t.Errorf("Dev() served /v1: %d", got)
-		}
-	})
+func TestNothingDevUnderV1(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if resp := e.getJSON("/v1/dev/mailbox", nil); resp.StatusCode != 404 {
+		t.Errorf("status = %d", resp.StatusCode)
+	}
+	rec := httpGet(t, e.emu.API(), "/dev/mailbox.json")
+	if rec != 404 {
+		t.Errorf("API() served /dev: %d", rec)
+	}
+	if got := httpGet(t, e.emu.Dev(), "/v1/b2b/sessions/jwks/"+projectID); got != 404 {
+		t.Errorf("Dev() served /v1: %d", got)
+	}
 }
 
 // Stytch's Go quickstart sends without a redirect URL: the project default is used.
@@ -349,19 +367,6 @@ func TestDiscoveryOrganizationCreate(t *testing.T) {
 		_, err = create(&dorgs.CreateParams{IntermediateSessionToken: ist, OrganizationName: "Again", OrganizationSlug: "again"})
 		wantStytchError(t, err, 404, "intermediate_session_not_found")
 	})
-	t.Run("derived name and slug", func(t *testing.T) {
-		resp, err := create(&dorgs.CreateParams{IntermediateSessionToken: e.discover("zoe@acme.com").IntermediateSessionToken})
-		mustOK(t, err)
-		if resp.Organization.OrganizationName != "acme" || resp.Organization.OrganizationSlug != "acme" {
-			t.Errorf("derived = %q %q", resp.Organization.OrganizationName, resp.Organization.OrganizationSlug)
-		}
-		resp, err = create(&dorgs.CreateParams{IntermediateSessionToken: e.discover("Zoe.B@gmail.com").IntermediateSessionToken})
-		mustOK(t, err)
-		if resp.Organization.OrganizationSlug != "zoe.b" {
-			t.Errorf("derived slug for gmail = %q", resp.Organization.OrganizationSlug)
-		}
-	})
-
 	long := strings.Repeat("x", 129)
 	tests := []struct {
 		name   string
@@ -396,6 +401,26 @@ func TestDiscoveryOrganizationCreate(t *testing.T) {
 			OrganizationName: strings.Repeat("n", 128), OrganizationSlug: "s~_.1"})
 		mustOK(t, err)
 	})
+}
+
+// A create without name or slug derives both from the email's domain, or from its local part
+// for a common domain.
+func TestDiscoveryOrganizationCreateDerivesNameAndSlug(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	create := func(p *dorgs.CreateParams) (*dorgs.CreateResponse, error) {
+		return e.client.Discovery.Organizations.Create(e.ctx, p)
+	}
+	resp, err := create(&dorgs.CreateParams{IntermediateSessionToken: e.discover("zoe@acme.com").IntermediateSessionToken})
+	mustOK(t, err)
+	if resp.Organization.OrganizationName != "acme" || resp.Organization.OrganizationSlug != "acme" {
+		t.Errorf("derived = %q %q", resp.Organization.OrganizationName, resp.Organization.OrganizationSlug)
+	}
+	resp, err = create(&dorgs.CreateParams{IntermediateSessionToken: e.discover("Zoe.B@gmail.com").IntermediateSessionToken})
+	mustOK(t, err)
+	if resp.Organization.OrganizationSlug != "zoe.b" {
+		t.Errorf("derived slug for gmail = %q", resp.Organization.OrganizationSlug)
+	}
 }
 
 func TestDiscoveryList(t *testing.T) {

@@ -106,6 +106,7 @@
 //
 //	sso.go               the connections API: get, delete, organization SSO fields, stytch.sso RBAC
 //	sso_saml.go          SAML connections: create, update, update from metadata URL, certificates
+//	sso_saml_metadata.go reading IdP metadata; the XML guards (no DTD) the callback shares too
 //	sso_oidc.go          OIDC connections: create, update, issuer discovery (with warning)
 //	sso_flow.go          the browser flow: public start URL, sso/authenticate (PKCE, JIT, roles)
 //	sso_saml_verify.go   the SAML callback (ACS): signature, destination, audience, times, replay

@@ -21,11 +21,10 @@ func authMagicLink(e *env, tok string) (*magiclinks.AuthenticateResponse, error)
 	return e.client.MagicLinks.Authenticate(e.ctx, &magiclinks.AuthenticateParams{MagicLinksToken: tok})
 }
 
-func TestInviteAndAuthenticate(t *testing.T) {
-	t.Parallel()
-	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e, acme, orgID := newAcme(t)
-	inviteAs := func(p *email.InviteParams, auth *methodoptions.Authorization) (*email.InviteResponse, error) {
+// inviter returns an invite call into orgID (unless p names another org) to redirect (unless p
+// names another URL), with the project secret when auth is nil and as auth's session otherwise.
+func inviter(e *env, orgID string) func(p *email.InviteParams, auth *methodoptions.Authorization) (*email.InviteResponse, error) {
+	return func(p *email.InviteParams, auth *methodoptions.Authorization) (*email.InviteResponse, error) {
 		if p.OrganizationID == "" {
 			p.OrganizationID = orgID
 		}
@@ -37,6 +36,13 @@ func TestInviteAndAuthenticate(t *testing.T) {
 		}
 		return e.client.MagicLinks.Email.Invite(e.ctx, p, &email.InviteRequestOptions{Authorization: *auth})
 	}
+}
+
+func TestInviteAndAuthenticate(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, acme, orgID := newAcme(t)
+	inviteAs := inviter(e, orgID)
 
 	t.Run("invite by admin session, accept by link", func(t *testing.T) {
 		resp, err := inviteAs(&email.InviteParams{EmailAddress: "Bob@Beta.io", Name: "Bob"},
@@ -84,9 +90,15 @@ func TestInviteAndAuthenticate(t *testing.T) {
 		_, err = authMagicLink(e, tok)
 		wantStytchError(t, err, 401, "unable_to_auth_magic_link")
 	})
+}
 
-	// ada's first session expired during the week-long Advance; she signs up a second org.
-	adaSession := e.signUp("ada@acme.com", "Ada2", "ada2").SessionToken
+func TestInviteRefused(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and the last changes the org's settings.
+	e, _, orgID := newAcme(t)
+	inviteAs := inviter(e, orgID)
+	adaSession := e.signUp("ada@acme.com", "Ada2", "ada2").SessionToken // ada's session in a second org
+	invite(t, e, orgID, "bob@beta.io")
 	bobTok := joinOrg(t, e, orgID, "bob@beta.io") // bob accepted his invite: a plain member
 	other := e.signUp("zed@zed.io", "Zed", "zed")
 
@@ -133,13 +145,16 @@ func TestInviteAndAuthenticate(t *testing.T) {
 		_, err = inviteAs(&email.InviteParams{EmailAddress: "y@acme.com"}, nil)
 		wantStytchError(t, err, 403, "email_invites_not_allowed")
 	})
-	t.Run("magic link token errors", func(t *testing.T) {
-		_, err := authMagicLink(e, "CprTtwhnRNiMBiUS2jSLcWYrfuO2POeBNdo5HhW6qTM=")
-		wantStytchError(t, err, 404, "magic_link_not_found")
-		// A discovery token is not a multi-tenant magic link token.
-		_, err = authMagicLink(e, e.sendDiscovery("q@acme.com"))
-		wantStytchError(t, err, 404, "magic_link_not_found")
-	})
+}
+
+func TestMagicLinkTokenErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, err := authMagicLink(e, "CprTtwhnRNiMBiUS2jSLcWYrfuO2POeBNdo5HhW6qTM=")
+	wantStytchError(t, err, 404, "magic_link_not_found")
+	// A discovery token is not a multi-tenant magic link token.
+	_, err = authMagicLink(e, e.sendDiscovery("q@acme.com"))
+	wantStytchError(t, err, 404, "magic_link_not_found")
 }
 
 func TestLoginOrSignup(t *testing.T) {

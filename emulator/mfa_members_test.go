@@ -9,6 +9,23 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/methodoptions"
 )
 
+// memberUpdater returns an update of memberID in orgID (unless p names others), with the project
+// secret when auth is nil and as auth's session otherwise.
+func memberUpdater(e *env, orgID, memberID string) func(p members.UpdateParams, auth *methodoptions.Authorization) (*members.UpdateResponse, error) {
+	return func(p members.UpdateParams, auth *methodoptions.Authorization) (*members.UpdateResponse, error) {
+		if p.OrganizationID == "" {
+			p.OrganizationID = orgID
+		}
+		if p.MemberID == "" {
+			p.MemberID = memberID
+		}
+		if auth == nil {
+			return e.client.Organizations.Members.Update(e.ctx, &p)
+		}
+		return e.client.Organizations.Members.Update(e.ctx, &p, &members.UpdateRequestOptions{Authorization: *auth})
+	}
+}
+
 func TestMemberUpdate(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
@@ -17,18 +34,7 @@ func TestMemberUpdate(t *testing.T) {
 	orgID := su.Organization.OrganizationID
 	bobID := invite(t, e, orgID, "bob@acme.com")
 	cyID := invite(t, e, orgID, "cy@acme.com")
-	update := func(p members.UpdateParams, auth *methodoptions.Authorization) (*members.UpdateResponse, error) {
-		if p.OrganizationID == "" {
-			p.OrganizationID = orgID
-		}
-		if p.MemberID == "" {
-			p.MemberID = bobID
-		}
-		if auth == nil {
-			return e.client.Organizations.Members.Update(e.ctx, &p)
-		}
-		return e.client.Organizations.Members.Update(e.ctx, &p, &members.UpdateRequestOptions{Authorization: *auth})
-	}
+	update := memberUpdater(e, orgID, bobID)
 
 	r, err := update(members.UpdateParams{Name: "Bob", MFAPhoneNumber: phone, MFAEnrolled: true, DefaultMFAMethod: "sms_otp",
 		UntrustedMetadata: map[string]any{"k": "v"}}, nil)

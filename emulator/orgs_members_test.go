@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
+	dorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations/members"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
@@ -175,83 +176,108 @@ func joinOrg(t *testing.T, e *env, orgID, email string) string {
 	return resp.SessionToken
 }
 
-func TestMembersGetSearchDelete(t *testing.T) {
-	t.Parallel()
-	// Subtests run in order: they share one emulator, and some change its state or clock.
+// membersFixture is acme (ada, its admin, and JIT for acme.com) with bob joined by domain and
+// carol invited, and zed's org beside it.
+type membersFixture struct {
+	e          *env
+	acme, zed  *dorgs.CreateResponse
+	orgID      string
+	bobSession string
+	carolID    string
+}
+
+func newMembersFixture(t *testing.T) membersFixture {
+	t.Helper()
 	e := newEnv(t)
 	acme := e.signUp("ada@acme.com", "Acme", "acme", jitByAcmeDomain, invitesAllowed)
 	orgID := acme.Organization.OrganizationID
-	bobSession := joinOrg(t, e, orgID, "bob@acme.com")
-	carolID := invite(t, e, orgID, "carol@gmail.com")
-	zed := e.signUp("zed@zed.io", "Zed", "zed")
+	return membersFixture{e: e, acme: acme, orgID: orgID, bobSession: joinOrg(t, e, orgID, "bob@acme.com"),
+		carolID: invite(t, e, orgID, "carol@gmail.com"), zed: e.signUp("zed@zed.io", "Zed", "zed")}
+}
 
-	t.Run("get", func(t *testing.T) {
-		resp, err := e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: orgID, EmailAddress: "BOB@acme.com"})
-		mustOK(t, err)
-		if resp.Member.EmailAddress != "bob@acme.com" || resp.Member.Status != "active" || resp.Organization.OrganizationID != orgID {
-			t.Fatalf("resp = %+v", resp)
-		}
-		resp, err = e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: orgID, MemberID: carolID})
-		mustOK(t, err)
-		if resp.Member.Status != "invited" {
-			t.Errorf("carol status = %s", resp.Member.Status)
-		}
-		_, err = e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: orgID, EmailAddress: "nobody@acme.com"})
-		wantStytchError(t, err, 404, "member_not_found")
-		_, err = e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: zed.Organization.OrganizationID, MemberID: carolID})
-		wantStytchError(t, err, 404, "member_not_found")
-		_, err = e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: "organization-test-nope", MemberID: carolID})
-		wantStytchError(t, err, 404, "organization_not_found")
-	})
+// searchMembers searches with the project secret when auth is nil and as auth's session otherwise.
+func searchMembers(e *env, p *members.SearchParams, auth *methodoptions.Authorization) (*members.SearchResponse, error) {
+	if auth == nil {
+		return e.client.Organizations.Members.Search(e.ctx, p)
+	}
+	return e.client.Organizations.Members.Search(e.ctx, p, &members.SearchRequestOptions{Authorization: *auth})
+}
 
-	search := func(p *members.SearchParams, auth *methodoptions.Authorization) (*members.SearchResponse, error) {
-		if auth == nil {
-			return e.client.Organizations.Members.Search(e.ctx, p)
-		}
-		return e.client.Organizations.Members.Search(e.ctx, p, &members.SearchRequestOptions{Authorization: *auth})
+func memberEmails(r *members.SearchResponse) []string {
+	out := []string{}
+	for _, m := range r.Members {
+		out = append(out, m.EmailAddress)
 	}
-	emails := func(r *members.SearchResponse) []string {
-		out := []string{}
-		for _, m := range r.Members {
-			out = append(out, m.EmailAddress)
-		}
-		return out
+	return out
+}
+
+func TestMembersGet(t *testing.T) {
+	t.Parallel()
+	f := newMembersFixture(t)
+	e := f.e
+	resp, err := e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: f.orgID, EmailAddress: "BOB@acme.com"})
+	mustOK(t, err)
+	if resp.Member.EmailAddress != "bob@acme.com" || resp.Member.Status != "active" || resp.Organization.OrganizationID != f.orgID {
+		t.Fatalf("resp = %+v", resp)
 	}
+	resp, err = e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: f.orgID, MemberID: f.carolID})
+	mustOK(t, err)
+	if resp.Member.Status != "invited" {
+		t.Errorf("carol status = %s", resp.Member.Status)
+	}
+	_, err = e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: f.orgID, EmailAddress: "nobody@acme.com"})
+	wantStytchError(t, err, 404, "member_not_found")
+	_, err = e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: f.zed.Organization.OrganizationID, MemberID: f.carolID})
+	wantStytchError(t, err, 404, "member_not_found")
+	_, err = e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: "organization-test-nope", MemberID: f.carolID})
+	wantStytchError(t, err, 404, "organization_not_found")
+}
+
+func TestMembersSearch(t *testing.T) {
+	t.Parallel()
+	f := newMembersFixture(t)
+	e := f.e
 	t.Run("search", func(t *testing.T) {
-		resp, err := search(&members.SearchParams{OrganizationIds: []string{orgID}}, nil)
+		resp, err := searchMembers(e, &members.SearchParams{OrganizationIds: []string{f.orgID}}, nil)
 		mustOK(t, err)
-		if got := emails(resp); len(got) != 3 || resp.Organizations[orgID].OrganizationSlug != "acme" {
+		if got := memberEmails(resp); len(got) != 3 || resp.Organizations[f.orgID].OrganizationSlug != "acme" {
 			t.Fatalf("got %v", got)
 		}
-		resp, err = search(&members.SearchParams{OrganizationIds: []string{orgID}, Query: query("AND", filter("statuses", []string{"invited"}))}, nil)
+		resp, err = searchMembers(e, &members.SearchParams{OrganizationIds: []string{f.orgID}, Query: query("AND", filter("statuses", []string{"invited"}))}, nil)
 		mustOK(t, err)
-		if got := emails(resp); len(got) != 1 || got[0] != "carol@gmail.com" {
+		if got := memberEmails(resp); len(got) != 1 || got[0] != "carol@gmail.com" {
 			t.Fatalf("invited = %v", got)
 		}
-		resp, err = search(&members.SearchParams{OrganizationIds: []string{orgID}, Query: query("AND", filter("member_email_fuzzy", "bob"))}, nil)
+		resp, err = searchMembers(e, &members.SearchParams{OrganizationIds: []string{f.orgID}, Query: query("AND", filter("member_email_fuzzy", "bob"))}, nil)
 		mustOK(t, err)
-		if got := emails(resp); len(got) != 1 || got[0] != "bob@acme.com" {
+		if got := memberEmails(resp); len(got) != 1 || got[0] != "bob@acme.com" {
 			t.Fatalf("fuzzy = %v", got)
 		}
-		resp, err = search(&members.SearchParams{OrganizationIds: []string{orgID}, Query: query("AND", filter("member_roles", []string{"stytch_admin"}))}, nil)
+		resp, err = searchMembers(e, &members.SearchParams{OrganizationIds: []string{f.orgID}, Query: query("AND", filter("member_roles", []string{"stytch_admin"}))}, nil)
 		mustOK(t, err)
-		if got := emails(resp); len(got) != 1 || got[0] != "ada@acme.com" {
+		if got := memberEmails(resp); len(got) != 1 || got[0] != "ada@acme.com" {
 			t.Fatalf("admins = %v", got)
 		}
-		_, err = search(&members.SearchParams{}, nil)
+		_, err = searchMembers(e, &members.SearchParams{}, nil)
 		wantStytchError(t, err, 400, "member_search_organization_ids_empty")
 	})
 	t.Run("search RBAC", func(t *testing.T) {
-		_, err := search(&members.SearchParams{OrganizationIds: []string{orgID}}, &methodoptions.Authorization{SessionToken: bobSession})
+		_, err := searchMembers(e, &members.SearchParams{OrganizationIds: []string{f.orgID}}, &methodoptions.Authorization{SessionToken: f.bobSession})
 		wantStytchError(t, err, 403, "session_authorization_error") // stytch_member lacks stytch.member search
-		_, err = search(&members.SearchParams{OrganizationIds: []string{"acme"}}, &methodoptions.Authorization{SessionToken: acme.SessionToken})
+		_, err = searchMembers(e, &members.SearchParams{OrganizationIds: []string{"acme"}}, &methodoptions.Authorization{SessionToken: f.acme.SessionToken})
 		mustOK(t, err) // stytch_admin may; the slug stands for the organization ID
-		_, err = search(&members.SearchParams{OrganizationIds: []string{orgID}}, &methodoptions.Authorization{SessionJWT: zed.SessionJWT})
+		_, err = searchMembers(e, &members.SearchParams{OrganizationIds: []string{f.orgID}}, &methodoptions.Authorization{SessionJWT: f.zed.SessionJWT})
 		wantStytchError(t, err, 403, "session_authorization_tenancy_error")
 	})
+}
 
+func TestMembersDelete(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and each deletes a member.
+	f := newMembersFixture(t)
+	e := f.e
 	del := func(memberID string, auth *methodoptions.Authorization) error {
-		p := &members.DeleteParams{OrganizationID: orgID, MemberID: memberID}
+		p := &members.DeleteParams{OrganizationID: f.orgID, MemberID: memberID}
 		var err error
 		if auth == nil {
 			_, err = e.client.Organizations.Members.Delete(e.ctx, p)
@@ -261,17 +287,17 @@ func TestMembersGetSearchDelete(t *testing.T) {
 		return err
 	}
 	t.Run("delete RBAC", func(t *testing.T) {
-		wantStytchError(t, del(carolID, &methodoptions.Authorization{SessionToken: bobSession}), 403, "session_authorization_error")
-		wantStytchError(t, del(carolID, &methodoptions.Authorization{SessionToken: zed.SessionToken}), 403, "session_authorization_tenancy_error")
+		wantStytchError(t, del(f.carolID, &methodoptions.Authorization{SessionToken: f.bobSession}), 403, "session_authorization_error")
+		wantStytchError(t, del(f.carolID, &methodoptions.Authorization{SessionToken: f.zed.SessionToken}), 403, "session_authorization_tenancy_error")
 	})
 	t.Run("revoke invite", func(t *testing.T) {
 		_, inviteTok := e.lastLink("carol@gmail.com")
-		mustOK(t, del(carolID, &methodoptions.Authorization{SessionToken: acme.SessionToken}))
-		_, err := e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: orgID, MemberID: carolID})
+		mustOK(t, del(f.carolID, &methodoptions.Authorization{SessionToken: f.acme.SessionToken}))
+		_, err := e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: f.orgID, MemberID: f.carolID})
 		wantStytchError(t, err, 404, "member_not_found")
-		resp, err := search(&members.SearchParams{OrganizationIds: []string{orgID}, Query: query("AND", filter("statuses", []string{"deleted"}))}, nil)
+		resp, err := searchMembers(e, &members.SearchParams{OrganizationIds: []string{f.orgID}, Query: query("AND", filter("statuses", []string{"deleted"}))}, nil)
 		mustOK(t, err)
-		if got := emails(resp); len(got) != 1 || resp.Members[0].Status != "deleted" {
+		if got := memberEmails(resp); len(got) != 1 || resp.Members[0].Status != "deleted" {
 			t.Errorf("deleted = %v", got)
 		}
 		if got := memberships(e.discover("carol@gmail.com").DiscoveredOrganizations); len(got) != 0 {
@@ -279,13 +305,13 @@ func TestMembersGetSearchDelete(t *testing.T) {
 		}
 		_, err = authMagicLink(e, inviteTok)
 		wantStytchError(t, err, 401, "unable_to_auth_magic_link")
-		wantStytchError(t, del(carolID, nil), 404, "member_not_found")
+		wantStytchError(t, del(f.carolID, nil), 404, "member_not_found")
 	})
 	t.Run("delete revokes sessions", func(t *testing.T) {
-		m, err := e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: orgID, EmailAddress: "bob@acme.com"})
+		m, err := e.client.Organizations.Members.Get(e.ctx, &members.GetParams{OrganizationID: f.orgID, EmailAddress: "bob@acme.com"})
 		mustOK(t, err)
 		mustOK(t, del(m.MemberID, nil))
-		_, err = e.client.Sessions.Authenticate(e.ctx, &sessions.AuthenticateParams{SessionToken: bobSession})
+		_, err = e.client.Sessions.Authenticate(e.ctx, &sessions.AuthenticateParams{SessionToken: f.bobSession})
 		wantStytchError(t, err, 404, "session_not_found")
 	})
 }

@@ -79,21 +79,24 @@ func TestRecoveryCodes(t *testing.T) {
 			IntermediateSessionToken: ist, Code: e.totpNow(c.Secret)})
 		mustOK(t, err)
 	})
-	t.Run("five wrong codes lock recovery", func(t *testing.T) {
-		codes := get()
-		ist := e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
-		rec := func(code string) error {
-			_, err := e.client.RecoveryCodes.Recover(e.ctx, &recoverycodes.RecoverParams{OrganizationID: orgID, MemberID: bobID,
-				IntermediateSessionToken: ist, RecoveryCode: code})
-			return err
-		}
-		for range 5 {
-			wantStytchError(t, rec("aaaa-bbbb-cccc"), 401, "unable_to_authenticate_recovery_code")
-		}
-		wantStytchError(t, rec(codes[0]), 429, "too_many_requests")
-		e.emu.Advance(5 * time.Minute)
-		mustOK(t, rec(codes[0]))
-	})
+}
+
+func TestRecoveryCodesLockAfterFiveWrong(t *testing.T) {
+	t.Parallel()
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
+	c, _ := e.enrollTOTP(orgID, bobID, e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken)
+	ist := e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
+	rec := func(code string) error {
+		_, err := e.client.RecoveryCodes.Recover(e.ctx, &recoverycodes.RecoverParams{OrganizationID: orgID, MemberID: bobID,
+			IntermediateSessionToken: ist, RecoveryCode: code})
+		return err
+	}
+	for range 5 {
+		wantStytchError(t, rec("aaaa-bbbb-cccc"), 401, "unable_to_authenticate_recovery_code")
+	}
+	wantStytchError(t, rec(c.RecoveryCodes[0]), 429, "too_many_requests")
+	e.emu.Advance(5 * time.Minute)
+	mustOK(t, rec(c.RecoveryCodes[0]))
 }
 
 func TestRecoveryCodeErrors(t *testing.T) {

@@ -87,6 +87,24 @@ func (e *Emulator) apiRouteTable() []route {
 		// as patterns, so one route serves both.
 		call("DELETE /v1/b2b/organizations/{organization_id}/members/{first}/{second}", e.memberFactorDelete),
 
+		// RBAC (rbac.go).
+		call("GET /v1/b2b/rbac/policy", e.rbacPolicy),
+
+		// MFA: TOTP (totp.go), SMS codes (sms.go), recovery codes (recovery.go).
+		call("POST /v1/b2b/totp", e.totpCreate),
+		call("POST /v1/b2b/totp/authenticate", e.totpAuthenticate),
+		call("POST /v1/b2b/otps/sms/send", e.smsSend),
+		call("POST /v1/b2b/otps/sms/authenticate", e.smsAuthenticate),
+		call("POST /v1/b2b/recovery_codes/recover", e.recoveryRecover),
+		call("GET /v1/b2b/recovery_codes/{organization_id}/{member_id}", e.recoveryGet),
+		call("POST /v1/b2b/recovery_codes/rotate", e.recoveryRotate),
+	}
+}
+
+// ssoRouteTable is enterprise SSO's routes, apart from apiRouteTable only to keep each table
+// a screenful.
+func (e *Emulator) ssoRouteTable() []route {
+	return []route{
 		// Enterprise SSO: connections (sso.go, sso_saml.go, sso_oidc.go), the browser flow and
 		// sso/authenticate (sso_flow.go, sso_saml_verify.go, sso_oidc_rp.go), and the emulated
 		// identity providers, loopback-only (idp_saml.go, idp_oidc.go).
@@ -112,18 +130,6 @@ func (e *Emulator) apiRouteTable() []route {
 		page("GET /idp/oidc/userinfo", loopbackOnly(e.idpOIDCUserinfo)),
 		page("POST /idp/oidc/userinfo", loopbackOnly(e.idpOIDCUserinfo)),
 		page("GET /idp/oidc/jwks", loopbackOnly(e.idpOIDCJWKS)),
-
-		// RBAC (rbac.go).
-		call("GET /v1/b2b/rbac/policy", e.rbacPolicy),
-
-		// MFA: TOTP (totp.go), SMS codes (sms.go), recovery codes (recovery.go).
-		call("POST /v1/b2b/totp", e.totpCreate),
-		call("POST /v1/b2b/totp/authenticate", e.totpAuthenticate),
-		call("POST /v1/b2b/otps/sms/send", e.smsSend),
-		call("POST /v1/b2b/otps/sms/authenticate", e.smsAuthenticate),
-		call("POST /v1/b2b/recovery_codes/recover", e.recoveryRecover),
-		call("GET /v1/b2b/recovery_codes/{organization_id}/{member_id}", e.recoveryGet),
-		call("POST /v1/b2b/recovery_codes/rotate", e.recoveryRotate),
 	}
 }
 
@@ -142,7 +148,7 @@ func (e *Emulator) devRouteTable() []route {
 
 // apiRoutes serves apiRouteTable; a request no route matches gets Stytch's 404 or 405.
 func (e *Emulator) apiRoutes() http.Handler {
-	mux := e.mux(e.apiRouteTable())
+	mux := e.mux(append(e.apiRouteTable(), e.ssoRouteTable()...))
 	mux.HandleFunc("/", e.unrouted(mux, "/"))
 	return mux
 }

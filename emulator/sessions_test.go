@@ -13,17 +13,19 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 )
 
+// authSession authenticates a session (by token or JWT, with the options p gives).
+func (e *env) authSession(p *sessions.AuthenticateParams) (*sessions.AuthenticateResponse, error) {
+	return e.client.Sessions.Authenticate(e.ctx, p)
+}
+
 func TestSessionsAuthenticate(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
 	e := newEnv(t)
 	su := e.signUp("ada@acme.com", "Acme", "acme")
-	auth := func(p *sessions.AuthenticateParams) (*sessions.AuthenticateResponse, error) {
-		return e.client.Sessions.Authenticate(e.ctx, p)
-	}
 
 	t.Run("by token", func(t *testing.T) {
-		resp, err := auth(&sessions.AuthenticateParams{SessionToken: su.SessionToken})
+		resp, err := e.authSession(&sessions.AuthenticateParams{SessionToken: su.SessionToken})
 		mustOK(t, err)
 		if resp.SessionToken != su.SessionToken || resp.SessionJWT == "" || resp.Member.MemberID != su.MemberID ||
 			resp.Organization.OrganizationSlug != "acme" || resp.MemberSession.MemberSessionID != su.MemberSession.MemberSessionID {
@@ -34,7 +36,7 @@ func TestSessionsAuthenticate(t *testing.T) {
 		}
 	})
 	t.Run("by JWT remotely", func(t *testing.T) {
-		resp, err := auth(&sessions.AuthenticateParams{SessionJWT: su.SessionJWT})
+		resp, err := e.authSession(&sessions.AuthenticateParams{SessionJWT: su.SessionJWT})
 		mustOK(t, err)
 		if resp.SessionToken != su.SessionToken || resp.Member.MemberID != su.MemberID {
 			t.Fatalf("resp = %+v", resp)
@@ -57,44 +59,56 @@ func TestSessionsAuthenticate(t *testing.T) {
 			t.Errorf("AuthenticateJWT with MaxTokenAge went remote (%d -> %d calls)", before, after)
 		}
 	})
-	t.Run("JWT claims", func(t *testing.T) {
-		claims := jwt.MapClaims{}
-		tok, _, err := jwt.NewParser().ParseUnverified(su.SessionJWT, claims)
-		mustOK(t, err)
-		if tok.Header["alg"] != "RS256" || tok.Header["typ"] != "JWT" || !strings.HasPrefix(tok.Header["kid"].(string), "jwk-test-") {
-			t.Errorf("header = %v", tok.Header)
-		}
-		iat, _ := claims.GetIssuedAt()
-		exp, _ := claims.GetExpirationTime()
-		if iat == nil || exp == nil || exp.Sub(iat.Time) != 5*time.Minute {
-			t.Errorf("iat/exp = %v/%v", iat, exp)
-		}
-		if claims["iss"] != "stytch.com/"+projectID || claims["sub"] != su.MemberID {
-			t.Errorf("iss/sub = %v/%v", claims["iss"], claims["sub"])
-		}
-		org := claims["https://stytch.com/organization"].(map[string]any)
-		if org["organization_id"] != su.Organization.OrganizationID || org["slug"] != "acme" {
-			t.Errorf("org claim = %v", org)
-		}
-		sess := claims["https://stytch.com/session"].(map[string]any)
-		for _, k := range []string{"id", "started_at", "last_accessed_at", "expires_at", "attributes", "authentication_factors", "roles"} {
-			if _, ok := sess[k]; !ok {
-				t.Errorf("session claim lacks %s", k)
-			}
-		}
-	})
 	t.Run("exp-expired JWT refreshed remotely", func(t *testing.T) {
 		// The JWT lives 5 minutes; the session 60. Past the JWT's exp the SDK's local check fails
 		// and AuthenticateJWT falls back to the API, which returns a fresh JWT.
 		e.emu.Advance(6 * time.Minute)
-		resp, err := auth(&sessions.AuthenticateParams{SessionJWT: su.SessionJWT})
+		resp, err := e.authSession(&sessions.AuthenticateParams{SessionJWT: su.SessionJWT})
 		mustOK(t, err)
 		if resp.SessionJWT == su.SessionJWT || resp.SessionJWT == "" {
 			t.Fatalf("no fresh JWT")
 		}
 	})
+}
+
+func TestSessionJWTClaims(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	su := e.signUp("ada@acme.com", "Acme", "acme")
+	claims := jwt.MapClaims{}
+	tok, _, err := jwt.NewParser().ParseUnverified(su.SessionJWT, claims)
+	mustOK(t, err)
+	if tok.Header["alg"] != "RS256" || tok.Header["typ"] != "JWT" || !strings.HasPrefix(tok.Header["kid"].(string), "jwk-test-") {
+		t.Errorf("header = %v", tok.Header)
+	}
+	iat, _ := claims.GetIssuedAt()
+	exp, _ := claims.GetExpirationTime()
+	if iat == nil || exp == nil || exp.Sub(iat.Time) != 5*time.Minute {
+		t.Errorf("iat/exp = %v/%v", iat, exp)
+	}
+	if claims["iss"] != "stytch.com/"+projectID || claims["sub"] != su.MemberID {
+		t.Errorf("iss/sub = %v/%v", claims["iss"], claims["sub"])
+	}
+	org := claims["https://stytch.com/organization"].(map[string]any)
+	if org["organization_id"] != su.Organization.OrganizationID || org["slug"] != "acme" {
+		t.Errorf("org claim = %v", org)
+	}
+	sess := claims["https://stytch.com/session"].(map[string]any)
+	for _, k := range []string{"id", "started_at", "last_accessed_at", "expires_at", "attributes", "authentication_factors", "roles"} {
+		if _, ok := sess[k]; !ok {
+			t.Errorf("session claim lacks %s", k)
+		}
+	}
+}
+
+func TestSessionsAuthenticateParams(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some extend the session.
+	e := newEnv(t)
+	su := e.signUp("ada@acme.com", "Acme", "acme")
+
 	t.Run("custom claims and extension", func(t *testing.T) {
-		resp, err := auth(&sessions.AuthenticateParams{SessionToken: su.SessionToken, SessionDurationMinutes: 120,
+		resp, err := e.authSession(&sessions.AuthenticateParams{SessionToken: su.SessionToken, SessionDurationMinutes: 120,
 			SessionCustomClaims: map[string]any{"plan": "pro"}})
 		mustOK(t, err)
 		if resp.MemberSession.CustomClaims["plan"] != "pro" || resp.MemberSession.ExpiresAt.Sub(*resp.MemberSession.LastAccessedAt) != 120*time.Minute {
@@ -108,13 +122,13 @@ func TestSessionsAuthenticate(t *testing.T) {
 		}
 	})
 	t.Run("authorization_check", func(t *testing.T) {
-		resp, err := auth(&sessions.AuthenticateParams{SessionToken: su.SessionToken, AuthorizationCheck: &sessions.AuthorizationCheck{
+		resp, err := e.authSession(&sessions.AuthenticateParams{SessionToken: su.SessionToken, AuthorizationCheck: &sessions.AuthorizationCheck{
 			OrganizationID: su.Organization.OrganizationID, ResourceID: "stytch.organization", Action: "update.info.name"}})
 		mustOK(t, err)
 		if resp.Verdict == nil || !resp.Verdict.Authorized {
 			t.Errorf("verdict = %+v", resp.Verdict)
 		}
-		_, err = auth(&sessions.AuthenticateParams{SessionToken: su.SessionToken, AuthorizationCheck: &sessions.AuthorizationCheck{
+		_, err = e.authSession(&sessions.AuthenticateParams{SessionToken: su.SessionToken, AuthorizationCheck: &sessions.AuthorizationCheck{
 			OrganizationID: "organization-test-other", ResourceID: "stytch.organization", Action: "update.info.name"}})
 		wantStytchError(t, err, 403, "session_authorization_tenancy_error")
 	})
@@ -134,13 +148,13 @@ func TestSessionsAuthenticate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := auth(&tt.p)
+			_, err := e.authSession(&tt.p)
 			wantStytchError(t, err, tt.status, tt.typ)
 		})
 	}
 	t.Run("duration bounds inclusive", func(t *testing.T) {
 		for _, mins := range []int32{5, 527040} {
-			_, err := auth(&sessions.AuthenticateParams{SessionToken: su.SessionToken, SessionDurationMinutes: mins})
+			_, err := e.authSession(&sessions.AuthenticateParams{SessionToken: su.SessionToken, SessionDurationMinutes: mins})
 			mustOK(t, err)
 		}
 	})

@@ -18,37 +18,47 @@ const phone = "+15555550100"
 
 var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
 
-func TestSMSEnrolThenSignIn(t *testing.T) {
-	t.Parallel()
-	// Subtests run in order: they share one emulator, and some change its state or clock.
-	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
-	ist := e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
-
+// sendFirstSMS signs bob in up to his pending MFA and texts a code to phone, his first MFA phone
+// number; it returns the IST and the text.
+func sendFirstSMS(t *testing.T, e *env, orgID, bobID string) (ist string, msg emulator.Message) {
+	t.Helper()
+	ist = e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken
 	s, err := e.client.OTPs.Sms.Send(e.ctx, &sms.SendParams{OrganizationID: orgID, MemberID: bobID, MFAPhoneNumber: phone, IntermediateSessionToken: ist})
 	mustOK(t, err)
 	if s.Member.MFAPhoneNumber != phone || s.Member.MFAPhoneNumberVerified || s.MemberID != bobID {
 		t.Fatalf("send = %+v", s.Member)
 	}
-	msg := e.lastSMS(phone)
-	t.Run("outbox", func(t *testing.T) {
-		if !sixDigits.MatchString(msg.Code) || msg.To != phone || msg.Link != "" || msg.OrganizationID != orgID || !strings.Contains(msg.Subject, msg.Code) {
-			t.Fatalf("message = %+v", msg)
-		}
-		var items []map[string]any
-		e.getJSON("/dev/mailbox.json?to="+phone, &items) // the "+" arrives as a space
-		if len(items) != 1 || items[0]["kind"] != "sms" || items[0]["to"] != phone || items[0]["code"] != msg.Code {
-			t.Fatalf("mailbox.json = %v", items)
-		}
-		var emails []map[string]any
-		e.getJSON("/dev/mailbox.json?to=bob@acme.com", &emails)
-		if _, ok := emails[0]["code"]; ok || emails[0]["kind"] != "discovery" {
-			t.Errorf("email item = %v", emails[0])
-		}
-		_, page := e.getText("/dev/mailbox?to=%2B15555550100")
-		if !strings.Contains(page, `data-testid="message-code">`+msg.Code+`<`) || strings.Contains(page, "message-link") {
-			t.Errorf("mailbox page:\n%s", page)
-		}
-	})
+	return ist, e.lastSMS(phone)
+}
+
+func TestSMSOutbox(t *testing.T) {
+	t.Parallel()
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
+	_, msg := sendFirstSMS(t, e, orgID, bobID)
+	if !sixDigits.MatchString(msg.Code) || msg.To != phone || msg.Link != "" || msg.OrganizationID != orgID || !strings.Contains(msg.Subject, msg.Code) {
+		t.Fatalf("message = %+v", msg)
+	}
+	var items []map[string]any
+	e.getJSON("/dev/mailbox.json?to="+phone, &items) // the "+" arrives as a space
+	if len(items) != 1 || items[0]["kind"] != "sms" || items[0]["to"] != phone || items[0]["code"] != msg.Code {
+		t.Fatalf("mailbox.json = %v", items)
+	}
+	var emails []map[string]any
+	e.getJSON("/dev/mailbox.json?to=bob@acme.com", &emails)
+	if _, ok := emails[0]["code"]; ok || emails[0]["kind"] != "discovery" {
+		t.Errorf("email item = %v", emails[0])
+	}
+	_, page := e.getText("/dev/mailbox?to=%2B15555550100")
+	if !strings.Contains(page, `data-testid="message-code">`+msg.Code+`<`) || strings.Contains(page, "message-link") {
+		t.Errorf("mailbox page:\n%s", page)
+	}
+}
+
+func TestSMSEnrolThenSignIn(t *testing.T) {
+	t.Parallel()
+	// Subtests run in order: they share one emulator, and some change its state or clock.
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
+	ist, msg := sendFirstSMS(t, e, orgID, bobID)
 	auth := func(p sms.AuthenticateParams) (*sms.AuthenticateResponse, error) {
 		p.OrganizationID, p.MemberID = orgID, bobID
 		return e.client.OTPs.Sms.Authenticate(e.ctx, &p)

@@ -131,8 +131,13 @@ func TestSAMLConnectionLifecycle(t *testing.T) {
 	mustOK(t, del(certs[0].CertificateID))
 	wantStytchError(t, del(certs[0].CertificateID), 404, "sso_verification_key_not_found")
 	wantStytchError(t, del(certs[1].CertificateID), 400, "cannot_delete_last_sso_verification_key")
-	// Lookup errors.
-	_, err = e.client.SSO.SAML.UpdateConnection(e.ctx, &saml.UpdateConnectionParams{OrganizationID: orgID, ConnectionID: "saml-connection-test-nope", DisplayName: "x"})
+}
+
+func TestSAMLConnectionLookupErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	orgID, _ := e.ssoOrg()
+	_, err := e.client.SSO.SAML.UpdateConnection(e.ctx, &saml.UpdateConnectionParams{OrganizationID: orgID, ConnectionID: "saml-connection-test-nope", DisplayName: "x"})
 	wantStytchError(t, err, 404, "saml_connection_not_found")
 	_, err = e.client.SSO.SAML.CreateConnection(e.ctx, &saml.CreateConnectionParams{OrganizationID: orgID,
 		IdentityProvider: ptr(saml.CreateConnectionRequestIdentityProvider("myspace"))})

@@ -39,6 +39,34 @@ func TestTOTPCode(t *testing.T) {
 	}
 }
 
+func TestTOTPCreate(t *testing.T) {
+	t.Parallel()
+	e, _, orgID, bobID := newAcmeWithBob(t, fixedClock)
+	c, err := e.client.TOTPs.Create(e.ctx, &totps.CreateParams{OrganizationID: orgID, MemberID: bobID,
+		IntermediateSessionToken: e.pendingExchange("bob@acme.com", orgID).IntermediateSessionToken})
+	mustOK(t, err)
+	if len(c.Secret) != 32 || !strings.HasPrefix(c.TOTPRegistrationID, "member-totp-test-") || c.MemberID != bobID {
+		t.Errorf("resp = %+v", c)
+	}
+	png, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(c.QrCode, "data:image/png;base64,"))
+	if !strings.HasPrefix(c.QrCode, "data:image/png;base64,") || err != nil || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("qr_code is not a PNG data URL: %.60s… (%v)", c.QrCode, err)
+	}
+	seen := map[string]bool{}
+	for _, rc := range c.RecoveryCodes {
+		if !recoveryCodeFormat.MatchString(rc) || seen[rc] {
+			t.Errorf("recovery code %q", rc)
+		}
+		seen[rc] = true
+	}
+	if len(c.RecoveryCodes) != 10 {
+		t.Errorf("%d recovery codes", len(c.RecoveryCodes))
+	}
+	if c.Member.TOTPRegistrationID != "" || c.Member.MFAEnrolled {
+		t.Errorf("pending registration already on the member: %+v", c.Member)
+	}
+}
+
 func TestTOTPEnrolThenSignIn(t *testing.T) {
 	t.Parallel()
 	// Subtests run in order: they share one emulator, and some change its state or clock.
@@ -50,28 +78,6 @@ func TestTOTPEnrolThenSignIn(t *testing.T) {
 
 	c, err := e.client.TOTPs.Create(e.ctx, &totps.CreateParams{OrganizationID: orgID, MemberID: bobID, IntermediateSessionToken: p.IntermediateSessionToken})
 	mustOK(t, err)
-	t.Run("create", func(t *testing.T) {
-		if len(c.Secret) != 32 || !strings.HasPrefix(c.TOTPRegistrationID, "member-totp-test-") || c.MemberID != bobID {
-			t.Errorf("resp = %+v", c)
-		}
-		png, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(c.QrCode, "data:image/png;base64,"))
-		if !strings.HasPrefix(c.QrCode, "data:image/png;base64,") || err != nil || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
-			t.Errorf("qr_code is not a PNG data URL: %.60s… (%v)", c.QrCode, err)
-		}
-		seen := map[string]bool{}
-		for _, rc := range c.RecoveryCodes {
-			if !recoveryCodeFormat.MatchString(rc) || seen[rc] {
-				t.Errorf("recovery code %q", rc)
-			}
-			seen[rc] = true
-		}
-		if len(c.RecoveryCodes) != 10 {
-			t.Errorf("%d recovery codes", len(c.RecoveryCodes))
-		}
-		if c.Member.TOTPRegistrationID != "" || c.Member.MFAEnrolled {
-			t.Errorf("pending registration already on the member: %+v", c.Member)
-		}
-	})
 	auth := func(ist, code string) (*totps.AuthenticateResponse, error) {
 		return e.client.TOTPs.Authenticate(e.ctx, &totps.AuthenticateParams{OrganizationID: orgID, MemberID: bobID,
 			IntermediateSessionToken: ist, Code: code, SessionDurationMinutes: 90})

@@ -12,8 +12,9 @@ import (
 // asked for it at the next sign-in, even in an OPTIONAL organization), sees and replaces the
 // recovery codes, sets and changes the phone, replaces the app.
 func TestAccountFactors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	b, orgID := e.adminOrg("ada@acme.test", "Acme")
+	b, orgID := e.newAdmin("ada@acme.test", "Acme")
 	wantRedirect(t, e.browser().get("/account", false), "/")
 	page := b.get("/account", false)
 	wantStatus(t, page, http.StatusOK)

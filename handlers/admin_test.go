@@ -13,11 +13,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	discoveryorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks"
-	magiclinksdiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/discovery"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
-	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 
 	"github.com/orgpick/orgpick/handlers"
@@ -33,12 +30,20 @@ const (
 	callSearch       = "POST /v1/b2b/organizations/members/search"
 )
 
+// signedIn signs email in on a fresh browser and creates an organization (email is its admin):
+// the browser is on its dashboard.
+func (e *env) signedIn(email, orgName string) *browser {
+	e.t.Helper()
+	b := e.browser()
+	b.discover(email)
+	b.createOrg(orgName)
+	return b
+}
+
 // newAdmin signs a new email in, creates an organization and returns its browser and org ID.
 func (e *env) newAdmin(addr, orgName string) (*browser, string) {
 	e.t.Helper()
-	b := e.browser()
-	b.discover(addr)
-	b.createOrg(orgName)
+	b := e.signedIn(addr, orgName)
 	return b, e.orgIDBySlug(strings.ToLower(strings.ReplaceAll(orgName, " ", "-")))
 }
 
@@ -64,92 +69,78 @@ func memberIDOf(t *testing.T, b *browser, addr string) string {
 	return id
 }
 
-func modes() []bool { return []bool{false, true} }
-
-func modeName(htmx bool) string { return map[bool]string{false: "plain", true: "htmx"}[htmx] }
-
-// wantDone checks a successful POST: 303 to path without JS, 204 + HX-Location with htmx.
-func wantDone(t *testing.T, r response, htmx bool, path string) {
-	t.Helper()
-	if htmx {
-		wantHXLocation(t, r, path)
-	} else {
-		wantRedirect(t, r, path)
-	}
-}
-
 // The issue's first journey: an admin invites by email, the invitee signs in from the mailbox
 // link (Continue step, straight into the org), and the member list shows them active.
 func TestAdminInvitesAndInviteeJoins(t *testing.T) {
-	for _, htmx := range modes() {
-		t.Run(modeName(htmx), func(t *testing.T) {
-			e := newEnv(t)
-			admin, orgID := e.newAdmin("boss@globex.test", "Globex")
+	t.Parallel()
+	run(t, func(t *testing.T, htmx bool) {
+		e := newEnv(t)
+		admin, orgID := e.newAdmin("boss@globex.test", "Globex")
 
-			dash := admin.get("/dashboard", false)
-			if !dash.has(t, "members-link") || !dash.has(t, "settings-link") {
-				t.Fatalf("an admin's dashboard should link to members and settings:\n%s", dash.body)
-			}
-			r := admin.get("/members", htmx)
-			wantStatus(t, r, http.StatusOK)
-			if htmx {
-				wantFragment(t, r, "members-list")
-			}
-			self := memberRow(t, r, "boss@globex.test")
-			if cellOf(self, "member-status") != "Active" || cellOf(self, "member-role") != "Admin" || !strings.Contains(cellOf(self, "member-email"), "(you)") {
-				t.Fatalf("admin row: %q / %q / %q", cellOf(self, "member-email"), cellOf(self, "member-status"), cellOf(self, "member-role"))
-			}
+		dash := admin.get("/dashboard", false)
+		if !dash.has(t, "members-link") || !dash.has(t, "settings-link") {
+			t.Fatalf("an admin's dashboard should link to members and settings:\n%s", dash.body)
+		}
+		r := admin.get("/members", htmx)
+		wantStatus(t, r, http.StatusOK)
+		if htmx {
+			wantFragment(t, r, "members-list")
+		}
+		self := memberRow(t, r, "boss@globex.test")
+		if cellOf(self, "member-status") != "Active" || cellOf(self, "member-role") != "Admin" || !strings.Contains(cellOf(self, "member-email"), "(you)") {
+			t.Fatalf("admin row: %q / %q / %q", cellOf(self, "member-email"), cellOf(self, "member-status"), cellOf(self, "member-role"))
+		}
 
-			r = admin.post("/members/invite", url.Values{"email": {"  Hank@Globex.test "}}, htmx)
-			wantDone(t, r, htmx, "/members?notice=invited")
-			r = admin.get("/members?notice=invited", htmx)
-			if !strings.Contains(r.testid(t, "notice"), "Invitation sent") {
-				t.Fatalf("notice %q", r.testid(t, "notice"))
-			}
-			row := memberRow(t, r, "hank@globex.test")
-			if got := cellOf(row, "member-status"); got != "Invited" {
-				t.Fatalf("invitee status %q, want Invited\n%s", got, r.body)
-			}
-			if row.Find(`[data-testid="member-resend"]`).Length() != 1 || row.Find(`[data-testid="member-revoke"]`).Length() != 1 {
-				t.Fatal("a pending invitation should offer resend and revoke")
-			}
+		r = admin.post("/members/invite", url.Values{"email": {"  Hank@Globex.test "}}, htmx)
+		wantDone(t, r, htmx, "/members?notice=invited")
+		r = admin.get("/members?notice=invited", htmx)
+		if !strings.Contains(r.testid(t, "notice"), "Invitation sent") {
+			t.Fatalf("notice %q", r.testid(t, "notice"))
+		}
+		row := memberRow(t, r, "hank@globex.test")
+		if got := cellOf(row, "member-status"); got != "Invited" {
+			t.Fatalf("invitee status %q, want Invited\n%s", got, r.body)
+		}
+		if row.Find(`[data-testid="member-resend"]`).Length() != 1 || row.Find(`[data-testid="member-revoke"]`).Length() != 1 {
+			t.Fatal("a pending invitation should offer resend and revoke")
+		}
 
-			msgs, _ := e.emu.Mailbox(t.Context(), "hank@globex.test")
-			if len(msgs) != 1 || msgs[0].Kind != "invite" || msgs[0].OrganizationID != orgID {
-				t.Fatalf("mailbox %+v", msgs)
-			}
-			link := e.latestLink("hank@globex.test")
-			if got := link.Scheme + "://" + link.Host + link.Path; got != e.Deps.BaseURL+"/authenticate" {
-				t.Fatalf("invite link lands on %q, want BASE_URL/authenticate", got)
-			}
-			if tt := link.Query().Get("stytch_token_type"); tt != "multi_tenant_magic_links" {
-				t.Fatalf("token type %q", tt)
-			}
+		msgs, _ := e.emu.Mailbox(t.Context(), "hank@globex.test")
+		if len(msgs) != 1 || msgs[0].Kind != "invite" || msgs[0].OrganizationID != orgID {
+			t.Fatalf("mailbox %+v", msgs)
+		}
+		link := e.latestLink("hank@globex.test")
+		if got := link.Scheme + "://" + link.Host + link.Path; got != e.Deps.BaseURL+"/authenticate" {
+			t.Fatalf("invite link lands on %q, want BASE_URL/authenticate", got)
+		}
+		if tt := link.Query().Get("stytch_token_type"); tt != "multi_tenant_magic_links" {
+			t.Fatalf("token type %q", tt)
+		}
 
-			invitee := e.browser()
-			d := invitee.followLink(link, "/dashboard")
-			wantStatus(t, d, http.StatusOK)
-			if d.testid(t, "dashboard-org") != "Globex" || d.testid(t, "dashboard-role") != "Member" {
-				t.Fatalf("invitee landed in %q as %q", d.testid(t, "dashboard-org"), d.testid(t, "dashboard-role"))
-			}
-			if d.has(t, "settings-link") {
-				t.Fatal("a member's dashboard should not link to the admin settings")
-			}
+		invitee := e.browser()
+		d := invitee.followLink(link, "/dashboard")
+		wantStatus(t, d, http.StatusOK)
+		if d.testid(t, "dashboard-org") != "Globex" || d.testid(t, "dashboard-role") != "Member" {
+			t.Fatalf("invitee landed in %q as %q", d.testid(t, "dashboard-org"), d.testid(t, "dashboard-role"))
+		}
+		if d.has(t, "settings-link") {
+			t.Fatal("a member's dashboard should not link to the admin settings")
+		}
 
-			r = admin.get("/members", false)
-			row = memberRow(t, r, "hank@globex.test")
-			if cellOf(row, "member-status") != "Active" || cellOf(row, "member-role") != "Member" {
-				t.Fatalf("after joining: %q / %q", cellOf(row, "member-status"), cellOf(row, "member-role"))
-			}
-			if row.Find("form").Length() != 0 {
-				t.Fatal("an active member has no invitation to resend or revoke")
-			}
-		})
-	}
+		r = admin.get("/members", false)
+		row = memberRow(t, r, "hank@globex.test")
+		if cellOf(row, "member-status") != "Active" || cellOf(row, "member-role") != "Member" {
+			t.Fatalf("after joining: %q / %q", cellOf(row, "member-status"), cellOf(row, "member-role"))
+		}
+		if row.Find("form").Length() != 0 {
+			t.Fatal("an active member has no invitation to resend or revoke")
+		}
+	})
 }
 
 // Invalid and refused invitations come back as 422 with the problem next to the field.
 func TestInviteInvalid(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, _ := e.newAdmin("boss@invalid.test", "Invalid")
 	cases := []struct{ email, want string }{
@@ -158,6 +149,8 @@ func TestInviteInvalid(t *testing.T) {
 		{"boss@invalid.test", "your own address"},
 		{"BOSS@invalid.test", "your own address"},
 	}
+	// In order, not parallel: the cases share the admin's session, and the checks after them
+	// count Stytch calls.
 	for _, htmx := range modes() {
 		for _, c := range cases {
 			t.Run(modeName(htmx)+"/"+c.email, func(t *testing.T) {
@@ -211,152 +204,154 @@ func TestInviteInvalid(t *testing.T) {
 
 // Resend mails a fresh working link; revoke deletes the pending member, so its link fails.
 func TestResendAndRevoke(t *testing.T) {
-	for _, htmx := range modes() {
-		t.Run(modeName(htmx), func(t *testing.T) {
-			e := newEnv(t)
-			admin, _ := e.newAdmin("boss@umbrella.test", "Umbrella")
-			wantDone(t, admin.post("/members/invite", url.Values{"email": {"ada@umbrella.test"}}, false), false, "/members?notice=invited")
-			wantDone(t, admin.post("/members/invite", url.Values{"email": {"bob@umbrella.test"}}, false), false, "/members?notice=invited")
-
-			// Resend.
-			ada := memberIDOf(t, admin, "ada@umbrella.test")
-			r := admin.post("/members/resend", url.Values{"member_id": {ada}}, htmx)
-			wantDone(t, r, htmx, "/members?notice=resent")
-			if msgs, _ := e.emu.Mailbox(t.Context(), "ada@umbrella.test"); len(msgs) != 2 {
-				t.Fatalf("%d invitations mailed, want 2", len(msgs))
-			}
-			e.browser().followLink(e.latestLink("ada@umbrella.test"), "/dashboard")
-
-			// Revoke.
-			bob := memberIDOf(t, admin, "bob@umbrella.test")
-			bobLink := e.latestLink("bob@umbrella.test")
-			r = admin.post("/members/revoke", url.Values{"member_id": {bob}}, htmx)
-			wantDone(t, r, htmx, "/members?notice=revoked")
-			r = admin.get("/members?notice=revoked", false)
-			if memberRow(t, r, "bob@umbrella.test").Length() != 0 {
-				t.Fatal("a revoked invitation should leave the list")
-			}
-			if !strings.Contains(r.testid(t, "notice"), "revoked") {
-				t.Fatalf("notice %q", r.testid(t, "notice"))
-			}
-			q := bobLink.Query()
-			r = e.browser().post("/authenticate", url.Values{"stytch_token_type": {q.Get("stytch_token_type")}, "token": {q.Get("token")}}, false)
-			wantStatus(t, r, http.StatusBadRequest)
-			if !strings.Contains(r.testid(t, "error-message"), "expired or was already used") {
-				t.Fatalf("revoked link: %q", r.testid(t, "error-message"))
-			}
-
-			// What can't be resent or revoked: active members (Ada has joined), yourself,
-			// someone already revoked, an ID from nowhere, an admin of another org's member.
-			self := memberIDOf(t, admin, "boss@umbrella.test")
-			before := e.emu.Calls()
-			for _, c := range []struct {
-				path, id string
-				status   int
-				want     string
-			}{
-				{"/members/revoke", ada, http.StatusConflict, "already joined"},
-				{"/members/resend", ada, http.StatusConflict, "already joined"},
-				{"/members/revoke", self, http.StatusConflict, "your own membership"},
-				{"/members/resend", self, http.StatusConflict, "your own membership"},
-				{"/members/revoke", bob, http.StatusNotFound, "couldn't find that person"},
-				{"/members/revoke", "member-test-00000000-0000-4000-8000-000000000000", http.StatusNotFound, "couldn't find"},
-				{"/members/revoke", "../../organizations", http.StatusNotFound, "couldn't find"},
-				{"/members/revoke", "", http.StatusNotFound, "couldn't find"},
-			} {
-				r := admin.post(c.path, url.Values{"member_id": {c.id}}, htmx)
-				wantStatus(t, r, c.status)
-				if htmx && r.Header.Get("HX-Retarget") != "#flash" {
-					t.Fatalf("%s %q: htmx error should be retargeted to #flash", c.path, c.id)
-				}
-				if got := r.testid(t, "error-message"); !strings.Contains(got, c.want) {
-					t.Fatalf("%s %q: message %q, want %q", c.path, c.id, got, c.want)
-				}
-			}
-			after := e.emu.Calls()
-			if after[callDeleteMember] != before[callDeleteMember] || after[callInvite] != before[callInvite] {
-				t.Fatal("refused resend/revoke must not reach Stytch's invite or delete")
-			}
-			if r := admin.get("/members", false); cellOf(memberRow(t, r, "ada@umbrella.test"), "member-status") != "Active" {
-				t.Fatal("Ada must still be an active member")
-			}
-		})
-	}
-	t.Run("another org's member", func(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, htmx bool) {
 		e := newEnv(t)
-		admin, _ := e.newAdmin("boss@one.test", "One")
-		other, _ := e.newAdmin("boss@two.test", "Two")
-		wantDone(t, other.post("/members/invite", url.Values{"email": {"x@two.test"}}, false), false, "/members?notice=invited")
-		x := memberIDOf(t, other, "x@two.test")
-		wantStatus(t, admin.post("/members/revoke", url.Values{"member_id": {x}}, false), http.StatusNotFound)
-		wantStatus(t, admin.post("/members/resend", url.Values{"member_id": {x}}, false), http.StatusNotFound)
-		if r := other.get("/members", false); cellOf(memberRow(t, r, "x@two.test"), "member-status") != "Invited" {
-			t.Fatal("the other org's invitation must be untouched")
+		admin, _ := e.newAdmin("boss@umbrella.test", "Umbrella")
+		wantDone(t, admin.post("/members/invite", url.Values{"email": {"ada@umbrella.test"}}, false), false, "/members?notice=invited")
+		wantDone(t, admin.post("/members/invite", url.Values{"email": {"bob@umbrella.test"}}, false), false, "/members?notice=invited")
+
+		// Resend.
+		ada := memberIDOf(t, admin, "ada@umbrella.test")
+		r := admin.post("/members/resend", url.Values{"member_id": {ada}}, htmx)
+		wantDone(t, r, htmx, "/members?notice=resent")
+		if msgs, _ := e.emu.Mailbox(t.Context(), "ada@umbrella.test"); len(msgs) != 2 {
+			t.Fatalf("%d invitations mailed, want 2", len(msgs))
+		}
+		e.browser().followLink(e.latestLink("ada@umbrella.test"), "/dashboard")
+
+		// Revoke.
+		bob := memberIDOf(t, admin, "bob@umbrella.test")
+		bobLink := e.latestLink("bob@umbrella.test")
+		r = admin.post("/members/revoke", url.Values{"member_id": {bob}}, htmx)
+		wantDone(t, r, htmx, "/members?notice=revoked")
+		r = admin.get("/members?notice=revoked", false)
+		if memberRow(t, r, "bob@umbrella.test").Length() != 0 {
+			t.Fatal("a revoked invitation should leave the list")
+		}
+		if !strings.Contains(r.testid(t, "notice"), "revoked") {
+			t.Fatalf("notice %q", r.testid(t, "notice"))
+		}
+		q := bobLink.Query()
+		r = e.browser().post("/authenticate", url.Values{"stytch_token_type": {q.Get("stytch_token_type")}, "token": {q.Get("token")}}, false)
+		wantStatus(t, r, http.StatusBadRequest)
+		if !strings.Contains(r.testid(t, "error-message"), "expired or was already used") {
+			t.Fatalf("revoked link: %q", r.testid(t, "error-message"))
+		}
+
+		// What can't be resent or revoked: active members (Ada has joined), yourself,
+		// someone already revoked, an ID from nowhere, an admin of another org's member.
+		self := memberIDOf(t, admin, "boss@umbrella.test")
+		before := e.emu.Calls()
+		for _, c := range []struct {
+			path, id string
+			status   int
+			want     string
+		}{
+			{"/members/revoke", ada, http.StatusConflict, "already joined"},
+			{"/members/resend", ada, http.StatusConflict, "already joined"},
+			{"/members/revoke", self, http.StatusConflict, "your own membership"},
+			{"/members/resend", self, http.StatusConflict, "your own membership"},
+			{"/members/revoke", bob, http.StatusNotFound, "couldn't find that person"},
+			{"/members/revoke", "member-test-00000000-0000-4000-8000-000000000000", http.StatusNotFound, "couldn't find"},
+			{"/members/revoke", "../../organizations", http.StatusNotFound, "couldn't find"},
+			{"/members/revoke", "", http.StatusNotFound, "couldn't find"},
+		} {
+			r := admin.post(c.path, url.Values{"member_id": {c.id}}, htmx)
+			wantStatus(t, r, c.status)
+			if htmx && r.Header.Get("HX-Retarget") != "#flash" {
+				t.Fatalf("%s %q: htmx error should be retargeted to #flash", c.path, c.id)
+			}
+			if got := r.testid(t, "error-message"); !strings.Contains(got, c.want) {
+				t.Fatalf("%s %q: message %q, want %q", c.path, c.id, got, c.want)
+			}
+		}
+		after := e.emu.Calls()
+		if after[callDeleteMember] != before[callDeleteMember] || after[callInvite] != before[callInvite] {
+			t.Fatal("refused resend/revoke must not reach Stytch's invite or delete")
+		}
+		if r := admin.get("/members", false); cellOf(memberRow(t, r, "ada@umbrella.test"), "member-status") != "Active" {
+			t.Fatal("Ada must still be an active member")
 		}
 	})
+}
+
+// An admin can neither resend nor revoke another organization's invitation.
+func TestResendAndRevokeAnotherOrgsMember(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin, _ := e.newAdmin("boss@one.test", "One")
+	other, _ := e.newAdmin("boss@two.test", "Two")
+	wantDone(t, other.post("/members/invite", url.Values{"email": {"x@two.test"}}, false), false, "/members?notice=invited")
+	x := memberIDOf(t, other, "x@two.test")
+	wantStatus(t, admin.post("/members/revoke", url.Values{"member_id": {x}}, false), http.StatusNotFound)
+	wantStatus(t, admin.post("/members/resend", url.Values{"member_id": {x}}, false), http.StatusNotFound)
+	if r := other.get("/members", false); cellOf(memberRow(t, r, "x@two.test"), "member-status") != "Invited" {
+		t.Fatal("the other org's invitation must be untouched")
+	}
 }
 
 // The issue's second journey: the admin allows the company domain; a colleague at that domain
 // discovers the org as joinable and joins.
 func TestSettingsLetColleaguesJoinByDomain(t *testing.T) {
-	for _, htmx := range modes() {
-		t.Run(modeName(htmx), func(t *testing.T) {
-			e := newEnv(t)
-			admin, orgID := e.newAdmin("boss@initrode.test", "Initrode")
-			r := admin.get("/settings", htmx)
-			wantStatus(t, r, http.StatusOK)
-			if htmx {
-				wantFragment(t, r, "settings-form")
-			}
-			if _, checked := r.doc(t).Find("#email_jit_provisioning").Attr("checked"); checked {
-				t.Fatal("a new org doesn't let people join by domain")
-			}
-			if got := r.testid(t, "invites-setting"); !strings.Contains(got, "invite anyone") {
-				t.Fatalf("invites setting %q", got)
-			}
+	t.Parallel()
+	run(t, func(t *testing.T, htmx bool) {
+		e := newEnv(t)
+		admin, orgID := e.newAdmin("boss@initrode.test", "Initrode")
+		r := admin.get("/settings", htmx)
+		wantStatus(t, r, http.StatusOK)
+		if htmx {
+			wantFragment(t, r, "settings-form")
+		}
+		if _, checked := r.doc(t).Find("#email_jit_provisioning").Attr("checked"); checked {
+			t.Fatal("a new org doesn't let people join by domain")
+		}
+		if got := r.testid(t, "invites-setting"); !strings.Contains(got, "invite anyone") {
+			t.Fatalf("invites setting %q", got)
+		}
 
-			r = admin.post("/settings", url.Values{"email_allowed_domains": {"Initrode.test, @initrode-labs.test\ninitrode.test"}, "email_jit_provisioning": {"on"}}, htmx)
-			wantDone(t, r, htmx, "/settings?notice=saved")
-			org, err := e.api.Organizations.Get(t.Context(), &organizations.GetParams{OrganizationID: orgID})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := org.Organization.EmailAllowedDomains; !slices.Equal(got, []string{"initrode.test", "initrode-labs.test"}) || org.Organization.EmailJITProvisioning != "RESTRICTED" {
-				t.Fatalf("stytch has domains %v, jit %q", got, org.Organization.EmailJITProvisioning)
-			}
-			r = admin.get("/settings?notice=saved", false)
-			if got := r.doc(t).Find("#email_allowed_domains").Text(); got != "initrode.test\ninitrode-labs.test" {
-				t.Fatalf("textarea %q", got)
-			}
-			if _, checked := r.doc(t).Find("#email_jit_provisioning").Attr("checked"); !checked || r.testid(t, "notice") != "Settings saved." {
-				t.Fatal("saved settings should show, with a notice")
-			}
+		r = admin.post("/settings", url.Values{"email_allowed_domains": {"Initrode.test, @initrode-labs.test\ninitrode.test"}, "email_jit_provisioning": {"on"}}, htmx)
+		wantDone(t, r, htmx, "/settings?notice=saved")
+		org, err := e.api.Organizations.Get(t.Context(), &organizations.GetParams{OrganizationID: orgID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := org.Organization.EmailAllowedDomains; !slices.Equal(got, []string{"initrode.test", "initrode-labs.test"}) || org.Organization.EmailJITProvisioning != "RESTRICTED" {
+			t.Fatalf("stytch has domains %v, jit %q", got, org.Organization.EmailJITProvisioning)
+		}
+		r = admin.get("/settings?notice=saved", false)
+		if got := r.doc(t).Find("#email_allowed_domains").Text(); got != "initrode.test\ninitrode-labs.test" {
+			t.Fatalf("textarea %q", got)
+		}
+		if _, checked := r.doc(t).Find("#email_jit_provisioning").Attr("checked"); !checked || r.testid(t, "notice") != "Settings saved." {
+			t.Fatal("saved settings should show, with a notice")
+		}
 
-			colleague := e.browser()
-			chooser := colleague.discover("milton@initrode.test")
-			if !chooser.has(t, "org-group-domain") || !strings.Contains(chooser.testid(t, "org-reason"), "initrode.test") {
-				t.Fatalf("the org should be offered by domain:\n%s", chooser.body)
-			}
-			wantRedirect(t, colleague.post("/orgs/select", url.Values{"organization_id": {orgID}}, false), "/dashboard")
-			if got := colleague.get("/dashboard", false).testid(t, "dashboard-org"); got != "Initrode" {
-				t.Fatalf("joined %q", got)
-			}
-			if row := memberRow(t, admin.get("/members", false), "milton@initrode.test"); cellOf(row, "member-status") != "Active" {
-				t.Fatal("the colleague should be listed as active")
-			}
+		colleague := e.browser()
+		chooser := colleague.discover("milton@initrode.test")
+		if !chooser.has(t, "org-group-domain") || !strings.Contains(chooser.testid(t, "org-reason"), "initrode.test") {
+			t.Fatalf("the org should be offered by domain:\n%s", chooser.body)
+		}
+		wantRedirect(t, colleague.post("/orgs/select", url.Values{"organization_id": {orgID}}, false), "/dashboard")
+		if got := colleague.get("/dashboard", false).testid(t, "dashboard-org"); got != "Initrode" {
+			t.Fatalf("joined %q", got)
+		}
+		if row := memberRow(t, admin.get("/members", false), "milton@initrode.test"); cellOf(row, "member-status") != "Active" {
+			t.Fatal("the colleague should be listed as active")
+		}
 
-			// Turning joining off keeps the domains (they can't be emptied) and stops offering the org.
-			wantDone(t, admin.post("/settings", url.Values{"email_allowed_domains": {"initrode.test"}}, htmx), htmx, "/settings?notice=saved")
-			if other := e.browser().discover("peter@initrode.test"); slices.Contains(orgIDs(t, other), orgID) {
-				t.Fatal("with joining off the org must not be offered by domain")
-			}
-		})
-	}
+		// Turning joining off keeps the domains (they can't be emptied) and stops offering the org.
+		wantDone(t, admin.post("/settings", url.Values{"email_allowed_domains": {"initrode.test"}}, htmx), htmx, "/settings?notice=saved")
+		if other := e.browser().discover("peter@initrode.test"); slices.Contains(orgIDs(t, other), orgID) {
+			t.Fatal("with joining off the org must not be offered by domain")
+		}
+	})
 }
 
 // Bad settings are 422 with the problem next to the field, on both paths; the ones the app can
 // judge never reach Stytch.
 func TestSettingsInvalid(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, orgID := e.newAdmin("boss@hooli.test", "Hooli")
 	cases := []struct {
@@ -373,6 +368,7 @@ func TestSettingsInvalid(t *testing.T) {
 		{"too many", strings.Repeat("a.test b.test c.test d.test e.test f.test g.test h.test i.test j.test ", 1) + "k.test l.test m.test n.test o.test p.test q.test r.test s.test t.test u.test", "", "domains-error", "more than 20", false},
 		{"joining needs a domain", "", "on", "domains-error", "Add at least one domain", false},
 	}
+	// In order, not parallel: the cases share the admin's session and count Stytch calls.
 	for _, htmx := range modes() {
 		for _, c := range cases {
 			t.Run(modeName(htmx)+"/"+c.name, func(t *testing.T) {
@@ -422,6 +418,7 @@ func TestSettingsInvalid(t *testing.T) {
 // The issue's third journey: a member's crafted invite, resend, revoke and settings POSTs are
 // refused with 403 and a clear message, before Stytch is asked, and nothing changes.
 func TestNonAdminIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, orgID := e.newAdmin("boss@acme.test", "Acme")
 	wantDone(t, admin.post("/members/invite", url.Values{"email": {"pending@acme.test"}}, false), false, "/members?notice=invited")
@@ -445,6 +442,8 @@ func TestNonAdminIsRefused(t *testing.T) {
 	}
 
 	before := e.emu.Calls()
+	// In order, not parallel: the cases share the member's session, and the checks after them
+	// count Stytch calls.
 	for _, htmx := range modes() {
 		for _, c := range []struct {
 			method, path string
@@ -499,6 +498,7 @@ func TestNonAdminIsRefused(t *testing.T) {
 // same rules: a member's session can't invite, delete or change settings, and an admin's
 // session can't act on another organization.
 func TestStytchEnforcesRolesWithMemberSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	boss, orgID := e.newAdmin("boss@rbac.test", "Rbac")
 	_, otherID := e.newAdmin("boss@other-rbac.test", "Other Rbac")
@@ -572,6 +572,7 @@ func (e *env) sessionFromLink(link *url.URL) string {
 // Invitation emails are limited per recipient and per sending admin (anyone can create an org
 // and invite): a friendly 429 that says how long to wait, and Stytch isn't asked.
 func TestInvitesAreRateLimited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(d *handlers.Deps) {
 		d.EmailRules = []handlers.Rule{{Window: 30 * time.Second, Max: 1}}
 		d.IPRules = []handlers.Rule{{Window: time.Minute, Max: 3}}
@@ -613,6 +614,7 @@ func TestInvitesAreRateLimited(t *testing.T) {
 
 // Every admin form refuses a cross-site POST before anything else.
 func TestAdminCrossSiteRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, _ := e.newAdmin("boss@csrf-admin.test", "Csrf Admin")
 	before := e.emu.Calls()
@@ -633,8 +635,8 @@ func TestAdminCrossSiteRefused(t *testing.T) {
 
 // Admin pages need a signed-in member: anyone else goes to the sign-in page.
 func TestAdminPagesNeedSignIn(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
+	t.Parallel()
+	_, b := envWithBrowser(t)
 	for _, path := range []string{"/members", "/settings"} {
 		wantRedirect(t, b.get(path, false), "/")
 	}
@@ -642,44 +644,13 @@ func TestAdminPagesNeedSignIn(t *testing.T) {
 	wantRedirect(t, b.post("/settings", url.Values{"email_allowed_domains": {"b.test"}}, false), "/")
 }
 
-// seedOrgs makes addr an active member of n new organizations ("<prefix> 001" …) the fast way:
-// straight through the SDK, without the app (the emulator has no Organizations.Create). A
-// throwaway email creates each org by discovery and invites addr, whose link is then spent.
-// (One email creating all n would make every discovery round list all earlier orgs: O(n²).)
-func (e *env) seedOrgs(addr, prefix string, n int) {
-	e.t.Helper()
-	ctx := e.t.Context()
-	redirectURL := e.Deps.BaseURL + "/authenticate"
-	for i := 1; i <= n; i++ {
-		creator := fmt.Sprintf("creator-%s-%03d@seed.test", strings.ToLower(prefix), i)
-		if _, err := e.api.MagicLinks.Email.Discovery.Send(ctx, &emaildiscovery.SendParams{EmailAddress: creator, DiscoveryRedirectURL: redirectURL}); err != nil {
-			e.t.Fatal(err)
-		}
-		d, err := e.api.MagicLinks.Discovery.Authenticate(ctx, &magiclinksdiscovery.AuthenticateParams{DiscoveryMagicLinksToken: e.latestLink(creator).Query().Get("token")})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		name := fmt.Sprintf("%s %03d", prefix, i)
-		org, err := e.api.Discovery.Organizations.Create(ctx, &discoveryorgs.CreateParams{
-			IntermediateSessionToken: d.IntermediateSessionToken, OrganizationName: name,
-			OrganizationSlug: strings.ToLower(strings.ReplaceAll(name, " ", "-")),
-		})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if _, err := e.api.MagicLinks.Email.Invite(ctx, &email.InviteParams{OrganizationID: org.Organization.OrganizationID, EmailAddress: addr, InviteRedirectURL: redirectURL}); err != nil {
-			e.t.Fatal(err)
-		}
-		e.sessionFromLink(e.latestLink(addr))
-	}
-}
-
 // The issue's fourth journey: a person with 200 organizations (plus an invitation and one
 // joinable by domain) filters to one and picks it, with and without htmx.
 func TestChooserWith200Orgs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	const addr = "busy@conglomerate.test"
-	e.seedOrgs(addr, "Branch", 200)
+	e.memberships(addr, numbered("Branch", 200)...)
 	host, hostID := e.newAdmin("boss@partner.test", "Partner")
 	wantDone(t, host.post("/members/invite", url.Values{"email": {addr}}, false), false, "/members?notice=invited")
 	_, domainID := e.newAdmin("founder@conglomerate.test", "Holding")
@@ -687,6 +658,7 @@ func TestChooserWith200Orgs(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// In order, not parallel: both runs sign the same address in, each reading its newest mail.
 	for _, htmx := range modes() {
 		t.Run(modeName(htmx), func(t *testing.T) {
 			b := e.browser()
@@ -744,8 +716,9 @@ func TestChooserWith200Orgs(t *testing.T) {
 
 // A handful of orgs gets no filter box, and a hand-typed ?q= doesn't hide orgs invisibly.
 func TestChooserFewOrgsNoFilter(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	e.seedOrgs("few@small.test", "Shop", 3)
+	e.memberships("few@small.test", numbered("Shop", 3)...)
 	b := e.browser()
 	chooser := b.discover("few@small.test")
 	if chooser.has(t, "org-filter") {

@@ -21,7 +21,7 @@ type oauthStart struct {
 	Verifier  string    `json:"verifier"`
 	ExpiresAt time.Time `json:"expires_at"`
 	// OrgID is set for an organization's own sign-in (the step an organization that accepts
-	// only OAuth asks for; mfa_oauth.go), empty for discovery.
+	// only OAuth asks for; primary_step.go), empty for discovery.
 	OrgID string `json:"org_id,omitempty"`
 }
 

@@ -2,9 +2,11 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +42,21 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	return &env{App: a, t: t, emu: a.Emu, api: a.API, store: a.Store}
 }
 
+// envWithBrowser is newEnv and a fresh browser on it.
+func envWithBrowser(t testing.TB, opts ...envOption) (*env, *browser) {
+	t.Helper()
+	e := newEnv(t, opts...)
+	return e, e.browser()
+}
+
+// in is this env for a subtest: the same app, failing t. Subtests that share an env call it
+// first, so that helpers fail the subtest that called them, on its own goroutine.
+func (e *env) in(t testing.TB) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
 // rewire changes the app's dependencies (before the journey starts).
 func (e *env) rewire(change func(*handlers.Deps)) { e.Rewire(change) }
 
@@ -55,30 +72,89 @@ type browser struct {
 
 func (e *env) browser() *browser { return &browser{e: e, Browser: e.App.Browser()} }
 
-// response is a fetched page.
-type response struct {
-	*http.Response
-	body string
+// in is this browser (the same cookies) for a subtest: its helpers fail t.
+func (b *browser) in(t testing.TB) *browser { return &browser{e: b.e.in(t), Browser: b.Browser} }
+
+// run runs f twice, in parallel: as subtest "plain" (a form posted without JavaScript) and as
+// "htmx" (the same with HX-Request). Each run starts its own env when it needs one.
+func run(t *testing.T, f func(t *testing.T, htmx bool)) {
+	t.Helper()
+	for _, htmx := range []bool{false, true} {
+		t.Run(modeName(htmx), func(t *testing.T) {
+			t.Parallel()
+			f(t, htmx)
+		})
+	}
 }
 
+// modes are the two ways a form is sent, for tests that send both on one env in order.
+func modes() []bool { return []bool{false, true} }
+
+func modeName(htmx bool) string { return map[bool]string{false: "plain", true: "htmx"}[htmx] }
+
+// wantDone checks a successful POST: 303 to path without JS, 204 + HX-Location with htmx.
+func wantDone(t testing.TB, r response, htmx bool, path string) {
+	t.Helper()
+	if htmx {
+		wantHXLocation(t, r, path)
+	} else {
+		wantRedirect(t, r, path)
+	}
+}
+
+// response is a fetched page. Its HTML is parsed once, on the first lookup, and the parse is
+// shared by every copy of the response.
+type response struct {
+	*http.Response
+	body   string
+	parsed *parsedPage
+}
+
+type parsedPage struct {
+	once sync.Once
+	doc  *goquery.Document
+	err  error
+}
+
+func newResponse(r *http.Response, body string) response {
+	return response{Response: r, body: body, parsed: &parsedPage{}}
+}
+
+// doc is the page's parsed HTML (parsed on the first call).
 func (r response) doc(t testing.TB) *goquery.Document {
 	t.Helper()
-	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.body))
-	if err != nil {
-		t.Fatal(err)
+	p := r.parsed
+	if p == nil { // a response made by hand
+		p = &parsedPage{}
 	}
-	return d
+	p.once.Do(func() { p.doc, p.err = goquery.NewDocumentFromReader(strings.NewReader(r.body)) })
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return p.doc
+}
+
+// find selects within the parsed page.
+func (r response) find(t testing.TB, sel string) *goquery.Selection {
+	t.Helper()
+	return r.doc(t).Find(sel)
+}
+
+// byTestid selects the elements with this data-testid.
+func (r response) byTestid(t testing.TB, id string) *goquery.Selection {
+	t.Helper()
+	return r.find(t, `[data-testid="`+id+`"]`)
 }
 
 // testid returns the trimmed text of the element with this data-testid.
 func (r response) testid(t testing.TB, id string) string {
 	t.Helper()
-	return strings.Join(strings.Fields(r.doc(t).Find(`[data-testid="`+id+`"]`).First().Text()), " ")
+	return strings.Join(strings.Fields(r.byTestid(t, id).First().Text()), " ")
 }
 
 func (r response) has(t testing.TB, id string) bool {
 	t.Helper()
-	return r.doc(t).Find(`[data-testid="`+id+`"]`).Length() > 0
+	return r.byTestid(t, id).Length() > 0
 }
 
 // must turns a testkit answer into a response, failing the test on a transport error.
@@ -87,7 +163,7 @@ func (b *browser) must(r testkit.Response, err error) response {
 	if err != nil && r.Response == nil {
 		b.e.t.Fatal(err)
 	}
-	return response{r.Response, r.Body}
+	return newResponse(r.Response, r.Body)
 }
 
 func (b *browser) do(req *http.Request) response { b.e.t.Helper(); return b.must(b.Do(req)) }
@@ -102,6 +178,31 @@ func (b *browser) post(path string, form url.Values, htmx bool) response {
 	return b.must(b.Post(context.Background(), path, form, htmx))
 }
 
+// memberships makes addr an active member of one new organization per name, each made by its
+// own admin (testkit.Seeder.Memberships; slug: the name in lower case, spaces as dashes), and
+// returns their IDs in the order of names.
+func (e *env) memberships(addr string, names ...string) []string {
+	e.t.Helper()
+	slugs := make([]string, len(names))
+	for i, n := range names {
+		slugs[i] = strings.ToLower(strings.ReplaceAll(n, " ", "-"))
+	}
+	ids, err := e.Seeder().Memberships(e.t.Context(), addr, names, slugs)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ids
+}
+
+// numbered is n names: "<prefix> 001", "<prefix> 002", …
+func numbered(prefix string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s %03d", prefix, i+1)
+	}
+	return names
+}
+
 // latestLink returns the newest magic link mailed to an address.
 func (e *env) latestLink(to string) *url.URL {
 	e.t.Helper()
@@ -110,6 +211,14 @@ func (e *env) latestLink(to string) *url.URL {
 		e.t.Fatal(err)
 	}
 	return u
+}
+
+// askLink sends the email form without JavaScript (303 to /check-email) and returns the link
+// mailed.
+func (b *browser) askLink(email string) *url.URL {
+	b.e.t.Helper()
+	wantRedirect(b.e.t, b.post("/login", url.Values{"email": {email}}, false), "/check-email")
+	return b.e.latestLink(email)
 }
 
 // discover runs email → link → Continue → chooser and returns the chooser page.
@@ -137,7 +246,7 @@ func (b *browser) ok(r testkit.Response, err error) response {
 	if err != nil {
 		b.e.t.Fatal(err)
 	}
-	return response{r.Response, r.Body}
+	return newResponse(r.Response, r.Body)
 }
 
 // createOrg creates an org from the chooser and lands on the dashboard.

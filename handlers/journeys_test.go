@@ -15,8 +15,8 @@ import (
 
 // New email → create org → dashboard → switch → logout, all through the real SDK and emulator.
 func TestJourneyNewUserCreatesSwitchesAndLogsOut(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
+	t.Parallel()
+	e, b := envWithBrowser(t)
 
 	chooser := b.discover("ada@acme.test")
 	wantStatus(t, chooser, http.StatusOK)
@@ -75,57 +75,54 @@ func TestJourneyNewUserCreatesSwitchesAndLogsOut(t *testing.T) {
 
 // A returning email with two orgs sees both (last used first) and picks the second.
 func TestJourneyReturningUserPicksSecondOrg(t *testing.T) {
-	for _, htmx := range []bool{false, true} {
-		t.Run(map[bool]string{false: "plain", true: "htmx"}[htmx], func(t *testing.T) {
-			e := newEnv(t)
-			b := e.browser()
-			b.discover("grace@navy.test")
-			b.createOrg("Navy One")
-			b.logout()
-			b.discover("grace@navy.test")
-			b.createOrg("Navy Two")
-			b.logout()
+	t.Parallel()
+	run(t, func(t *testing.T, htmx bool) {
+		e := newEnv(t)
+		b := e.signedIn("grace@navy.test", "Navy One")
+		b.logout()
+		b.discover("grace@navy.test")
+		b.createOrg("Navy Two")
+		b.logout()
 
-			chooser := b.discover("grace@navy.test")
-			ids := orgIDs(t, chooser)
-			if len(ids) != 2 {
-				t.Fatalf("chooser offers %d orgs, want 2", len(ids))
-			}
-			names := chooser.doc(t).Find(`[data-testid="org-name"]`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
-			if names[0] != "Navy Two" || !chooser.has(t, "org-last") {
-				t.Fatalf("last used org should be first and marked: %v", names)
-			}
-			r := b.post("/orgs/select", url.Values{"organization_id": {ids[1]}}, htmx)
-			if htmx {
-				wantHXLocation(t, r, "/dashboard")
-				r = b.get("/dashboard", true)
-				wantStatus(t, r, http.StatusOK)
-				wantFragment(t, r, "dashboard")
-			} else {
-				wantRedirect(t, r, "/dashboard")
-				r = b.get("/dashboard", false)
-			}
-			if got := r.testid(t, "dashboard-org"); got != "Navy One" {
-				t.Fatalf("picked org %q, want Navy One", got)
-			}
-			// The IST is spent and forgotten: the chooser now sends this person to the dashboard.
-			wantRedirect(t, b.get("/orgs", false), "/dashboard")
-		})
-	}
+		chooser := b.discover("grace@navy.test")
+		ids := orgIDs(t, chooser)
+		if len(ids) != 2 {
+			t.Fatalf("chooser offers %d orgs, want 2", len(ids))
+		}
+		names := chooser.doc(t).Find(`[data-testid="org-name"]`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+		if names[0] != "Navy Two" || !chooser.has(t, "org-last") {
+			t.Fatalf("last used org should be first and marked: %v", names)
+		}
+		r := b.post("/orgs/select", url.Values{"organization_id": {ids[1]}}, htmx)
+		if htmx {
+			wantHXLocation(t, r, "/dashboard")
+			r = b.get("/dashboard", true)
+			wantStatus(t, r, http.StatusOK)
+			wantFragment(t, r, "dashboard")
+		} else {
+			wantRedirect(t, r, "/dashboard")
+			r = b.get("/dashboard", false)
+		}
+		if got := r.testid(t, "dashboard-org"); got != "Navy One" {
+			t.Fatalf("picked org %q, want Navy One", got)
+		}
+		// The IST is spent and forgotten: the chooser now sends this person to the dashboard.
+		wantRedirect(t, b.get("/orgs", false), "/dashboard")
+	})
 }
 
 // An invited email sees the invitation in the chooser and joins; the invite link itself also signs in.
 func TestJourneyInvitedUserJoins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin := e.browser()
-	admin.discover("boss@corp.test")
-	admin.createOrg("Corp")
-	orgID := e.orgIDBySlug("corp")
+	_, orgID := e.newAdmin("boss@corp.test", "Corp")
 
 	if _, err := e.api.MagicLinks.Email.Invite(t.Context(), &email.InviteParams{OrganizationID: orgID, EmailAddress: "new@corp.test", InviteRedirectURL: e.Deps.BaseURL + "/authenticate"}); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("via discovery", func(t *testing.T) {
+		t.Parallel()
+		e := e.in(t)
 		b := e.browser()
 		chooser := b.discover("new@corp.test")
 		if got := chooser.testid(t, "org-reason"); !strings.Contains(got, "invited") {
@@ -142,6 +139,8 @@ func TestJourneyInvitedUserJoins(t *testing.T) {
 		}
 	})
 	t.Run("via the invite link", func(t *testing.T) {
+		t.Parallel()
+		e := e.in(t)
 		if _, err := e.api.MagicLinks.Email.Invite(t.Context(), &email.InviteParams{OrganizationID: orgID, EmailAddress: "second@corp.test", InviteRedirectURL: e.Deps.BaseURL + "/authenticate"}); err != nil {
 			t.Fatal(err)
 		}
@@ -156,11 +155,9 @@ func TestJourneyInvitedUserJoins(t *testing.T) {
 
 // A colleague at an allowed email domain discovers the org as joinable and joins.
 func TestJourneyEmailDomainEligibleJoins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin := e.browser()
-	admin.discover("boss@initech.test")
-	admin.createOrg("Initech")
-	orgID := e.orgIDBySlug("initech")
+	_, orgID := e.newAdmin("boss@initech.test", "Initech")
 	if _, err := e.api.Organizations.Update(t.Context(), &organizations.UpdateParams{
 		OrganizationID: orgID, EmailAllowedDomains: []string{"initech.test"}, EmailJITProvisioning: "RESTRICTED",
 	}); err != nil {
@@ -185,13 +182,27 @@ func TestJourneyEmailDomainEligibleJoins(t *testing.T) {
 	}
 }
 
-// Each form posted plainly (303) and with htmx (fragment or HX-Location, never a full page).
-func TestFormsPlainAndHTMX(t *testing.T) {
+// Each form posted plainly (303) and with htmx (fragment or HX-Location, never a full page):
+// here the sign-in form, which also refuses a cross-site POST.
+func TestLoginFormPlainAndHTMX(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	for _, htmx := range []bool{false, true} {
-		name := map[bool]string{false: "plain", true: "htmx"}[htmx]
-		t.Run(name+"/login", func(t *testing.T) {
-			b := e.browser()
+	t.Run("cross-site POST refused", func(t *testing.T) {
+		t.Parallel()
+		b := e.in(t).browser()
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/login", strings.NewReader("email=x%40y.test"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		r := b.do(req)
+		wantStatus(t, r, http.StatusForbidden)
+		if r.testid(t, "error-message") == "" {
+			t.Fatal("403 should explain itself")
+		}
+	})
+	run(t, func(t *testing.T, htmx bool) {
+		name := modeName(htmx)
+		t.Run("login", func(t *testing.T) {
+			b := e.in(t).browser()
 			r := b.post("/login", url.Values{"email": {"lin-" + name + "@forms.test"}}, htmx)
 			if htmx {
 				wantHXLocation(t, r, "/check-email")
@@ -205,8 +216,8 @@ func TestFormsPlainAndHTMX(t *testing.T) {
 				t.Fatalf("check-email names %q", got)
 			}
 		})
-		t.Run(name+"/login invalid", func(t *testing.T) {
-			r := e.browser().post("/login", url.Values{"email": {"not-an-email"}}, htmx)
+		t.Run("login invalid", func(t *testing.T) {
+			r := e.in(t).browser().post("/login", url.Values{"email": {"not-an-email"}}, htmx)
 			wantStatus(t, r, http.StatusUnprocessableEntity)
 			if htmx {
 				wantFragment(t, r, "login-form")
@@ -218,8 +229,18 @@ func TestFormsPlainAndHTMX(t *testing.T) {
 				t.Fatalf("the typed address should be kept, got %q", v)
 			}
 		})
-		t.Run(name+"/create invalid and valid", func(t *testing.T) {
-			b := e.browser()
+	})
+}
+
+// Creating an organization and signing out, each posted plainly and with htmx.
+func TestCreateOrgAndLogoutPlainAndHTMX(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	run(t, func(t *testing.T, htmx bool) {
+		// In order: "duplicate slug" takes the slug "create invalid and valid" made.
+		name := modeName(htmx)
+		t.Run("create invalid and valid", func(t *testing.T) {
+			b := e.in(t).browser()
 			b.discover("cr-" + name + "@forms.test")
 			r := b.post("/orgs/create", url.Values{"organization_name": {"  "}, "organization_slug": {"!"}}, htmx)
 			wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -238,8 +259,8 @@ func TestFormsPlainAndHTMX(t *testing.T) {
 				wantRedirect(t, r, "/dashboard")
 			}
 		})
-		t.Run(name+"/duplicate slug", func(t *testing.T) {
-			b := e.browser()
+		t.Run("duplicate slug", func(t *testing.T) {
+			b := e.in(t).browser()
 			b.discover("dup-" + name + "@forms.test")
 			r := b.post("/orgs/create", url.Values{"organization_name": {"Whatever"}, "organization_slug": {"forms-" + name}}, htmx)
 			wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -247,8 +268,8 @@ func TestFormsPlainAndHTMX(t *testing.T) {
 				t.Fatalf("slug error should say taken:\n%s", r.body)
 			}
 		})
-		t.Run(name+"/logout", func(t *testing.T) {
-			b := e.browser()
+		t.Run("logout", func(t *testing.T) {
+			b := e.in(t).browser()
 			b.discover("out-" + name + "@forms.test")
 			b.createOrg("Out " + name)
 			r := b.post("/logout", nil, htmx)
@@ -259,25 +280,15 @@ func TestFormsPlainAndHTMX(t *testing.T) {
 			}
 			wantRedirect(t, b.get("/dashboard", false), "/")
 		})
-	}
-	t.Run("cross-site POST refused", func(t *testing.T) {
-		b := e.browser()
-		req, _ := http.NewRequest(http.MethodPost, e.URL+"/login", strings.NewReader("email=x%40y.test"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		r := b.do(req)
-		wantStatus(t, r, http.StatusForbidden)
-		if r.testid(t, "error-message") == "" {
-			t.Fatal("403 should explain itself")
-		}
 	})
 }
 
 // Expired and used links, an expired choice, and a forged organization_id.
 func TestFailuresShowWhatHappened(t *testing.T) {
+	t.Parallel()
 	t.Run("used link", func(t *testing.T) {
-		e := newEnv(t)
-		b := e.browser()
+		t.Parallel()
+		e, b := envWithBrowser(t)
 		b.discover("used@fail.test")
 		link := e.latestLink("used@fail.test")
 		q := link.Query()
@@ -291,9 +302,9 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 		}
 	})
 	t.Run("expired link", func(t *testing.T) {
-		e := newEnv(t)
-		b := e.browser()
-		wantRedirect(t, b.post("/login", url.Values{"email": {"late@fail.test"}}, false), "/check-email")
+		t.Parallel()
+		e, b := envWithBrowser(t)
+		b.askLink("late@fail.test")
 		e.advance(61 * time.Minute)
 		link := e.latestLink("late@fail.test")
 		b.open(link) // GET never spends or checks it
@@ -305,8 +316,8 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 		}
 	})
 	t.Run("expired choice keeps the email", func(t *testing.T) {
-		e := newEnv(t)
-		b := e.browser()
+		t.Parallel()
+		e, b := envWithBrowser(t)
 		b.discover("slow@fail.test")
 		e.advance(11 * time.Minute)
 		wantRedirect(t, b.get("/orgs", false), "/?notice=choice-expired")
@@ -319,19 +330,17 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 		}
 	})
 	t.Run("IST expired at Stytch only", func(t *testing.T) {
-		e := newEnv(t)
-		b := e.browser()
+		t.Parallel()
+		e, b := envWithBrowser(t)
 		b.discover("drift@fail.test")
 		e.emu.Advance(11 * time.Minute) // the app still thinks it's valid; Stytch says no
 		r := b.post("/orgs/create", url.Values{"organization_name": {"Drift"}}, true)
 		wantHXLocation(t, r, "/?notice=choice-expired")
 	})
 	t.Run("forged organization_id", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
-		owner := e.browser()
-		owner.discover("owner@private.test")
-		owner.createOrg("Private")
-		private := e.orgIDBySlug("private")
+		_, private := e.newAdmin("owner@private.test", "Private")
 		b := e.browser()
 		b.discover("mallory@elsewhere.test")
 		for _, id := range []string{private, "organization-test-00000000-0000-0000-0000-000000000000", ""} {
@@ -349,9 +358,9 @@ func TestFailuresShowWhatHappened(t *testing.T) {
 
 // Every GET page can be reloaded safely: same answer, no state change, no token spent.
 func TestReloadIsSafe(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
-	wantRedirect(t, b.post("/login", url.Values{"email": {"reload@safe.test"}}, false), "/check-email")
+	t.Parallel()
+	e, b := envWithBrowser(t)
+	b.askLink("reload@safe.test")
 	for range 2 {
 		wantStatus(t, b.get("/check-email", false), http.StatusOK)
 	}

@@ -22,7 +22,7 @@ const (
 // session); each code costs exactly the one call that checks it.
 func mfaCallBudget(t *testing.T, e *env) {
 	signIn := map[string]int{callSend: 1, callDiscoveryAuth: 1}
-	admin, orgID := e.adminOrg("boss@vault.test", "Vault")
+	admin, orgID := e.newAdmin("boss@vault.test", "Vault")
 	e.invite(admin, "totp@vault.test")
 	e.invite(admin, "sms@vault.test")
 	wantCalls(t, e, "admin requires MFA", map[string]int{callSessionAuth: 1, callOrgUpdate: 1}, func() {
@@ -90,11 +90,8 @@ func mfaCallBudget(t *testing.T, e *env) {
 
 // mfaRecoveryBudget: a recovery code costs one call.
 func mfaRecoveryBudget(t *testing.T, e *env) {
-	admin, orgID := e.adminOrg("keeper@keys.test", "Keys")
-	e.invite(admin, "lost@keys.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	b.toMFA("lost@keys.test", orgID)
+	st := e.atMFAStep("keeper@keys.test", "Keys", "lost@keys.test")
+	b, orgID := st.member, st.orgID
 	_, codes := b.enrolTOTP()
 	b.logout()
 	b.toMFA("lost@keys.test", orgID)
@@ -113,7 +110,7 @@ const (
 // mfaAccountBudget: the account page reads the member's factors once per view; each change
 // costs the calls that make it.
 func mfaAccountBudget(t *testing.T, e *env) {
-	b, _ := e.adminOrg("self@own.test", "Own")
+	b, _ := e.newAdmin("self@own.test", "Own")
 	wantCalls(t, e, "account page", map[string]int{callSessionAuth: 1}, func() { wantStatus(t, b.get("/account", false), http.StatusOK) })
 	wantCalls(t, e, "set up an app (any old one removed first)", map[string]int{callFactorDelete: 1, callTOTPCreate: 1}, func() {
 		wantRedirect(t, b.post("/account/totp", nil, false), "/account")

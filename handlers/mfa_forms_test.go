@@ -9,6 +9,7 @@ import (
 )
 
 func TestParsePhone(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ raw, want, problem string }{
 		{"+14155550100", "+14155550100", ""},
 		{" +1 (415) 555-0100 ", "+14155550100", ""},
@@ -33,6 +34,7 @@ func TestParsePhone(t *testing.T) {
 }
 
 func TestParseOTP(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ raw, want string }{
 		{"123456", "123456"}, {" 123 456 ", "123456"}, {"123-456", "123456"},
 		{"", ""}, {"12345", ""}, {"1234567", ""}, {"12a456", ""}, {"１２３４５６", ""},
@@ -45,6 +47,7 @@ func TestParseOTP(t *testing.T) {
 }
 
 func TestParseRecoveryCode(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ raw, want, problem string }{
 		{"abcd-efgh-ijkl", "abcd-efgh-ijkl", ""},
 		{" ABCD-efgh-1234 ", "abcd-efgh-1234", ""},
@@ -80,6 +83,7 @@ func FuzzParsePhone(f *testing.F) {
 
 // Every MFA refusal Stytch can answer has a sentence, and one that reaches fail is not a 500.
 func TestMFAErrorsHaveSentences(t *testing.T) {
+	t.Parallel()
 	for _, sentinel := range []error{
 		stytchb2b.ErrCodeWrong, stytchb2b.ErrCodeUsed, stytchb2b.ErrCodeExpired, stytchb2b.ErrRecoveryCodeWrong,
 		stytchb2b.ErrTOTPSetupExpired, stytchb2b.ErrTOTPExists, stytchb2b.ErrNoTOTP, stytchb2b.ErrNoPhone,

@@ -129,6 +129,19 @@ func (b *browser) enrolTOTP() (string, []string) {
 	return s, codes
 }
 
+// wantSwitched checks, after a switch that needed a step, that the dashboard shows org and that
+// the session the switch replaced was revoked (one revocation more than revokes).
+func (b *browser) wantSwitched(org string, revokes int) {
+	t := b.e.t
+	t.Helper()
+	if got := b.get("/dashboard", false).testid(t, "dashboard-org"); got != org {
+		t.Fatalf("after the step the dashboard shows %q, want %s", got, org)
+	}
+	if got := b.e.emu.Calls()[callRevoke]; got != revokes+1 {
+		t.Fatalf("revocations %d → %d, want the replaced session revoked", revokes, got)
+	}
+}
+
 // invite has admin (signed in on the app) invite email; the invitee can then pick the
 // organization from the chooser.
 func (e *env) invite(admin *browser, email string) {
@@ -136,22 +149,22 @@ func (e *env) invite(admin *browser, email string) {
 	wantRedirect(e.t, admin.post("/members/invite", url.Values{"email": {email}}, false), "/members?notice=invited")
 }
 
-// adminOrg signs email in on a fresh browser, creates an organization and returns the browser
-// (on the dashboard) and the organization's ID.
-func (e *env) adminOrg(email, name string) (*browser, string) {
+// mfaStep is an organization that requires MFA, with its admin signed in and an invited
+// member at the MFA step (see atMFAStep).
+type mfaStep struct {
+	admin, member *browser
+	page          response // the member's MFA step
+	orgID         string
+}
+
+// atMFAStep makes an organization (its admin signed in on a browser of its own), invites member
+// into it, requires MFA (methods as requireMFA) and brings member, on a fresh browser, to the
+// MFA step.
+func (e *env) atMFAStep(admin, org, member string, methods ...string) mfaStep {
 	e.t.Helper()
+	a, orgID := e.newAdmin(admin, org)
+	e.invite(a, member)
+	e.requireMFA(orgID, methods...)
 	b := e.browser()
-	b.discover(email)
-	b.createOrg(name)
-	resp, err := e.api.Organizations.Search(e.t.Context(), &organizations.SearchParams{})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, o := range resp.Organizations {
-		if o.OrganizationName == name {
-			return b, o.OrganizationID
-		}
-	}
-	e.t.Fatalf("no organization %q", name)
-	return nil, ""
+	return mfaStep{admin: a, member: b, page: b.toMFA(member, orgID), orgID: orgID}
 }

@@ -3,14 +3,13 @@ package handlers_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/orgpick/orgpick/handlers"
+	"github.com/orgpick/orgpick/internal/testkit"
 	"github.com/orgpick/orgpick/stytchb2b"
 )
 
@@ -19,7 +18,7 @@ import (
 // also make the IST exchange demand another primary method (primary_required), which the
 // emulator never does.
 type mfaRecorder struct {
-	*stytchb2b.Client
+	wrapped
 	mu      sync.Mutex
 	ists    []string
 	tokens  []string
@@ -85,26 +84,15 @@ func (r *mfaRecorder) secrets() []string {
 // logs; neither do the authenticator secret and the recovery codes reach the logs or a cookie
 // (the page shows them once, by design).
 func TestMFASecretsStayServerSide(t *testing.T) {
-	var logs lockedBuffer
+	t.Parallel()
+	var logs testkit.SyncBuffer
+	var seen seenPages
 	rec := &mfaRecorder{}
-	e := newEnv(t, func(d *handlers.Deps) {
-		d.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		rec.Client = d.Stytch.(*stytchb2b.Client)
-		d.Stytch = rec
-	})
-	var seen strings.Builder
-	keep := func(r response) response {
-		seen.WriteString(r.body)
-		for k, v := range r.Header {
-			seen.WriteString(k + ": " + strings.Join(v, ",") + "\n")
-		}
-		return r
-	}
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	keep(b.toMFA("bob@acme.test", orgID))
+	e := newEnv(t, debugLog(&logs), wrapStytch(rec))
+	keep := seen.keep
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	admin, b, orgID := st.admin, st.member, st.orgID
+	keep(st.page)
 	keep(b.post("/mfa/totp/setup", nil, true))
 	page := keep(b.get("/mfa", true))
 	s := secret(t, page)
@@ -150,16 +138,11 @@ func cookieValues(e *env, b *browser) string {
 // SSO or Google: the emulator has no SSO, so the adapter's answer is altered) gets a page with
 // the method the app can start (Google) and naming the other, and no MFA form.
 func TestMFAPrimaryRequired(t *testing.T) {
+	t.Parallel()
 	rec := &mfaRecorder{primary: []string{"sso", "google_oauth"}}
-	e := newEnv(t, func(d *handlers.Deps) {
-		rec.Client = d.Stytch.(*stytchb2b.Client)
-		d.Stytch = rec
-	})
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	page := b.toMFA("bob@acme.test", orgID)
+	e := newEnv(t, wrapStytch(rec))
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	b, page := st.member, st.page
 	if !page.has(t, "primary-oauth-google") || page.has(t, "primary-oauth-microsoft") {
 		t.Fatal("the step should offer Continue with Google only")
 	}
@@ -180,12 +163,10 @@ func TestMFAPrimaryRequired(t *testing.T) {
 
 // Every MFA and account form refuses a cross-site POST before anything else happens.
 func TestMFACrossSitePostsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	b.toMFA("bob@acme.test", orgID)
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	admin, b := st.admin, st.member
 	before := e.emu.Calls()
 	for _, path := range []string{
 		"/mfa/totp/setup", "/mfa/totp", "/mfa/sms/send", "/mfa/sms", "/mfa/recovery", "/mfa/recovery-codes",

@@ -17,80 +17,77 @@ import (
 // sees the recovery codes once, reaches the dashboard; signs in again with a code; a wrong
 // code gets a message and the right one still works.
 func TestMFAJourneyTOTP(t *testing.T) {
-	for _, htmx := range []bool{false, true} {
-		t.Run(map[bool]string{false: "plain", true: "htmx"}[htmx], func(t *testing.T) {
-			e := newEnv(t)
-			admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-			e.invite(admin, "bob@acme.test")
-			r := admin.post("/settings/mfa", url.Values{"mfa_policy": {"REQUIRED_FOR_ALL"}, "allow_totp": {"on"}, "allow_sms_otp": {"on"}}, htmx)
-			wantPosted(t, r, htmx, "/settings?notice=mfa-saved")
-			if got := admin.get("/settings?notice=mfa-saved", false); !got.doc(t).Find("#mfa-policy-required").Is("[checked]") {
-				t.Fatal("settings page does not show REQUIRED_FOR_ALL after saving")
-			}
+	t.Parallel()
+	run(t, func(t *testing.T, htmx bool) {
+		e := newEnv(t)
+		admin, orgID := e.newAdmin("ada@acme.test", "Acme")
+		e.invite(admin, "bob@acme.test")
+		r := admin.post("/settings/mfa", url.Values{"mfa_policy": {"REQUIRED_FOR_ALL"}, "allow_totp": {"on"}, "allow_sms_otp": {"on"}}, htmx)
+		wantPosted(t, r, htmx, "/settings?notice=mfa-saved")
+		if got := admin.get("/settings?notice=mfa-saved", false); !got.doc(t).Find("#mfa-policy-required").Is("[checked]") {
+			t.Fatal("settings page does not show REQUIRED_FOR_ALL after saving")
+		}
 
-			b := e.browser()
-			page := b.toMFA("bob@acme.test", orgID)
-			if !page.has(t, "totp-setup-form") || !page.has(t, "phone-form") || page.has(t, "totp-form") {
-				t.Fatalf("enrolment page should offer an app and a phone:\n%.3000s", page.body)
-			}
-			if got := page.testid(t, "mfa-org"); got != "Acme" {
-				t.Fatalf("step names org %q", got)
-			}
-			wantPosted(t, b.post("/mfa/totp/setup", nil, htmx), htmx, "/mfa")
-			page = b.get("/mfa", htmx)
-			wantStatus(t, page, http.StatusOK)
-			s := secret(t, page)
-			code := page.doc(t).Find("#totp-code")
-			if code.AttrOr("autocomplete", "") != "one-time-code" || code.AttrOr("inputmode", "") != "numeric" || !code.Is("[autofocus]") {
-				t.Fatalf("code field lacks one-time-code / numeric / autofocus: %v", code.Nodes)
-			}
+		b := e.browser()
+		page := b.toMFA("bob@acme.test", orgID)
+		if !page.has(t, "totp-setup-form") || !page.has(t, "phone-form") || page.has(t, "totp-form") {
+			t.Fatalf("enrolment page should offer an app and a phone:\n%.3000s", page.body)
+		}
+		if got := page.testid(t, "mfa-org"); got != "Acme" {
+			t.Fatalf("step names org %q", got)
+		}
+		wantPosted(t, b.post("/mfa/totp/setup", nil, htmx), htmx, "/mfa")
+		page = b.get("/mfa", htmx)
+		wantStatus(t, page, http.StatusOK)
+		s := secret(t, page)
+		code := page.doc(t).Find("#totp-code")
+		if code.AttrOr("autocomplete", "") != "one-time-code" || code.AttrOr("inputmode", "") != "numeric" || !code.Is("[autofocus]") {
+			t.Fatalf("code field lacks one-time-code / numeric / autofocus: %v", code.Nodes)
+		}
 
-			// Wrong code: 422, the message by the field, still on the step.
-			r = b.post("/mfa/totp", url.Values{"code": {wrongCode(e.totp(s))}}, htmx)
-			wantStatus(t, r, http.StatusUnprocessableEntity)
-			if htmx {
-				wantFragment(t, r, "mfa")
-			}
-			wantFieldError(t, r, "totp-code", "isn't right")
-			if secret(t, r) != s {
-				t.Fatal("a wrong code changed the secret")
-			}
+		// Wrong code: 422, the message by the field, still on the step.
+		r = b.post("/mfa/totp", url.Values{"code": {wrongCode(e.totp(s))}}, htmx)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if htmx {
+			wantFragment(t, r, "mfa")
+		}
+		wantFieldError(t, r, "totp-code", "isn't right")
+		if secret(t, r) != s {
+			t.Fatal("a wrong code changed the secret")
+		}
 
-			wantPosted(t, b.post("/mfa/totp", url.Values{"code": {e.totp(s)}}, htmx), htmx, "/mfa/recovery-codes")
-			r = b.get("/mfa/recovery-codes", htmx)
-			wantStatus(t, r, http.StatusOK)
-			if codes := recoveryCodes(t, r); len(codes) != 10 {
-				t.Fatalf("%d recovery codes, want 10", len(codes))
-			}
-			wantPosted(t, b.post("/mfa/recovery-codes", nil, htmx), htmx, "/dashboard")
-			dash := b.get("/dashboard", false)
-			wantStatus(t, dash, http.StatusOK)
-			if got := dash.testid(t, "dashboard-org"); got != "Acme" {
-				t.Fatalf("dashboard org %q", got)
-			}
-			wantRedirect(t, b.get("/mfa/recovery-codes", false), "/dashboard") // shown once
-			b.logout()
+		wantPosted(t, b.post("/mfa/totp", url.Values{"code": {e.totp(s)}}, htmx), htmx, "/mfa/recovery-codes")
+		r = b.get("/mfa/recovery-codes", htmx)
+		wantStatus(t, r, http.StatusOK)
+		if codes := recoveryCodes(t, r); len(codes) != 10 {
+			t.Fatalf("%d recovery codes, want 10", len(codes))
+		}
+		wantPosted(t, b.post("/mfa/recovery-codes", nil, htmx), htmx, "/dashboard")
+		dash := b.get("/dashboard", false)
+		wantStatus(t, dash, http.StatusOK)
+		if got := dash.testid(t, "dashboard-org"); got != "Acme" {
+			t.Fatalf("dashboard org %q", got)
+		}
+		wantRedirect(t, b.get("/mfa/recovery-codes", false), "/dashboard") // shown once
+		b.logout()
 
-			// Signing in again asks for the app's code (no setup, no recovery codes).
-			page = b.toMFA("bob@acme.test", orgID)
-			if !page.has(t, "totp-form") || !page.has(t, "recovery-form") || page.has(t, "totp-setup-form") {
-				t.Fatalf("verify page should offer the app and recovery codes:\n%.3000s", page.body)
-			}
-			wantStatus(t, b.post("/mfa/totp", url.Values{"code": {"12345"}}, htmx), http.StatusUnprocessableEntity)
-			wantPosted(t, b.post("/mfa/totp", url.Values{"code": {e.nextTOTP(s)[:3] + " " + e.nextTOTP(s)[3:]}}, htmx), htmx, "/dashboard")
-			wantRedirect(t, b.get("/mfa", false), "/dashboard") // the step is over
-		})
-	}
+		// Signing in again asks for the app's code (no setup, no recovery codes).
+		page = b.toMFA("bob@acme.test", orgID)
+		if !page.has(t, "totp-form") || !page.has(t, "recovery-form") || page.has(t, "totp-setup-form") {
+			t.Fatalf("verify page should offer the app and recovery codes:\n%.3000s", page.body)
+		}
+		wantStatus(t, b.post("/mfa/totp", url.Values{"code": {"12345"}}, htmx), http.StatusUnprocessableEntity)
+		wantPosted(t, b.post("/mfa/totp", url.Values{"code": {e.nextTOTP(s)[:3] + " " + e.nextTOTP(s)[3:]}}, htmx), htmx, "/dashboard")
+		wantRedirect(t, b.get("/mfa", false), "/dashboard") // the step is over
+	})
 }
 
 // A recovery code signs in once, never twice.
 func TestMFARecoveryCodeWorksOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	b.toMFA("bob@acme.test", orgID)
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	b, orgID := st.member, st.orgID
 	_, codes := b.enrolTOTP()
 	b.logout()
 
@@ -114,67 +111,60 @@ func TestMFARecoveryCodeWorksOnce(t *testing.T) {
 // A phone: a malformed number gets a clear message; the texted code (from the outbox) enrols
 // it and signs in; next time Stytch texts a code by itself.
 func TestMFASMSEnrolAndSignIn(t *testing.T) {
-	for _, htmx := range []bool{false, true} {
-		t.Run(map[bool]string{false: "plain", true: "htmx"}[htmx], func(t *testing.T) {
-			e := newEnv(t)
-			admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-			e.invite(admin, "bob@acme.test")
-			e.requireMFA(orgID, "sms_otp")
-			b := e.browser()
-			page := b.toMFA("bob@acme.test", orgID)
-			if page.has(t, "totp-setup-form") || !page.has(t, "phone-form") {
-				t.Fatalf("an SMS-only org should offer only a phone:\n%.3000s", page.body)
-			}
-			for _, c := range []struct{ typed, says string }{
-				{"", "Enter your mobile number"},
-				{"0415 555 0100", "country code"},
-				{"+1 (415) 5x5-0100", "only digits"},
-				{"+1 415", "too short"},
-			} {
-				r := b.post("/mfa/sms/send", url.Values{"phone_number": {c.typed}}, htmx)
-				wantStatus(t, r, http.StatusUnprocessableEntity)
-				wantFieldError(t, r, "phone-number", c.says)
-				if got := r.doc(t).Find("#phone-number").AttrOr("value", "?"); got != c.typed {
-					t.Fatalf("the field holds %q after a refusal, want what was typed %q", got, c.typed)
-				}
-			}
-			wantPosted(t, b.post("/mfa/sms/send", url.Values{"phone_number": {"+1 (415) 555-0100"}}, htmx), htmx, "/mfa")
-			page = b.get("/mfa", htmx)
-			if !page.has(t, "sms-form") || !page.doc(t).Find("#sms-code").Is("[autofocus]") {
-				t.Fatalf("after sending, the code form should have the focus:\n%.3000s", page.body)
-			}
-			code := e.smsCode("+14155550100")
-			r := b.post("/mfa/sms", url.Values{"code": {wrongCode(code)}}, htmx)
+	t.Parallel()
+	run(t, func(t *testing.T, htmx bool) {
+		e := newEnv(t)
+		st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test", "sms_otp")
+		b, page, orgID := st.member, st.page, st.orgID
+		if page.has(t, "totp-setup-form") || !page.has(t, "phone-form") {
+			t.Fatalf("an SMS-only org should offer only a phone:\n%.3000s", page.body)
+		}
+		for _, c := range []struct{ typed, says string }{
+			{"", "Enter your mobile number"},
+			{"0415 555 0100", "country code"},
+			{"+1 (415) 5x5-0100", "only digits"},
+			{"+1 415", "too short"},
+		} {
+			r := b.post("/mfa/sms/send", url.Values{"phone_number": {c.typed}}, htmx)
 			wantStatus(t, r, http.StatusUnprocessableEntity)
-			wantFieldError(t, r, "sms-code", "isn't right")
-			wantPosted(t, b.post("/mfa/sms", url.Values{"code": {code}}, htmx), htmx, "/dashboard") // no recovery codes for a phone
-			b.logout()
+			wantFieldError(t, r, "phone-number", c.says)
+			if got := r.doc(t).Find("#phone-number").AttrOr("value", "?"); got != c.typed {
+				t.Fatalf("the field holds %q after a refusal, want what was typed %q", got, c.typed)
+			}
+		}
+		wantPosted(t, b.post("/mfa/sms/send", url.Values{"phone_number": {"+1 (415) 555-0100"}}, htmx), htmx, "/mfa")
+		page = b.get("/mfa", htmx)
+		if !page.has(t, "sms-form") || !page.doc(t).Find("#sms-code").Is("[autofocus]") {
+			t.Fatalf("after sending, the code form should have the focus:\n%.3000s", page.body)
+		}
+		code := e.smsCode("+14155550100")
+		r := b.post("/mfa/sms", url.Values{"code": {wrongCode(code)}}, htmx)
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantFieldError(t, r, "sms-code", "isn't right")
+		wantPosted(t, b.post("/mfa/sms", url.Values{"code": {code}}, htmx), htmx, "/dashboard") // no recovery codes for a phone
+		b.logout()
 
-			// Next sign-in: Stytch texts a code by itself; "text me a new code" sends another.
-			before := e.texts("+14155550100")
-			page = b.toMFA("bob@acme.test", orgID)
-			if e.texts("+14155550100") != before+1 || !page.has(t, "sms-form") {
-				t.Fatalf("no automatic text (%d → %d) or no code form", before, e.texts("+14155550100"))
-			}
-			wantPosted(t, b.post("/mfa/sms/send", nil, htmx), htmx, "/mfa")
-			if e.texts("+14155550100") != before+2 {
-				t.Fatal("text me a new code sent nothing")
-			}
-			wantPosted(t, b.post("/mfa/sms", url.Values{"code": {e.smsCode("+14155550100")}}, htmx), htmx, "/dashboard")
-		})
-	}
+		// Next sign-in: Stytch texts a code by itself; "text me a new code" sends another.
+		before := e.texts("+14155550100")
+		page = b.toMFA("bob@acme.test", orgID)
+		if e.texts("+14155550100") != before+1 || !page.has(t, "sms-form") {
+			t.Fatalf("no automatic text (%d → %d) or no code form", before, e.texts("+14155550100"))
+		}
+		wantPosted(t, b.post("/mfa/sms/send", nil, htmx), htmx, "/mfa")
+		if e.texts("+14155550100") != before+2 {
+			t.Fatal("text me a new code sent nothing")
+		}
+		wantPosted(t, b.post("/mfa/sms", url.Values{"code": {e.smsCode("+14155550100")}}, htmx), htmx, "/dashboard")
+	})
 }
 
 // The step lasts as long as Stytch's IST (10 minutes): after that, from the app's clock or from
 // Stytch's answer, the person starts again with a message, the address kept.
 func TestMFAExpiredStepRestarts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-
-	b.toMFA("bob@acme.test", orgID)
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	b, orgID := st.member, st.orgID
 	e.advance(11 * time.Minute)
 	wantRedirect(t, b.get("/mfa", false), "/?notice=mfa-expired")
 	login := b.get("/?notice=mfa-expired", false)
@@ -199,12 +189,10 @@ func TestMFAExpiredStepRestarts(t *testing.T) {
 
 // The step lives in the server-side session (SQLite): a restarted app carries on with it.
 func TestMFAStepSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
-	e.invite(admin, "bob@acme.test")
-	e.requireMFA(orgID)
-	b := e.browser()
-	b.toMFA("bob@acme.test", orgID)
+	st := e.atMFAStep("ada@acme.test", "Acme", "bob@acme.test")
+	b := st.member
 	wantRedirect(t, b.post("/mfa/totp/setup", nil, false), "/mfa")
 	s := secret(t, b.get("/mfa", false))
 
@@ -218,8 +206,9 @@ func TestMFAStepSurvivesRestart(t *testing.T) {
 // Switching from the dashboard into an organization that requires MFA goes through the same
 // step; finishing it revokes the session it replaces.
 func TestMFASwitchIntoMFAOrg(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	b, secureID := e.adminOrg("ada@acme.test", "Secure")
+	b, secureID := e.newAdmin("ada@acme.test", "Secure")
 	wantRedirect(t, b.post("/settings/mfa", url.Values{"mfa_policy": {"REQUIRED_FOR_ALL"}, "allow_totp": {"on"}}, false), "/settings?notice=mfa-saved")
 	b.logout()
 	b.discover("ada@acme.test")
@@ -239,18 +228,14 @@ func TestMFASwitchIntoMFAOrg(t *testing.T) {
 		t.Fatalf("during the step the dashboard shows %q, want still Plain", got)
 	}
 	b.enrolTOTP()
-	if got := b.get("/dashboard", false).testid(t, "dashboard-org"); got != "Secure" {
-		t.Fatalf("after the step the dashboard shows %q, want Secure", got)
-	}
-	if got := e.emu.Calls()[callRevoke]; got != revokes+1 {
-		t.Fatalf("revocations %d → %d, want the Plain session revoked", revokes, got)
-	}
+	b.wantSwitched("Secure", revokes)
 }
 
 // The admin's MFA form: both paths, a refusal without any method, non-admins and forged values.
 func TestMFASettingsForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+	admin, orgID := e.newAdmin("ada@acme.test", "Acme")
 	page := admin.get("/settings", false)
 	if !page.doc(t).Find("#mfa-policy-optional").Is("[checked]") || !page.doc(t).Find("#allow-totp").Is("[checked]") {
 		t.Fatalf("a new org should show OPTIONAL with every method:\n%.3000s", page.body)
@@ -318,8 +303,9 @@ func wantFieldError(t testing.TB, r response, id, says string) {
 // An invitation link into an organization that requires MFA leads to the same step (the
 // switcher's organizations are asked of Stytch once the step is done).
 func TestMFAInvitationLink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@acme.test", "Acme")
+	admin, orgID := e.newAdmin("ada@acme.test", "Acme")
 	e.requireMFA(orgID)
 	e.invite(admin, "carol@acme.test")
 	b := e.browser()

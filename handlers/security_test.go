@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"log/slog"
@@ -29,10 +28,12 @@ import (
 
 // Every state-changing route refuses a cross-site POST with a friendly 403, before doing anything.
 func TestCrossSitePostsRefused(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
+	t.Parallel()
+	e, b := envWithBrowser(t)
 	b.discover("csrf@sec.test")
 	routes := []string{"/login", "/authenticate", "/orgs/select", "/orgs/create", "/orgs/switch", "/logout"}
+	// In order, not parallel: the cases share one browser, and the checks after them count
+	// Stytch calls.
 	for _, site := range []string{"cross-site", "same-site"} {
 		for _, path := range routes {
 			t.Run(site+path, func(t *testing.T) {
@@ -60,13 +61,15 @@ func TestCrossSitePostsRefused(t *testing.T) {
 
 // Security headers on every kind of response; assets immutable, hashed and gzip-compressed.
 func TestResponseHeaders(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
+	t.Parallel()
+	e, b := envWithBrowser(t)
 	page := b.get("/", false)
 	css := page.doc(t).Find(`link[rel="stylesheet"]`).AttrOr("href", "")
 	js := page.doc(t).Find(`script[src]`).AttrOr("src", "")
 	for _, path := range []string{"/", "/healthz", "/nope", css, js, "/authenticate?stytch_token_type=sso&token=x"} {
 		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			b := b.in(t)
 			r := b.get(path, false)
 			h := r.Header
 			csp := h.Get("Content-Security-Policy")
@@ -103,6 +106,7 @@ func TestResponseHeaders(t *testing.T) {
 
 // Hostile input gets a clear 4xx, never a 500, and never reaches Stytch malformed.
 func TestHostileInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	long := strings.Repeat("a", 250) + "@x.test"
 	cases := []struct {
@@ -127,6 +131,8 @@ func TestHostileInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := e.in(t)
 			b := e.browser()
 			req, _ := http.NewRequest(http.MethodPost, e.URL+c.path, strings.NewReader(c.body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -141,12 +147,16 @@ func TestHostileInput(t *testing.T) {
 		})
 	}
 	t.Run("GET with hostile link params", func(t *testing.T) {
+		t.Parallel()
+		e := e.in(t)
 		for _, q := range []string{"?token=", "?stytch_token_type=oauth&token=abc", "?stytch_token_type=discovery&token=%00%01", "?stytch_token_type=discovery&token=" + strings.Repeat("x", 9000)} {
 			r := e.browser().get("/authenticate"+q, false)
 			wantStatus(t, r, http.StatusBadRequest)
 		}
 	})
 	t.Run("chooser with an IST: forged, missing and repeated organization_id", func(t *testing.T) {
+		t.Parallel()
+		e := e.in(t)
 		b := e.browser()
 		b.discover("hostile@sec.test")
 		for _, body := range []string{"", "organization_id=organization-test-forged", "organization_id=a&organization_id=b", "organization_id=%ff"} {
@@ -163,10 +173,11 @@ func TestHostileInput(t *testing.T) {
 
 // Sending email is limited per address and per client IP; Stytch's own 429 reads the same.
 func TestRateLimits(t *testing.T) {
+	t.Parallel()
 	t.Run("per address", func(t *testing.T) {
-		e := newEnv(t, func(d *handlers.Deps) { d.EmailRules = handlers.DefaultEmailRules })
-		b := e.browser()
-		wantRedirect(t, b.post("/login", url.Values{"email": {"rl@sec.test"}}, false), "/check-email")
+		t.Parallel()
+		e, b := envWithBrowser(t, func(d *handlers.Deps) { d.EmailRules = handlers.DefaultEmailRules })
+		b.askLink("rl@sec.test")
 		if got := b.get("/check-email", false).testid(t, "resend-cooldown"); !strings.Contains(got, "seconds") {
 			t.Fatalf("check-email should show the cooldown, got %q", got)
 		}
@@ -191,11 +202,11 @@ func TestRateLimits(t *testing.T) {
 			}
 		}
 		e.advance(31 * time.Second)
-		wantRedirect(t, b.post("/login", url.Values{"email": {"rl@sec.test"}}, false), "/check-email")
+		b.askLink("rl@sec.test")
 	})
 	t.Run("per IP", func(t *testing.T) {
-		e := newEnv(t, func(d *handlers.Deps) { d.IPRules = []handlers.Rule{{Window: time.Minute, Max: 3}} })
-		b := e.browser()
+		t.Parallel()
+		e, b := envWithBrowser(t, func(d *handlers.Deps) { d.IPRules = []handlers.Rule{{Window: time.Minute, Max: 3}} })
 		for i := range 3 {
 			wantRedirect(t, b.post("/login", url.Values{"email": {string(rune('a'+i)) + "@ip.test"}}, false), "/check-email")
 		}
@@ -205,6 +216,7 @@ func TestRateLimits(t *testing.T) {
 		}
 	})
 	t.Run("Stytch says 429", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		p := newFaultProxy(t, e)
 		p.mode.Store(int32(faultTooMany))
@@ -218,8 +230,8 @@ func TestRateLimits(t *testing.T) {
 
 // The session cookie changes on sign-in, org switch and logout; an old cookie is worthless.
 func TestSessionTokenRenewal(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
+	t.Parallel()
+	e, b := envWithBrowser(t)
 	u, _ := url.Parse(e.URL)
 	cookie := func() string {
 		for _, c := range b.Jar.Cookies(u) {
@@ -229,7 +241,7 @@ func TestSessionTokenRenewal(t *testing.T) {
 		}
 		return ""
 	}
-	wantRedirect(t, b.post("/login", url.Values{"email": {"renew@sec.test"}}, false), "/check-email")
+	b.askLink("renew@sec.test")
 	anon := cookie()
 	b.followLink(e.latestLink("renew@sec.test"), "/orgs")
 	discovering := cookie()
@@ -261,22 +273,12 @@ func TestSessionTokenRenewal(t *testing.T) {
 
 // The IST, session token and session JWT never reach the browser or the logs.
 func TestSecretsStayServerSide(t *testing.T) {
-	var logs lockedBuffer
+	t.Parallel()
+	var logs testkit.SyncBuffer
+	var seen seenPages
 	rec := &recordingStytch{}
-	e := newEnv(t, func(d *handlers.Deps) {
-		d.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		rec.Client = d.Stytch.(*stytchb2b.Client)
-		d.Stytch = rec
-	})
-	var seen strings.Builder
-	b := e.browser()
-	keep := func(r response) response {
-		seen.WriteString(r.body)
-		for k, v := range r.Header {
-			seen.WriteString(k + ": " + strings.Join(v, ",") + "\n")
-		}
-		return r
-	}
+	e := newEnv(t, debugLog(&logs), wrapStytch(rec))
+	b, keep := e.browser(), seen.keep
 	keep(b.post("/login", url.Values{"email": {"secret@sec.test"}}, false))
 	link := e.latestLink("secret@sec.test")
 	q := link.Query()
@@ -334,22 +336,21 @@ func TestSecretsStayServerSide(t *testing.T) {
 // A revoked or expired Stytch session stops working: at once at logout, within the JWT's life
 // when revoked elsewhere, and at the session's own expiry.
 func TestRevokedAndExpiredSessions(t *testing.T) {
+	t.Parallel()
 	t.Run("revoked elsewhere, stale JWT", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		e.emu.Advance(-6 * time.Minute) // JWTs are issued already past their 5-minute life
-		b := e.browser()
-		b.discover("revoked@sec.test")
-		b.createOrg("Revoked")
+		b := e.signedIn("revoked@sec.test", "Revoked")
 		wantStatus(t, b.get("/dashboard", false), http.StatusOK) // stale JWT: Stytch is asked, says fine
 		e.revokeAll(t, "revoked")
 		wantRedirect(t, b.get("/dashboard", false), "/?notice=session-ended")
 		wantRedirect(t, b.get("/dashboard", false), "/")
 	})
 	t.Run("revoked elsewhere, fresh JWT: served only while the JWT lives", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
-		b := e.browser()
-		b.discover("fresh@sec.test")
-		b.createOrg("Fresh")
+		b := e.signedIn("fresh@sec.test", "Fresh")
 		e.revokeAll(t, "fresh")
 		before := e.emu.Calls()["POST /v1/b2b/sessions/authenticate"]
 		wantStatus(t, b.get("/dashboard", false), http.StatusOK)
@@ -358,14 +359,14 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 		}
 	})
 	t.Run("Stytch session expired", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
-		b := e.browser()
-		b.discover("old@sec.test")
-		b.createOrg("Old")
+		b := e.signedIn("old@sec.test", "Old")
 		e.advance(25 * time.Hour)
 		wantRedirect(t, b.get("/dashboard", false), "/?notice=session-ended")
 	})
 	t.Run("cookie lifetime bounded by the Stytch session", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		e.rewire(func(d *handlers.Deps) { d.Stytch = stytchb2b.New(e.api, 5*time.Second, time.Hour) })
 		b := e.browser()
@@ -388,6 +389,7 @@ func TestRevokedAndExpiredSessions(t *testing.T) {
 
 // Stytch slow, down or failing: a retryable message, the email and the IST kept, no panic.
 func TestStytchFaults(t *testing.T) {
+	// Not parallel: it counts the process's goroutines before and after the faults.
 	for _, mode := range []fault{faultServerError, faultStall, faultDown, faultGarbage} {
 		t.Run(mode.String(), func(t *testing.T) {
 			e := newEnv(t)
@@ -428,9 +430,7 @@ func TestStytchFaults(t *testing.T) {
 		e := newEnv(t)
 		p := newFaultProxy(t, e)
 		e.emu.Advance(-6 * time.Minute) // stale JWTs: every view asks Stytch
-		b := e.browser()
-		b.discover("down@sec.test")
-		b.createOrg("Down")
+		b := e.signedIn("down@sec.test", "Down")
 		p.mode.Store(int32(faultServerError))
 		wantStatus(t, b.get("/dashboard", false), http.StatusServiceUnavailable)
 		p.mode.Store(int32(faultNone))
@@ -440,6 +440,7 @@ func TestStytchFaults(t *testing.T) {
 
 // A database that is read-only or locked answers 503 with a clear message, not a crash.
 func TestStorageFaults(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "app.db")
 	st, err := store.Open(t.Context(), path) // creates the schema
@@ -447,14 +448,9 @@ func TestStorageFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
+	// In order, not parallel: both open the same database file, and "locked" holds its lock.
 	t.Run("read-only", func(t *testing.T) {
-		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=100")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ro := &store.Store{DB: db}
-		t.Cleanup(func() { ro.Close() })
-		e := newEnv(t, withStore(ro))
+		e := newEnv(t, withStore(sqliteStore(t, path, "mode=ro&_busy_timeout=100")))
 		r := e.browser().post("/login", url.Values{"email": {"ro@sec.test"}}, false)
 		wantStatus(t, r, http.StatusServiceUnavailable)
 		if !strings.Contains(r.testid(t, "error-message"), "database") {
@@ -463,12 +459,7 @@ func TestStorageFaults(t *testing.T) {
 		wantStatus(t, e.browser().get("/healthz", false), http.StatusOK) // reads still work
 	})
 	t.Run("locked", func(t *testing.T) {
-		db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=100&_txlock=immediate")
-		if err != nil {
-			t.Fatal(err)
-		}
-		locked := &store.Store{DB: db}
-		t.Cleanup(func() { locked.Close() })
+		locked := sqliteStore(t, path, "_busy_timeout=100&_txlock=immediate")
 		holder, err := sql.Open("sqlite3", "file:"+path+"?_txlock=exclusive")
 		if err != nil {
 			t.Fatal(err)
@@ -487,6 +478,19 @@ func TestStorageFaults(t *testing.T) {
 }
 
 // ---- helpers ----
+
+// sqliteStore is a store on the SQLite file at path opened with these DSN parameters (not
+// migrated, as another process's view of it), closed when t ends.
+func sqliteStore(t *testing.T, path, params string) *store.Store {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &store.Store{DB: db}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
 
 func withStore(st *store.Store) envOption {
 	return func(d *handlers.Deps) {
@@ -578,9 +582,45 @@ func newFaultProxy(t *testing.T, e *env) *faultProxy {
 	return p
 }
 
+// wrapped is the real Stytch client inside a recorder: every call the recorder does not
+// redefine goes to it.
+type wrapped struct{ *stytchb2b.Client }
+
+func (w *wrapped) wrap(c *stytchb2b.Client) { w.Client = c }
+
+// wrapStytch is an env option that puts w in front of the app's Stytch client.
+func wrapStytch(w interface {
+	handlers.Stytch
+	wrap(*stytchb2b.Client)
+}) envOption {
+	return func(d *handlers.Deps) {
+		w.wrap(d.Stytch.(*stytchb2b.Client))
+		d.Stytch = w
+	}
+}
+
+// debugLog is an env option that logs everything, debug included, into buf.
+func debugLog(buf *testkit.SyncBuffer) envOption {
+	return func(d *handlers.Deps) {
+		d.Log = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+}
+
+// seenPages is everything the browser received: bodies and headers.
+type seenPages struct{ strings.Builder }
+
+// keep adds a response to what was seen and returns it.
+func (s *seenPages) keep(r response) response {
+	s.WriteString(r.body)
+	for k, v := range r.Header {
+		s.WriteString(k + ": " + strings.Join(v, ",") + "\n")
+	}
+	return r
+}
+
 // recordingStytch passes every call to the real client and remembers the secrets it returns.
 type recordingStytch struct {
-	*stytchb2b.Client
+	wrapped
 	mu   sync.Mutex
 	seen []string
 }
@@ -593,6 +633,12 @@ func (r *recordingStytch) note(vals ...string) {
 			r.seen = append(r.seen, v)
 		}
 	}
+}
+
+// session notes a session's token and JWT on its way to the app.
+func (r *recordingStytch) session(s stytchb2b.Session, err error) (stytchb2b.Session, error) {
+	r.note(s.Token, s.JWT)
+	return s, err
 }
 
 func (r *recordingStytch) secrets() []string {
@@ -614,60 +660,31 @@ func (r *recordingStytch) AuthenticateSession(ctx context.Context, jwt string) (
 }
 
 func (r *recordingStytch) RecheckSession(ctx context.Context, token, orgID string, need *stytchb2b.Permission) (stytchb2b.Session, error) {
-	s, err := r.Client.RecheckSession(ctx, token, orgID, need)
-	r.note(s.Token, s.JWT)
-	return s, err
+	return r.session(r.Client.RecheckSession(ctx, token, orgID, need))
 }
 
 func (r *recordingStytch) ExchangeSession(ctx context.Context, token, orgID string) (stytchb2b.Session, error) {
-	s, err := r.Client.ExchangeSession(ctx, token, orgID)
-	r.note(s.Token, s.JWT)
-	return s, err
+	return r.session(r.Client.ExchangeSession(ctx, token, orgID))
 }
 
 func (r *recordingStytch) AuthenticateMagicLink(ctx context.Context, token string) (stytchb2b.Session, error) {
-	s, err := r.Client.AuthenticateMagicLink(ctx, token)
-	r.note(s.Token, s.JWT)
-	return s, err
+	return r.session(r.Client.AuthenticateMagicLink(ctx, token))
 }
 
 func (r *recordingStytch) CreateOrg(ctx context.Context, ist, name, slug string) (stytchb2b.Session, error) {
-	s, err := r.Client.CreateOrg(ctx, ist, name, slug)
-	r.note(s.Token, s.JWT)
-	return s, err
+	return r.session(r.Client.CreateOrg(ctx, ist, name, slug))
 }
 
 func (r *recordingStytch) ExchangeIST(ctx context.Context, ist, orgID string) (stytchb2b.Session, error) {
-	s, err := r.Client.ExchangeIST(ctx, ist, orgID)
-	r.note(s.Token, s.JWT)
-	return s, err
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent log writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+	return r.session(r.Client.ExchangeIST(ctx, ist, orgID))
 }
 
 // Opening a magic link changes nothing server-side and moves the token out of the URL: the
 // history keeps only the bare /authenticate, and coming back to it later spends nothing.
 func TestLinkLandingKeepsTokenOutOfURLAndState(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
-	wantRedirect(t, b.post("/login", url.Values{"email": {"landing@sec.test"}}, false), "/check-email")
-	link := e.latestLink("landing@sec.test")
+	t.Parallel()
+	e, b := envWithBrowser(t)
+	link := b.askLink("landing@sec.test")
 	var sessionsBefore int
 	e.store.DB.QueryRow("SELECT count(*) FROM sessions").Scan(&sessionsBefore)
 

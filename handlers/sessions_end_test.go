@@ -55,11 +55,9 @@ func (e *env) wantSessionEnded(what, token string) {
 
 // Sign in, switch twice, log out: none of the three Stytch sessions outlives the logout.
 func TestLogoutEndsEverySession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	ids, err := e.Seeder().Memberships(t.Context(), "tri@ends.test", []string{"One", "Two", "Three"}, []string{"one", "two", "three"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids := e.memberships("tri@ends.test", "One", "Two", "Three")
 	b := e.browser()
 	b.discover("tri@ends.test")
 	wantRedirect(t, b.post("/orgs/select", url.Values{"organization_id": {ids[0]}}, false), "/dashboard")
@@ -79,10 +77,9 @@ func TestLogoutEndsEverySession(t *testing.T) {
 
 // Starting a new sign-in while signed in ends the Stytch session it replaces.
 func TestNewSignInRevokesTheOneItReplaces(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	b := e.browser()
-	b.discover("again@ends.test")
-	b.createOrg("Again")
+	b := e.signedIn("again@ends.test", "Again")
 	first := b.stytchToken()
 	b.discover("again@ends.test") // signed in, and signs in again: the chooser
 	e.wantSessionEnded("the session a new sign-in replaced", first)
@@ -90,12 +87,10 @@ func TestNewSignInRevokesTheOneItReplaces(t *testing.T) {
 
 // A replaced session whose revocation fails (Stytch down at that moment) is revoked at logout.
 func TestFailedRevocationRetriedAtLogout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := newFaultProxy(t, e)
-	ids, err := e.Seeder().Memberships(t.Context(), "retry@ends.test", []string{"R1", "R2"}, []string{"r1", "r2"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids := e.memberships("retry@ends.test", "R1", "R2")
 	b := e.browser()
 	b.discover("retry@ends.test")
 	wantRedirect(t, b.post("/orgs/select", url.Values{"organization_id": {ids[0]}}, false), "/dashboard")
@@ -125,6 +120,7 @@ func (e *env) sessionRows() int {
 // 100 refused POST /login from cookieless clients (invalid, rate-limited, cross-origin) write
 // no session row.
 func TestRefusedLoginsWriteNoSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(d *handlers.Deps) { d.EmailRules = handlers.DefaultEmailRules })
 	wantRedirect(t, e.browser().post("/login", url.Values{"email": {"taken@rows.test"}}, false), "/check-email")
 	before := e.sessionRows()
@@ -152,24 +148,24 @@ func TestRefusedLoginsWriteNoSession(t *testing.T) {
 // When the per-address limit refuses, the per-IP hit is given back: a busy address does not
 // use up the whole office's budget.
 func TestPerIPHitRefundedWhenAddressRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(d *handlers.Deps) {
 		d.EmailRules = handlers.DefaultEmailRules
 		d.IPRules = []handlers.Rule{{Window: time.Minute, Max: 3}}
 	})
 	b := e.browser()
-	wantRedirect(t, b.post("/login", url.Values{"email": {"busy@ip.test"}}, false), "/check-email")
+	b.askLink("busy@ip.test")
 	for range 4 {
 		wantStatus(t, b.post("/login", url.Values{"email": {"busy@ip.test"}}, false), http.StatusTooManyRequests)
 	}
-	wantRedirect(t, b.post("/login", url.Values{"email": {"colleague@ip.test"}}, false), "/check-email")
+	b.askLink("colleague@ip.test")
 }
 
 // The link cookie is deleted (Max-Age=0) once the link is spent, not replaced by an empty one.
 func TestLinkCookieDeletedWhenSpent(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
-	wantRedirect(t, b.post("/login", url.Values{"email": {"crumb@cookie.test"}}, false), "/check-email")
-	link := e.latestLink("crumb@cookie.test")
+	t.Parallel()
+	_, b := envWithBrowser(t)
+	link := b.askLink("crumb@cookie.test")
 	b.open(link)
 	r := b.post("/authenticate", url.Values{"stytch_token_type": {link.Query().Get("stytch_token_type")}, "token": {link.Query().Get("token")}}, false)
 	wantRedirect(t, r, "/orgs")
@@ -189,10 +185,9 @@ func TestLinkCookieDeletedWhenSpent(t *testing.T) {
 
 // Pages (signed in or not, errors too) are never cached and never framed.
 func TestPagesNeverCachedOrFramed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	b := e.browser()
-	b.discover("frame@cache.test")
-	b.createOrg("Frame")
+	b := e.signedIn("frame@cache.test", "Frame")
 	for _, path := range []string{"/", "/dashboard", "/members", "/settings", "/nope"} {
 		r := b.get(path, false)
 		if got := r.Header.Get("Cache-Control"); got != "no-store" {
@@ -207,6 +202,7 @@ func TestPagesNeverCachedOrFramed(t *testing.T) {
 // The guard refuses a session whose JWT names another member than the one signed in here
 // (a tampered or mixed-up session row): the person is signed out, nothing is shown.
 func TestGuardRefusesAnotherMembersJWT(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	alice, bob := e.browser(), e.browser()
 	alice.discover("alice@guard.test")
@@ -229,11 +225,10 @@ func TestGuardRefusesAnotherMembersJWT(t *testing.T) {
 // A switch to an organization the switcher did not offer is refused by the app itself:
 // Stytch is never asked.
 func TestSwitchToUnofferedOrgNeverReachesStytch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, otherID := e.newAdmin("owner@elsewhere.test", "Elsewhere")
-	b := e.browser()
-	b.discover("me@switch.test")
-	b.createOrg("Mine")
+	b := e.signedIn("me@switch.test", "Mine")
 	before := e.emu.Calls()["POST /v1/b2b/sessions/exchange"]
 	r := b.post("/orgs/switch", url.Values{"organization_id": {otherID}}, false)
 	if r.StatusCode < 400 || r.StatusCode >= 500 {
@@ -246,6 +241,7 @@ func TestSwitchToUnofferedOrgNeverReachesStytch(t *testing.T) {
 
 // A demoted admin loses the admin pages on the very next request, not when the JWT refreshes.
 func TestDemotedAdminLosesAdminPagesAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, orgID := e.newAdmin("demoted@roles.test", "Demoted")
 	wantStatus(t, b.get("/members", false), http.StatusOK)

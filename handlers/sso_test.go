@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -156,7 +157,7 @@ func (b *browser) saveDomains(domains string) response {
 func TestSSOSetupAndSignIn(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@sso-corp.test", "SSO Corp")
+	admin, orgID := e.newAdmin("ada@sso-corp.test", "SSO Corp")
 
 	page := admin.get("/settings/sso", false)
 	wantStatus(t, page, http.StatusOK)
@@ -230,7 +231,7 @@ func TestSSOSetupAndSignIn(t *testing.T) {
 func TestSSOByDomain(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, _ := e.adminOrg("ada@one-conn.test", "One Conn")
+	admin, _ := e.newAdmin("ada@one-conn.test", "One Conn")
 	admin.createOIDC("Login")
 	wantRedirect(t, admin.saveDomains("one-conn.test"), "/settings/sso?notice=sso-saved")
 
@@ -270,7 +271,7 @@ func TestSSOByDomain(t *testing.T) {
 func TestSSORequiredOrg(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@must-sso.test", "Must SSO")
+	admin, orgID := e.newAdmin("ada@must-sso.test", "Must SSO")
 	admin.createSAML("Okta")
 	r := admin.post("/settings/sso/settings", url.Values{"sso_jit_provisioning": {"ALL_ALLOWED"}, "require_sso": {"on"}}, false)
 	wantRedirect(t, r, "/settings/sso?notice=sso-saved")
@@ -315,7 +316,7 @@ func TestSSORequiredOrg(t *testing.T) {
 func TestSSOOrgPage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@orgpage.test", "Org Page")
+	admin, orgID := e.newAdmin("ada@orgpage.test", "Org Page")
 	slug := "org-page"
 
 	b := e.browser()
@@ -397,7 +398,7 @@ func TestSSOOrgPage(t *testing.T) {
 func TestSSOTestSignInAndDelete(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, _ := e.adminOrg("ada@test-conn.test", "Test Conn")
+	admin, _ := e.newAdmin("ada@test-conn.test", "Test Conn")
 	page := admin.createSAML("Okta")
 	var connID string
 	for id := range connIDs(t, page) {
@@ -438,7 +439,7 @@ func TestSSOTestSignInAndDelete(t *testing.T) {
 func TestSSOSetupNeedsPermission(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, _ := e.adminOrg("ada@perm-sso.test", "Perm SSO")
+	admin, _ := e.newAdmin("ada@perm-sso.test", "Perm SSO")
 	e.invite(admin, "bob@perm-sso.test")
 	bob := e.browser()
 	bob.followLink(e.latestLink("bob@perm-sso.test"), "/dashboard")
@@ -465,7 +466,7 @@ func crossSite(t *testing.T, e *env, path string, form url.Values) *http.Request
 // needs none while the JWT is fresh.
 func ssoCallBudget(t *testing.T, e *env) {
 	t.Helper()
-	admin, _ := e.adminOrg("ada@budget-sso.test", "Budget SSO")
+	admin, _ := e.newAdmin("ada@budget-sso.test", "Budget SSO")
 	admin.createSAML("Okta")
 	wantRedirect(t, admin.saveDomains("budget-sso.test"), "/settings/sso?notice=sso-saved")
 	b := e.browser()
@@ -488,7 +489,7 @@ func ssoCallBudget(t *testing.T, e *env) {
 func TestSSOSetupForms(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	admin, _ := e.adminOrg("ada@forms-sso.test", "Forms SSO")
+	admin, _ := e.newAdmin("ada@forms-sso.test", "Forms SSO")
 	for _, htmx := range []bool{false, true} {
 		r := admin.post("/settings/sso/saml", url.Values{"display_name": {""}, "attr_email": {"email"}}, htmx)
 		wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -554,9 +555,9 @@ func TestSSOSetupForms(t *testing.T) {
 func TestSSODomainClaimedTwice(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	for _, admin := range []string{"ada@twice.test", "bob@twice.test"} {
-		b, _ := e.adminOrg(admin, "Org of "+admin)
-		b.createSAML("IdP of " + admin)
+	for i, admin := range []string{"ada@twice.test", "bob@twice.test"} {
+		b, _ := e.newAdmin(admin, fmt.Sprintf("Twice %d", i))
+		b.createSAML(fmt.Sprintf("IdP %d", i))
 		wantRedirect(t, b.saveDomains("twice.test"), "/settings/sso?notice=sso-saved")
 	}
 	c := e.browser()

@@ -13,6 +13,7 @@ import (
 // After a join, a switch, a new organization and an invitation, the next page says what
 // happened, naming it; the names travel in the session, not the URL, and show once.
 func TestConfirmationsNameWhatHappened(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.browser()
 	admin.discover("boss@confirm.test")
@@ -53,10 +54,9 @@ func TestConfirmationsNameWhatHappened(t *testing.T) {
 // Every signed-in page has the header: current organization, switcher, email, logout. htmx
 // answers carry it out of band, so it follows a switch; signed out, it is empty.
 func TestSessionHeaderOnSignedInPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	b := e.browser()
-	b.discover("head@bar.test")
-	b.createOrg("Head One")
+	b := e.signedIn("head@bar.test", "Head One")
 	b.discover("head@bar.test")
 	b.createOrg("Head Two")
 	for _, path := range []string{"/dashboard", "/members", "/settings"} {
@@ -86,8 +86,8 @@ func TestSessionHeaderOnSignedInPages(t *testing.T) {
 
 // Error pages are headed by what happened; a malformed link is told apart from a used one.
 func TestErrorPagesSayWhatHappened(t *testing.T) {
-	e := newEnv(t)
-	b := e.browser()
+	t.Parallel()
+	e, b := envWithBrowser(t)
 	r := b.get("/authenticate?stytch_token_type=discovery&token=cut-short", false)
 	wantStatus(t, r, http.StatusBadRequest)
 	if r.testid(t, "error-heading") != "This link is incomplete" || r.testid(t, "error-next") != "Get a new link" {
@@ -107,6 +107,7 @@ func TestErrorPagesSayWhatHappened(t *testing.T) {
 // A URL name the app made from the name and found taken is retried with a number; when those
 // are taken too, the form says the app chose it, and asks for one.
 func TestDerivedSlugTaken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, slug := range []string{"zeta", "zeta-3", "zeta-4"} {
 		if _, err := e.Seeder().CreateOrg(context.Background(), "owner-"+slug+"@other.test", "Zeta "+slug, slug); err != nil {
@@ -140,10 +141,9 @@ func TestDerivedSlugTaken(t *testing.T) {
 // "Create another organization" while signed in: a fresh discovery link (Stytch creates
 // organizations only with one), then the chooser with the create form open.
 func TestCreateAnotherOrgWhileSignedIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	b := e.browser()
-	b.discover("more@orgs.test")
-	b.createOrg("First Org")
+	b := e.signedIn("more@orgs.test", "First Org")
 	for _, htmx := range []bool{true, false} {
 		wantDone(t, b.post("/login", url.Values{"email": {"more@orgs.test"}, "intent": {"new-org"}}, htmx), htmx, "/check-email")
 	}
@@ -167,6 +167,7 @@ func TestCreateAnotherOrgWhileSignedIn(t *testing.T) {
 // After a 422 the invalid field is the one element with autofocus (the heading isn't), in the
 // fragment htmx swaps and in the whole page; no ARIA attribute is ever empty.
 func TestFocusGoesToTheInvalidField(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, _ := e.newAdmin("focus@aria.test", "Focus")
 	chooser := e.browser()

@@ -15,6 +15,7 @@ import (
 )
 
 func TestSessionCodecRoundTrip(t *testing.T) {
+	t.Parallel()
 	deadline := time.Date(2026, 11, 27, 9, 30, 0, 123456789, time.UTC)
 	tests := []struct {
 		name   string
@@ -28,6 +29,7 @@ func TestSessionCodecRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			b, err := store.SessionCodec{}.Encode(deadline, tt.values)
 			if err != nil {
 				t.Fatal(err)
@@ -51,6 +53,7 @@ func TestSessionCodecRoundTrip(t *testing.T) {
 
 // Other value types, and sessions saved by scs's gob codec, go through gob.
 func TestSessionCodecGob(t *testing.T) {
+	t.Parallel()
 	deadline := time.Now().Add(time.Hour).Round(0)
 	mixed := map[string]any{"count": 3, "email": "ada@acme.test"}
 	b, err := store.SessionCodec{}.Encode(deadline, mixed)
@@ -79,6 +82,7 @@ func TestSessionCodecGob(t *testing.T) {
 }
 
 func TestSessionCodecMalformed(t *testing.T) {
+	t.Parallel()
 	good, err := store.SessionCodec{}.Encode(time.Now(), map[string]any{"email": "ada@acme.test"})
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +132,7 @@ func FuzzSessionCodec(f *testing.F) {
 // Through scs and each engine's session store: values survive a request, and a session saved with
 // the gob codec (before switching) is still read.
 func TestSessionCodecWithStore(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, testSessionCodecWithStore)
 }
 

@@ -20,13 +20,19 @@ import (
 // (a postgres:// URL) overrides it.
 const defaultAdminURL = "postgres://postgres@127.0.0.1:5432/test"
 
-// eachEngine runs fn as a subtest per engine, each with a target of its own: a fresh SQLite
-// file, and a fresh PostgreSQL database (dropped afterwards). Open the target once per
+// eachEngine runs fn as a subtest per engine, in parallel, each with a target of its own: a
+// fresh SQLite file, and a fresh PostgreSQL database (dropped afterwards). Open the target once per
 // "instance" with open.
 func eachEngine(t *testing.T, fn func(t *testing.T, target string)) {
 	t.Helper()
-	t.Run(store.EngineSQLite, func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "app.db")) })
-	t.Run(store.EnginePostgres, func(t *testing.T) { fn(t, freshPostgres(t)) })
+	t.Run(store.EngineSQLite, func(t *testing.T) {
+		t.Parallel()
+		fn(t, filepath.Join(t.TempDir(), "app.db"))
+	})
+	t.Run(store.EnginePostgres, func(t *testing.T) {
+		t.Parallel()
+		fn(t, freshPostgres(t))
+	})
 }
 
 // open opens target as the app would and closes it when the test ends.

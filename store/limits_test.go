@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,6 +26,7 @@ type step struct {
 }
 
 func TestLimitScenarios(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		rules []store.Rule
@@ -68,7 +70,7 @@ func TestLimitScenarios(t *testing.T) {
 		}},
 	}
 	eachEngine(t, func(t *testing.T, target string) {
-		for _, tt := range tests {
+		for _, tt := range tests { // in order: the scenarios share one database (keys apart)
 			t.Run(tt.name, func(t *testing.T) {
 				st := open(t, target)
 				prefix := tt.name + ":" // scenarios share the database
@@ -123,6 +125,7 @@ func run(t *testing.T, st *store.Store, op, key string, now time.Time, rules []s
 // The store answers exactly as the in-memory limiter it replaces (refLimiter, a copy of
 // handlers.Limiter) over long random sequences of calls.
 func TestLimitMatchesInMemoryLimiter(t *testing.T) {
+	t.Parallel()
 	ruleSets := map[string][]store.Rule{
 		"email": emailRules,
 		"ip":    ipRules,
@@ -130,7 +133,7 @@ func TestLimitMatchesInMemoryLimiter(t *testing.T) {
 	}
 	eachEngine(t, func(t *testing.T, target string) {
 		st := open(t, target)
-		for name, rules := range ruleSets {
+		for name, rules := range ruleSets { // in order: the rule sets share one store (keys apart)
 			t.Run(name, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(1, uint64(len(name))))
 				now := time.Unix(1_900_000_000, 0)
@@ -162,6 +165,7 @@ func TestLimitMatchesInMemoryLimiter(t *testing.T) {
 // Many goroutines on two instances (two pools on one database, as two app processes) race
 // for the same key: exactly Max are allowed, and concurrent undos refund every hit.
 func TestAllowIsAtomicAcrossInstances(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, target string) {
 		instances := []*store.Store{open(t, target), open(t, target)}
 		rules := []store.Rule{{Window: time.Hour, Max: 10}}
@@ -230,17 +234,18 @@ func (l *refLimiter) Wait(key string) time.Duration { return l.wait(key, l.now()
 
 func (l *refLimiter) wait(key string, now time.Time) time.Duration {
 	var longest time.Duration
-	hits := l.hits[key]
 	for _, r := range l.rules {
-		var in []time.Time
-		for _, t := range hits {
-			if now.Sub(t) < r.Window {
-				in = append(in, t)
-			}
+		if r.Max <= 0 {
+			continue
 		}
-		if len(in) >= r.Max && r.Max > 0 {
-			if w := in[len(in)-r.Max].Add(r.Window).Sub(now); w > longest {
-				longest = w
+		inWindow := 0
+		for _, hit := range slices.Backward(l.hits[key]) { // newest first
+			if now.Sub(hit) >= r.Window {
+				continue
+			}
+			if inWindow++; inWindow == r.Max { // the Max-th newest hit frees a place when it ages out
+				longest = max(longest, hit.Add(r.Window).Sub(now))
+				break
 			}
 		}
 	}

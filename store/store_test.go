@@ -16,6 +16,7 @@ import (
 )
 
 func TestOpenPicksEngine(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		target string
 		pg     bool
@@ -49,6 +50,7 @@ func TestOpenPicksEngine(t *testing.T) {
 // Every process applies the migrations at start; they are recorded once, even when several
 // instances start at the same moment.
 func TestMigrationsApplyOnce(t *testing.T) {
+	t.Parallel()
 	want := map[string]int{store.EngineSQLite: 3, store.EnginePostgres: 2}
 	eachEngine(t, func(t *testing.T, target string) {
 		var wg sync.WaitGroup
@@ -80,6 +82,7 @@ func TestMigrationsApplyOnce(t *testing.T) {
 }
 
 func TestSQLiteTuning(t *testing.T) {
+	t.Parallel()
 	st := open(t, filepath.Join(t.TempDir(), "nested", "app.db"))
 	var mode, sync string
 	var busy int
@@ -97,6 +100,7 @@ func TestSQLiteTuning(t *testing.T) {
 // A database migrated by an earlier version recorded "migrations/001_init.sql": it is
 // recognised, not re-applied, and the new migration is added.
 func TestSQLiteLegacyMigrationName(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "app.db")
 	db, err := sql.Open("sqlite3", "file:"+file)
 	if err != nil {
@@ -126,6 +130,7 @@ func TestSQLiteLegacyMigrationName(t *testing.T) {
 }
 
 func TestLastOrg(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, target string) {
 		st := open(t, target)
 		if _, err := st.LastOrg(t.Context(), "ada@acme.test"); !errors.Is(err, store.ErrNotFound) {
@@ -148,6 +153,7 @@ func TestLastOrg(t *testing.T) {
 }
 
 func TestSessionStore(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, target string) {
 		ss := open(t, target).NewSessionStore(0)
 		defer ss.StopCleanup()
@@ -188,6 +194,7 @@ func TestSessionStore(t *testing.T) {
 }
 
 func TestDeleteExpired(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, target string) {
 		st := open(t, target)
 		ss := st.NewSessionStore(0)
@@ -220,6 +227,7 @@ func TestDeleteExpired(t *testing.T) {
 }
 
 func TestCleanupEvery(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, target string) {
 		st := open(t, target)
 		if err := st.NewSessionStore(0).Commit("dead", []byte("x"), time.Now().Add(-time.Minute)); err != nil {
@@ -245,6 +253,7 @@ func TestCleanupEvery(t *testing.T) {
 
 // A read-only SQLite file: writes are ErrUnavailable (the app answers 503), reads still work.
 func TestSQLiteUnavailableIsClassified(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "app.db")
 	open(t, file).Close()
 	db, err := sql.Open("sqlite3", "file:"+file+"?mode=ro")
@@ -276,6 +285,7 @@ func TestSQLiteUnavailableIsClassified(t *testing.T) {
 
 // No server listens on port 1: Open fails fast with ErrUnavailable (no PostgreSQL needed).
 func TestPostgresUnreachable(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	_, err := store.Open(t.Context(), "postgres://postgres:secret-pw@127.0.0.1:1/x?connect_timeout=2")
 	if !errors.Is(err, store.ErrUnavailable) {
@@ -289,6 +299,7 @@ func TestPostgresUnreachable(t *testing.T) {
 // A PostgreSQL that is too slow (here: a table locked by someone else) yields ErrUnavailable
 // once the query timeout passes, and nothing is half-written.
 func TestPostgresSlowIsUnavailable(t *testing.T) {
+	t.Parallel()
 	target := freshPostgres(t)
 	st := open(t, target, store.WithQueryTimeout(500*time.Millisecond))
 	if err := st.SetLastOrg(t.Context(), "a@b.test", "org-1", time.Now()); err != nil {
@@ -335,6 +346,7 @@ func TestPostgresSlowIsUnavailable(t *testing.T) {
 // The server drops every connection (a restart, a failover): calls fail with ErrUnavailable
 // at worst, and the pool recovers without the app doing anything.
 func TestPostgresRecoversFromDroppedConnections(t *testing.T) {
+	t.Parallel()
 	target := freshPostgres(t)
 	st := open(t, target)
 	if err := st.SetLastOrg(t.Context(), "a@b.test", "org-1", time.Now()); err != nil {

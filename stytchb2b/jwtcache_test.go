@@ -22,6 +22,7 @@ func unsignedJWT(t *testing.T, iat, exp time.Time) string {
 // A verified JWT is trusted until iat + max age (or exp, if sooner), and not a moment longer:
 // past that, the app must ask Stytch, which knows about revocations.
 func TestVerifiedJWTsExpire(t *testing.T) {
+	t.Parallel()
 	now := time.Now().Truncate(time.Second)
 	for _, c := range []struct {
 		name  string
@@ -32,6 +33,7 @@ func TestVerifiedJWTsExpire(t *testing.T) {
 		{"exp first", now.Add(2 * time.Minute), now.Add(2 * time.Minute)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			var v verifiedJWTs
 			raw := unsignedJWT(t, now, c.exp)
 			v.put(raw, Session{MemberID: "m"}, 5*time.Minute, now)

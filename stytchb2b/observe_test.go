@@ -3,6 +3,7 @@ package stytchb2b
 import "testing"
 
 func TestEndpointName(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ method, path, want string }{
 		{"POST", "/v1/b2b/magic_links/email/discovery/send", "magic_links.email.discovery.send"},
 		{"POST", "/v1/b2b/discovery/organizations", "discovery.organizations.list"},

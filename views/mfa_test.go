@@ -13,6 +13,7 @@ import (
 // Every field of the MFA and account pages has a label, its aria-describedby names elements
 // that exist, exactly one element has autofocus, and every form is a real POST (htmx or not).
 func TestMFAPagesAccessible(t *testing.T) {
+	t.Parallel()
 	setup := &views.TOTPSetupData{QRCode: "data:image/png;base64,iVBORw0KGgo=", Secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
 	for name, c := range map[string]templ.Component{
 		"verify": views.MFAFragment(views.MFAData{OrgName: "Acme", Focus: "totp-code", MinutesLeft: 9, Forms: []templ.Component{
@@ -50,6 +51,7 @@ func TestMFAPagesAccessible(t *testing.T) {
 		"mfa settings":   views.MFASettingsForm(views.MFASettingsData{Required: true, AllowTOTP: true, Errors: map[string]string{"mfa_methods": "none"}}),
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			doc, _ := render(t, c)
 			doc.Find("input:not([type=hidden]), textarea, select").Each(func(_ int, f *goquery.Selection) {
 				id := f.AttrOr("id", "")
@@ -83,6 +85,7 @@ func TestMFAPagesAccessible(t *testing.T) {
 
 // The secret is shown in groups of four, and data-totp-secret holds it whole.
 func TestTOTPSetupShowsSecret(t *testing.T) {
+	t.Parallel()
 	doc, _ := render(t, views.TOTPSetup(views.TOTPSetupData{QRCode: "data:image/png;base64,AAAA", Secret: "JBSWY3DPEHPK3PXP"}))
 	el := doc.Find("[data-totp-secret]")
 	if el.AttrOr("data-totp-secret", "") != "JBSWY3DPEHPK3PXP" || el.Text() != "JBSW Y3DP EHPK 3PXP" {

@@ -34,6 +34,7 @@ func text(d *goquery.Document, testid string) string {
 var layout = views.LayoutData{Title: "T", CSS: "/assets/app.1.css", JS: "/assets/htmx.1.js", Icon: "/assets/favicon.1.svg"}
 
 func TestLayoutIsCSPFriendly(t *testing.T) {
+	t.Parallel()
 	doc, html := render(t, views.Page(layout, views.LoginFragment(views.LoginData{})))
 	if doc.Find("script:not([src])").Length() > 0 || strings.Contains(html, "<style") || strings.Contains(html, " style=") {
 		t.Fatal("inline script or style in the layout")
@@ -53,7 +54,9 @@ func TestLayoutIsCSPFriendly(t *testing.T) {
 }
 
 func TestLoginFragment(t *testing.T) {
+	t.Parallel()
 	t.Run("error next to the field", func(t *testing.T) {
+		t.Parallel()
 		doc, html := render(t, views.LoginFragment(views.LoginData{Email: "bad<x>", Error: "Enter an email address like name@company.com."}))
 		in := doc.Find("#email")
 		if in.AttrOr("aria-invalid", "") != "true" || in.AttrOr("aria-describedby", "") != "email-error" || in.AttrOr("value", "") != "bad<x>" {
@@ -67,6 +70,7 @@ func TestLoginFragment(t *testing.T) {
 		}
 	})
 	t.Run("clean", func(t *testing.T) {
+		t.Parallel()
 		doc, _ := render(t, views.LoginFragment(views.LoginData{Notice: views.Notice{Kind: "info", Text: "You're signed out."}}))
 		if _, invalid := doc.Find("#email").Attr("aria-invalid"); invalid || doc.Find(`[data-testid="email-error"]`).Length() != 0 {
 			t.Fatal("no error state expected")
@@ -78,6 +82,7 @@ func TestLoginFragment(t *testing.T) {
 }
 
 func TestCheckEmailFragment(t *testing.T) {
+	t.Parallel()
 	doc, _ := render(t, views.CheckEmailFragment(views.CheckEmailData{Email: "ada@acme.test", ResendIn: 25, MailboxURL: "/dev/mailbox?to=ada%40acme.test"}))
 	if text(doc, "sent-to") != "ada@acme.test" || !strings.Contains(text(doc, "resend-cooldown"), "25 seconds") {
 		t.Fatal("address and cooldown")
@@ -95,6 +100,7 @@ func TestCheckEmailFragment(t *testing.T) {
 }
 
 func TestChooserFragment(t *testing.T) {
+	t.Parallel()
 	d := views.ChooserData{
 		Email: "ada@acme.test", MinutesLeft: 9, ExpiresAt: time.Now().Add(9 * time.Minute), Total: 3,
 		Orgs: []views.OrgChoice{
@@ -136,6 +142,7 @@ func TestChooserFragment(t *testing.T) {
 }
 
 func TestCreateOrgFragment(t *testing.T) {
+	t.Parallel()
 	doc, _ := render(t, views.CreateOrgFragment(views.CreateOrgData{Name: "Acme", Slug: "!", Errors: map[string]string{"organization_slug": "Use letters."}}))
 	if doc.Find("#organization_slug").AttrOr("aria-invalid", "") != "true" || text(doc, "organization_slug-error") != "Use letters." {
 		t.Fatal("slug error next to the field")
@@ -146,6 +153,7 @@ func TestCreateOrgFragment(t *testing.T) {
 }
 
 func TestDashboardFragment(t *testing.T) {
+	t.Parallel()
 	exp := time.Date(2030, 1, 2, 3, 4, 0, 0, time.UTC)
 	doc, _ := render(t, views.DashboardFragment(views.DashboardData{
 		Email: "ada@acme.test", OrgName: "Acme", Role: "Admin", ExpiresAt: exp,
@@ -168,6 +176,7 @@ func TestDashboardFragment(t *testing.T) {
 // Signed-in pages carry a header with the current organization, a switcher, the email and
 // logout; htmx responses carry the same header out of band.
 func TestSessionHeader(t *testing.T) {
+	t.Parallel()
 	l := layout
 	l.Session = &views.SessionBar{Email: "ada@acme.test", OrgID: "o1", OrgName: "Acme", Role: "Admin",
 		Others: []views.OrgChoice{{ID: "o2", Name: "Beta", Verb: "Switch", Group: "member"}}, More: 3}
@@ -188,6 +197,7 @@ func TestSessionHeader(t *testing.T) {
 }
 
 func TestErrorPage(t *testing.T) {
+	t.Parallel()
 	doc, html := render(t, views.Page(layout, views.ErrorSection("Please wait a moment", "Please wait 20 seconds.", "/", "Back to sign in")))
 	if text(doc, "error-message") != "Please wait 20 seconds." || doc.Find(`[data-testid="error-next"]`).AttrOr("href", "") != "/" {
 		t.Fatal(html)
@@ -200,6 +210,7 @@ func TestErrorPage(t *testing.T) {
 // The chooser: one verb per reason, the role and the slug, distinct avatars for look-alike
 // names, and an accessible name that starts with the visible verb.
 func TestChooserRows(t *testing.T) {
+	t.Parallel()
 	d := views.ChooserData{Email: "ada@acme.test", MinutesLeft: 10, Total: 4, Orgs: []views.OrgChoice{
 		{ID: "organization-a", Name: "Acme Corp", Slug: "acme-corp", Reason: "You're an admin", Group: "member", Verb: "Continue", Last: true},
 		{ID: "organization-b", Name: "Acme Labs", Slug: "acme-labs", Reason: "You're a member", Group: "member", Verb: "Continue"},
@@ -235,6 +246,7 @@ func TestChooserRows(t *testing.T) {
 
 // A cooldown says why and counts down (app.js) in the form that was sent, tied to its field.
 func TestCooldownInTheForm(t *testing.T) {
+	t.Parallel()
 	doc, _ := render(t, views.LoginFragment(views.LoginData{Email: "ada@acme.test", Cooldown: views.Cooldown{Text: "We sent a link … you can ask for another in", Seconds: 24}}))
 	in := doc.Find("#email")
 	if in.AttrOr("value", "") != "ada@acme.test" || in.AttrOr("aria-describedby", "") != "login-cooldown" {

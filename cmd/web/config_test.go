@@ -6,6 +6,7 @@ import (
 )
 
 func TestLoadConfig(t *testing.T) {
+	t.Parallel()
 	env := func(kv ...string) func(string) string {
 		m := map[string]string{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -14,6 +15,7 @@ func TestLoadConfig(t *testing.T) {
 		return func(k string) string { return m[k] }
 	}
 	t.Run("defaults", func(t *testing.T) {
+		t.Parallel()
 		c, err := LoadConfig(env())
 		if err != nil {
 			t.Fatal(err)
@@ -23,6 +25,7 @@ func TestLoadConfig(t *testing.T) {
 		}
 	})
 	t.Run("postgres, proxies, metrics", func(t *testing.T) {
+		t.Parallel()
 		c, err := LoadConfig(env("DATABASE_URL", "postgres://app@db:5432/orgpick", "TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.7", "METRICS_ADDR", "127.0.0.1:9090"))
 		if err != nil {
 			t.Fatal(err)
@@ -32,6 +35,7 @@ func TestLoadConfig(t *testing.T) {
 		}
 	})
 	t.Run("real stytch over https", func(t *testing.T) {
+		t.Parallel()
 		c, err := LoadConfig(env("STYTCH_PROJECT_ID", "project-live-x", "STYTCH_SECRET", "s", "BASE_URL", "https://app.example.com/"))
 		if err != nil {
 			t.Fatal(err)
@@ -66,6 +70,7 @@ func TestLoadConfig(t *testing.T) {
 		{"every problem at once", env("STYTCH_SECRET", "s", "BASE_URL", "ftp://x", "LOG_FORMAT", "xml"), []string{"STYTCH_PROJECT_ID", "BASE_URL", "LOG_FORMAT"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := LoadConfig(c.env)
 			if err == nil {
 				t.Fatal("want an error")

@@ -38,11 +38,13 @@ func testConfig(t *testing.T, kv ...string) Config {
 
 // The session cookie is HttpOnly and SameSite=Lax; over https it is also Secure with __Host-.
 func TestSessionCookieAttributes(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		base, name string
 		secure     bool
 	}{{"http://localhost:3000", "orgpick_session", false}, {"https://localhost:3000", "__Host-orgpick_session", true}} {
 		t.Run(c.base, func(t *testing.T) {
+			t.Parallel()
 			a, err := newApp(t.Context(), testConfig(t, "BASE_URL", c.base), quiet())
 			if err != nil {
 				t.Fatal(err)
@@ -78,6 +80,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 // Without Stytch credentials and with a BASE_URL that is not this machine, the app refuses to
 // start (the embedded emulator's mailbox would serve live sign-in links to the world), in one line.
 func TestEmbeddedEmulatorOnlyOnLoopback(t *testing.T) {
+	t.Parallel()
 	var stderr strings.Builder
 	env := map[string]string{"BASE_URL": "https://app.example.com", "ADDR": "127.0.0.1:0", "DATABASE_PATH": filepath.Join(t.TempDir(), "app.db")}
 	err := run(t.Context(), func(k string) string { return env[k] }, &stderr)
@@ -91,6 +94,7 @@ func TestEmbeddedEmulatorOnlyOnLoopback(t *testing.T) {
 
 // /dev/ (the emulator's mailbox) exists only with the embedded emulator.
 func TestDevRoutesOnlyWithoutRealCredentials(t *testing.T) {
+	t.Parallel()
 	emu, err := emulator.New(emulator.Config{ProjectID: "project-test-real", Secret: "secret"})
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +111,7 @@ func TestDevRoutesOnlyWithoutRealCredentials(t *testing.T) {
 		{"real credentials", []string{"STYTCH_PROJECT_ID", "project-test-real", "STYTCH_SECRET", "secret", "STYTCH_BASE_URL", stytch.URL}, http.StatusNotFound},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			a, err := newApp(t.Context(), testConfig(t, c.kv...), quiet())
 			if err != nil {
 				t.Fatal(err)
@@ -130,6 +135,7 @@ func TestDevRoutesOnlyWithoutRealCredentials(t *testing.T) {
 
 // Cancelling (SIGTERM) stops accepting and lets in-flight requests finish.
 func TestServeDrainsInFlightRequests(t *testing.T) {
+	t.Parallel()
 	started, release := make(chan struct{}), make(chan struct{})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
@@ -172,6 +178,7 @@ func TestServeDrainsInFlightRequests(t *testing.T) {
 // kill -9 between the magic link and the org pick, and again after sign-in: nothing committed
 // is lost (the IST and the session live in SQLite).
 func TestKillDashNineLosesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	srv := binaryServer(t)
 	must := func(err error) {
@@ -208,12 +215,17 @@ func TestKillDashNineLosesNothing(t *testing.T) {
 	}
 }
 
-// Two instances of the app on one PostgreSQL database and one (standalone) Stytch, a person's
-// requests alternating between them as behind a load balancer: sign in on A, pick the org on B,
-// dashboard on A, switch on B, log out on A, and B refuses the old cookie; the per-address
-// limit holds across both (and a third started later); A going away mid-sign-in loses nothing
-// for B.
-func TestInstancesShareSessionsAndLimits(t *testing.T) {
+// sharedBackend is one fresh PostgreSQL database and one standalone Stytch emulator, for several
+// instances of the app. It skips the test when PostgreSQL is not available (testkit.SkipOrFail).
+type sharedBackend struct {
+	t      *testing.T
+	dbURL  string
+	emu    *emulator.Emulator
+	stytch *httptest.Server
+}
+
+func newSharedBackend(t *testing.T) *sharedBackend {
+	t.Helper()
 	dbURL, drop, err := testkit.FreshPostgres(t.Context())
 	if err != nil {
 		if testkit.SkipOrFail(err) {
@@ -229,44 +241,60 @@ func TestInstancesShareSessionsAndLimits(t *testing.T) {
 	t.Cleanup(func() { emu.Close() })
 	stytch := httptest.NewServer(emu.API())
 	t.Cleanup(stytch.Close)
-	ctx := t.Context()
-	instance := func() (*httptest.Server, func()) {
-		t.Helper()
-		a, err := newApp(ctx, testConfig(t, "DATABASE_URL", dbURL, "STYTCH_PROJECT_ID", "project-test-shared",
-			"STYTCH_SECRET", "secret", "STYTCH_BASE_URL", stytch.URL), quiet())
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(a.Handler)
-		stop := func() { srv.Close(); a.Close() }
-		t.Cleanup(stop)
-		return srv, stop
+	return &sharedBackend{t: t, dbURL: dbURL, emu: emu, stytch: stytch}
+}
+
+// instance starts one more app on the shared backend; stop ends it early (cleanup ends it anyway).
+func (sb *sharedBackend) instance() (srv *httptest.Server, stop func()) {
+	t := sb.t
+	t.Helper()
+	a, err := newApp(t.Context(), testConfig(t, "DATABASE_URL", sb.dbURL, "STYTCH_PROJECT_ID", "project-test-shared",
+		"STYTCH_SECRET", "secret", "STYTCH_BASE_URL", sb.stytch.URL), quiet())
+	if err != nil {
+		t.Fatal(err)
 	}
-	want := func(r testkit.Response, err error, status int, location string) testkit.Response {
-		t.Helper()
-		if err == nil {
-			err = testkit.Expect(r, status, location)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
+	srv = httptest.NewServer(a.Handler)
+	stop = func() { srv.Close(); a.Close() }
+	t.Cleanup(stop)
+	return srv, stop
+}
+
+// wantResponse fails t unless the request went through and r has status (and location, if given).
+func wantResponse(t *testing.T, r testkit.Response, err error, status int, location string) testkit.Response {
+	t.Helper()
+	if err == nil {
+		err = testkit.Expect(r, status, location)
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Two instances of the app on one PostgreSQL database and one (standalone) Stytch, a person's
+// requests alternating between them as behind a load balancer: sign in on A, pick the org on B,
+// dashboard on A, switch on B, log out on A, and B refuses the old cookie; the per-address
+// limit holds across both (and a third started later); A going away mid-sign-in loses nothing
+// for B.
+func TestInstancesShareSessionsAndLimits(t *testing.T) {
+	t.Parallel()
+	sb := newSharedBackend(t)
+	emu, ctx := sb.emu, t.Context()
 	const email = "shared@pg.test"
-	seed := &testkit.Seeder{API: mustSDK(t, stytch.URL), Mailbox: emu, Redirect: "http://localhost:3000/authenticate",
+	seed := &testkit.Seeder{API: mustSDK(t, sb.stytch.URL), Mailbox: emu, Redirect: "http://localhost:3000/authenticate",
 		Advance: func(context.Context, time.Duration) error { return nil }}
 	ids, err := seed.Memberships(ctx, email, []string{"Shared One", "Shared Two"}, []string{"shared-one", "shared-two"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, stopA := instance()
-	b, _ := instance()
+	a, stopA := sb.instance()
+	b, _ := sb.instance()
 	onA := testkit.NewBrowser(a.URL)
 	onB := &testkit.Browser{Base: b.URL, Jar: onA.Jar, Client: onA.Client} // the same browser, the other instance
 
 	r, err := onA.Post(ctx, "/login", url.Values{"email": {email}}, false)
-	want(r, err, http.StatusSeeOther, "/check-email")
-	if r, err := onB.Get(ctx, "/check-email", false); !strings.Contains(want(r, err, http.StatusOK, "").Body, email) {
+	wantResponse(t, r, err, http.StatusSeeOther, "/check-email")
+	if r, err := onB.Get(ctx, "/check-email", false); !strings.Contains(wantResponse(t, r, err, http.StatusOK, "").Body, email) {
 		t.Fatal("instance B does not know the address typed on instance A")
 	}
 	link, err := testkit.LatestLink(ctx, emu, email)
@@ -274,43 +302,43 @@ func TestInstancesShareSessionsAndLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err = onA.FollowLink(ctx, link, "/orgs") // the IST is kept by A…
-	want(r, err, http.StatusOK, "")
+	wantResponse(t, r, err, http.StatusOK, "")
 	r, err = onB.Post(ctx, "/orgs/select", url.Values{"organization_id": {ids[0]}}, false) // …and spent by B
-	want(r, err, http.StatusSeeOther, "/dashboard")
+	wantResponse(t, r, err, http.StatusSeeOther, "/dashboard")
 	r, err = onA.Get(ctx, "/dashboard", false)
-	want(r, err, http.StatusOK, "")
+	wantResponse(t, r, err, http.StatusOK, "")
 	r, err = onB.Post(ctx, "/orgs/switch", url.Values{"organization_id": {ids[1]}}, false)
-	want(r, err, http.StatusSeeOther, "/dashboard")
+	wantResponse(t, r, err, http.StatusSeeOther, "/dashboard")
 	old := onA.Cookie("orgpick_session")
 	r, err = onA.Post(ctx, "/logout", nil, false)
-	want(r, err, http.StatusSeeOther, "/?notice=signed-out")
+	wantResponse(t, r, err, http.StatusSeeOther, "/?notice=signed-out")
 	replay := testkit.NewBrowser(b.URL)
 	replay.Jar.SetCookies(mustURL(t, b.URL), []*http.Cookie{old})
 	r, err = replay.Get(ctx, "/dashboard", false)
-	want(r, err, http.StatusSeeOther, "/")
+	wantResponse(t, r, err, http.StatusSeeOther, "/")
 
 	// The per-address limit (one link every 30 s): the sign-in above used it, on A.
-	for _, other := range []*testkit.Browser{onB, testkit.NewBrowser(func() string { s, _ := instance(); return s.URL }())} {
+	for _, other := range []*testkit.Browser{onB, testkit.NewBrowser(func() string { s, _ := sb.instance(); return s.URL }())} {
 		r, err := other.Post(ctx, "/login", url.Values{"email": {email}}, false)
-		want(r, err, http.StatusTooManyRequests, "")
+		wantResponse(t, r, err, http.StatusTooManyRequests, "")
 	}
 
 	// A new sign-in on A (another address), then A goes away: B carries on.
 	late := testkit.NewBrowser(a.URL)
 	lateOnB := &testkit.Browser{Base: b.URL, Jar: late.Jar, Client: late.Client}
 	r, err = late.Post(ctx, "/login", url.Values{"email": {"late@pg.test"}}, false)
-	want(r, err, http.StatusSeeOther, "/check-email")
+	wantResponse(t, r, err, http.StatusSeeOther, "/check-email")
 	link, err = testkit.LatestLink(ctx, emu, "late@pg.test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	r, err = late.FollowLink(ctx, link, "/orgs")
-	want(r, err, http.StatusOK, "")
+	wantResponse(t, r, err, http.StatusOK, "")
 	stopA()
 	r, err = lateOnB.Post(ctx, "/orgs/create", url.Values{"organization_name": {"Survives A"}}, false)
-	want(r, err, http.StatusSeeOther, "/dashboard")
+	wantResponse(t, r, err, http.StatusSeeOther, "/dashboard")
 	r, err = lateOnB.Get(ctx, "/dashboard", false)
-	want(r, err, http.StatusOK, "")
+	wantResponse(t, r, err, http.StatusOK, "")
 }
 
 // mustSDK is a Stytch SDK client on the emulator at base (project-test-shared).
@@ -335,6 +363,7 @@ func mustURL(t *testing.T, raw string) *url.URL {
 // The per-IP limit counts the visitor behind trusted proxies (X-Forwarded-For), and only
 // there: without TRUSTED_PROXIES a spoofed header changes nothing.
 func TestPerIPLimitBehindProxies(t *testing.T) {
+	t.Parallel()
 	post := func(t *testing.T, srv *httptest.Server, i int, xff string) int {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login", strings.NewReader(url.Values{"email": {fmt.Sprintf("p%d@proxy.test", i)}}.Encode()))
@@ -358,6 +387,7 @@ func TestPerIPLimitBehindProxies(t *testing.T) {
 		return srv
 	}
 	t.Run("trusted proxy", func(t *testing.T) {
+		t.Parallel()
 		srv := start(t, "TRUSTED_PROXIES", "127.0.0.0/8")
 		for i := range 10 { // the default: 10 a minute per visitor
 			if got := post(t, srv, i, "203.0.113.1"); got != http.StatusSeeOther {
@@ -372,6 +402,7 @@ func TestPerIPLimitBehindProxies(t *testing.T) {
 		}
 	})
 	t.Run("no trusted proxy", func(t *testing.T) {
+		t.Parallel()
 		srv := start(t)
 		for i := range 10 {
 			if got := post(t, srv, i, fmt.Sprintf("203.0.113.%d", i)); got != http.StatusSeeOther {
@@ -387,6 +418,8 @@ func TestPerIPLimitBehindProxies(t *testing.T) {
 // METRICS_ADDR serves Prometheus metrics on its own listener (never the public one): requests by
 // route pattern, sign-ins by method, Stytch calls by endpoint; no address or token in any label.
 func TestMetricsListener(t *testing.T) {
+	// Not parallel: freePort releases the port for the binary to bind, so no other test of
+	// this package may start a server (on a port of its choosing) meanwhile.
 	ctx := t.Context()
 	metricsAddr := "127.0.0.1:" + freePort(t)
 	srv := binaryServer(t, "METRICS_ADDR="+metricsAddr)

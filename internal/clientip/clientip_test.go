@@ -33,16 +33,39 @@ func request(remote string, xff ...string) *http.Request {
 	return r
 }
 
+// proxies is the list of trusted proxies most cases use.
+const proxies = "10.0.0.0/8, 192.0.2.7, 2001:db8:aa::/48"
+
+// clientIPCase is a peer address and its X-Forwarded-For lines, resolved trusting the listed proxies.
+type clientIPCase struct {
+	name    string
+	trusted string
+	remote  string
+	xff     []string
+	want    string
+}
+
+// wantClientIPs resolves every case in parallel, each within 100ms.
+func wantClientIPs(t *testing.T, tests []clientIPCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			got := resolver(t, tt.trusted).ClientIP(request(tt.remote, tt.xff...))
+			if got.String() != tt.want {
+				t.Fatalf("ClientIP = %s, want %s", got, tt.want)
+			}
+			if d := time.Since(start); d > 100*time.Millisecond {
+				t.Fatalf("took %v", d)
+			}
+		})
+	}
+}
+
 func TestClientIP(t *testing.T) {
-	const proxies = "10.0.0.0/8, 192.0.2.7, 2001:db8:aa::/48"
-	long := strings.Repeat("10.1.1.1, ", 100_000) + "10.2.2.2" // 1 MB of trusted hops
-	tests := []struct {
-		name    string
-		trusted string
-		remote  string
-		xff     []string
-		want    string
-	}{
+	t.Parallel()
+	wantClientIPs(t, []clientIPCase{
 		// No trusted proxies: the header is never read.
 		{"no proxies, no header", "", "203.0.113.9:5000", nil, "203.0.113.9"},
 		{"no proxies, spoofed header", "", "203.0.113.9:5000", []string{"1.1.1.1"}, "203.0.113.9"},
@@ -62,7 +85,31 @@ func TestClientIP(t *testing.T) {
 		{"client sends its own line first", proxies, "10.0.0.2:80", []string{"1.1.1.1", "2.2.2.2", "198.51.100.4"}, "198.51.100.4"},
 		{"every hop trusted: leftmost", proxies, "10.0.0.2:80", []string{"10.0.0.5, 10.0.0.4"}, "10.0.0.5"},
 		{"blanks and tabs", proxies, "10.0.0.2:80", []string{" 1.1.1.1 ,\t198.51.100.4\t, 10.0.0.3 "}, "198.51.100.4"},
-		// Garbage: the walk stops at the last address known to be real.
+		// Ports, IPv6, zones, mapped addresses.
+		{"hop with port", proxies, "10.0.0.2:80", []string{"198.51.100.4:5123"}, "198.51.100.4"},
+		{"IPv6 peer and client", proxies, "[2001:db8:aa::1]:443", []string{"2001:db8:bb::7"}, "2001:db8:bb::7"},
+		{"IPv6 client bracketed with port", proxies, "10.0.0.2:80", []string{"[2001:db8:bb::7]:5000"}, "2001:db8:bb::7"},
+		{"IPv6 client bracketed", proxies, "10.0.0.2:80", []string{"[2001:db8:bb::7]"}, "2001:db8:bb::7"},
+		{"IPv4 in brackets", proxies, "10.0.0.2:80", []string{"[198.51.100.4]"}, "10.0.0.2"},
+		{"unclosed bracket", proxies, "10.0.0.2:80", []string{"[2001:db8:bb::7"}, "10.0.0.2"},
+		{"IPv6 client with zone", proxies, "10.0.0.2:80", []string{"fe80::1%eth0"}, "fe80::1"},
+		{"IPv4-mapped client", proxies, "10.0.0.2:80", []string{"::ffff:198.51.100.4"}, "198.51.100.4"},
+		{"IPv4-mapped peer is trusted", proxies, "[::ffff:10.0.0.2]:80", []string{"198.51.100.4"}, "198.51.100.4"},
+		{"IPv4-mapped trusted hop", proxies, "10.0.0.2:80", []string{"198.51.100.4, ::ffff:10.0.0.3"}, "198.51.100.4"},
+		{"zoned peer", proxies, "[fe80::1%eth0]:80", []string{"198.51.100.4"}, "fe80::1"},
+		{"IPv6 proxy chain", proxies, "[2001:db8:aa::1]:443", []string{"2001:db8:bb::7, [2001:db8:aa::2]:8080"}, "2001:db8:bb::7"},
+		// Peer addresses net/http would not produce but a listener might.
+		{"peer without port", proxies, "203.0.113.9", nil, "203.0.113.9"},
+		{"peer not an IP", proxies, "@unix", []string{"198.51.100.4"}, "invalid IP"},
+		{"empty peer", proxies, "", []string{"198.51.100.4"}, "invalid IP"},
+	})
+}
+
+// Garbage: the walk stops at the last address known to be real.
+func TestClientIPGarbage(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("10.1.1.1, ", 100_000) + "10.2.2.2" // 1 MB of trusted hops
+	wantClientIPs(t, []clientIPCase{
 		{"garbage rightmost", proxies, "10.0.0.2:80", []string{"198.51.100.4, not-an-ip"}, "10.0.0.2"},
 		{"garbage after a trusted hop", proxies, "10.0.0.2:80", []string{"x, 10.0.0.3"}, "10.0.0.3"},
 		{"garbage left of the client is never read", proxies, "10.0.0.2:80", []string{"<script>, 198.51.100.4"}, "198.51.100.4"},
@@ -81,36 +128,7 @@ func TestClientIP(t *testing.T) {
 		{"huge header of trusted hops stops at the cap", proxies, "10.0.0.2:80", []string{long}, "10.1.1.1"},
 		{"huge garbage header", proxies, "10.0.0.2:80", []string{strings.Repeat("a", 1<<20)}, "10.0.0.2"},
 		{"many header lines", proxies, "10.0.0.2:80", append(repeatStr("1.1.1.1", 1000), "198.51.100.4"), "198.51.100.4"},
-		// Ports, IPv6, zones, mapped addresses.
-		{"hop with port", proxies, "10.0.0.2:80", []string{"198.51.100.4:5123"}, "198.51.100.4"},
-		{"IPv6 peer and client", proxies, "[2001:db8:aa::1]:443", []string{"2001:db8:bb::7"}, "2001:db8:bb::7"},
-		{"IPv6 client bracketed with port", proxies, "10.0.0.2:80", []string{"[2001:db8:bb::7]:5000"}, "2001:db8:bb::7"},
-		{"IPv6 client bracketed", proxies, "10.0.0.2:80", []string{"[2001:db8:bb::7]"}, "2001:db8:bb::7"},
-		{"IPv4 in brackets", proxies, "10.0.0.2:80", []string{"[198.51.100.4]"}, "10.0.0.2"},
-		{"unclosed bracket", proxies, "10.0.0.2:80", []string{"[2001:db8:bb::7"}, "10.0.0.2"},
-		{"IPv6 client with zone", proxies, "10.0.0.2:80", []string{"fe80::1%eth0"}, "fe80::1"},
-		{"IPv4-mapped client", proxies, "10.0.0.2:80", []string{"::ffff:198.51.100.4"}, "198.51.100.4"},
-		{"IPv4-mapped peer is trusted", proxies, "[::ffff:10.0.0.2]:80", []string{"198.51.100.4"}, "198.51.100.4"},
-		{"IPv4-mapped trusted hop", proxies, "10.0.0.2:80", []string{"198.51.100.4, ::ffff:10.0.0.3"}, "198.51.100.4"},
-		{"zoned peer", proxies, "[fe80::1%eth0]:80", []string{"198.51.100.4"}, "fe80::1"},
-		{"IPv6 proxy chain", proxies, "[2001:db8:aa::1]:443", []string{"2001:db8:bb::7, [2001:db8:aa::2]:8080"}, "2001:db8:bb::7"},
-		// Peer addresses net/http would not produce but a listener might.
-		{"peer without port", proxies, "203.0.113.9", nil, "203.0.113.9"},
-		{"peer not an IP", proxies, "@unix", []string{"198.51.100.4"}, "invalid IP"},
-		{"empty peer", proxies, "", []string{"198.51.100.4"}, "invalid IP"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
-			got := resolver(t, tt.trusted).ClientIP(request(tt.remote, tt.xff...))
-			if got.String() != tt.want {
-				t.Fatalf("ClientIP = %s, want %s", got, tt.want)
-			}
-			if d := time.Since(start); d > 100*time.Millisecond {
-				t.Fatalf("took %v", d)
-			}
-		})
-	}
+	})
 }
 
 func repeatStr(s string, n int) []string {
@@ -122,6 +140,7 @@ func repeatStr(s string, n int) []string {
 }
 
 func TestParseTrusted(t *testing.T) {
+	t.Parallel()
 	good := []struct {
 		list string
 		want []string
@@ -168,6 +187,7 @@ func TestParseTrusted(t *testing.T) {
 }
 
 func TestNewRefuses(t *testing.T) {
+	t.Parallel()
 	for _, p := range []netip.Prefix{{}, netip.MustParsePrefix("0.0.0.0/0")} {
 		if _, err := clientip.New([]netip.Prefix{p}); err == nil {
 			t.Errorf("New(%v): want an error", p)
@@ -236,6 +256,7 @@ func addrs(hops ...string) []netip.Addr {
 }
 
 func TestLimitKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		addr netip.Addr
 		want string

@@ -39,6 +39,7 @@ func app(m *metrics.Metrics) http.Handler {
 }
 
 func TestMiddlewareLabelsByPattern(t *testing.T) {
+	t.Parallel()
 	m := metrics.New()
 	h := app(m)
 	serve := func(method, path string) int {
@@ -101,6 +102,7 @@ func TestMiddlewareLabelsByPattern(t *testing.T) {
 
 // Middleware wrapped directly around a ServeMux needs no Routes: it reads r.Pattern.
 func TestMiddlewareAroundMux(t *testing.T) {
+	t.Parallel()
 	m := metrics.New()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /members/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
@@ -114,6 +116,7 @@ func TestMiddlewareAroundMux(t *testing.T) {
 
 // The in-flight gauge counts requests being served.
 func TestInFlight(t *testing.T) {
+	t.Parallel()
 	m := metrics.New()
 	entered, release := make(chan struct{}), make(chan struct{})
 	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

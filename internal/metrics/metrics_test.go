@@ -71,6 +71,7 @@ func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels 
 }
 
 func TestHandlerTextFormat(t *testing.T) {
+	t.Parallel()
 	m := metrics.New()
 	_, fams := scrape(t, m)
 	for _, name := range []string{
@@ -105,6 +106,7 @@ func familyList(fams map[string]*dto.MetricFamily) []*dto.MetricFamily {
 }
 
 func TestCountersAndBoundedLabels(t *testing.T) {
+	t.Parallel()
 	m := metrics.New()
 	m.SignInStarted("link")
 	m.SignInStarted("link")
@@ -157,6 +159,7 @@ func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
 
 func TestObserveStytch(t *testing.T) {
+	t.Parallel()
 	m := metrics.New()
 	const send = "magic_links.email.discovery.send"
 	m.ObserveStytch(send, 120*time.Millisecond, nil)
@@ -213,6 +216,7 @@ func grep(body, s string) string {
 
 // A nil *Metrics records nothing and never panics (tests and tools pass nil).
 func TestNilMetrics(t *testing.T) {
+	t.Parallel()
 	var m *metrics.Metrics
 	m.SignInStarted("link")
 	m.SignInCompleted("link")

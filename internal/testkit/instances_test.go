@@ -8,6 +8,7 @@ import (
 // The stand-in mailbox link goes after the "We sent …" line of the check-email page only, once,
 // with the address escaped in the URL and the right word for a code.
 func TestWithMailboxLink(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, page, want string
 	}{
@@ -20,6 +21,7 @@ func TestWithMailboxLink(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := string(withMailboxLink([]byte(tt.page)))
 			if tt.want == "" {
 				if got != tt.page {

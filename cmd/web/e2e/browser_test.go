@@ -27,7 +27,7 @@ import (
 // waiting for go test's global timeout.
 const stepTimeout = 15 * time.Second
 
-// browser is one Chromium with a fresh profile and one tab, JavaScript on or off, watching
+// browser is one tab in a browser context of its own (as a fresh profile), JavaScript on or off, watching
 // everything the page does for the checks every journey gets (see checkAlways).
 type browser struct {
 	t    *testing.T
@@ -42,62 +42,29 @@ type browser struct {
 	refused   []string // paths whose error page walkBack accepts: refusals the journey asked for
 }
 
-// newBrowser starts Chromium for one person in a journey run. Cleanup runs the always-on
-// checks, saves artifacts if the test failed, then closes the browser.
+// newBrowser opens a tab for one person in a journey run, in a browser context of its own (its
+// own cookies, storage and cache, as a fresh profile) on the package's one Chromium (see
+// chromium). Cleanup runs the always-on checks, saves artifacts if the test failed, then
+// closes the tab and its browser context.
 func newBrowser(t *testing.T, srv *server, js bool, name string) *browser {
 	t.Helper()
-	chromium := requireBrowser(t)
-	chromeOut := &syncBuffer{}
-	// Not chromedp.DefaultExecAllocatorOptions: it has --disable-prompt-on-repost, which makes
-	// the back button silently re-send a POST, which no person's browser does.
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-client-side-phishing-detection", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,AutofillServerCommunication"),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("metrics-recording-only", true),
-		chromedp.Flag("no-pings", true),
-		// No name but localhost resolves, and no address but 127.0.0.1: whatever the checks miss,
-		// such as the browser's own background requests, can't leave the machine either.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("use-mock-keychain", true),
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(chromeOut),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	root, chromeOut := sharedChromium(t)
 	rec := &recorder{inflight: map[network.RequestID]string{}, index: map[network.RequestID]int{}, needHTMX: js, paused: make(chan string, 16)}
-	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.on))
+	ctx, cancelTab := chromedp.NewContext(root, chromedp.WithNewBrowserContext(), chromedp.WithListener(rec.on))
 	b := &browser{t: t, name: name, js: js, srv: srv, ctx: ctx, rec: rec, out: chromeOut}
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-	})
+	t.Cleanup(cancelTab)
 
-	// The first Do starts the browser and binds it to ctx, so it gets no deadline of its own.
+	// The first Do opens the tab and binds it to ctx, so it gets no deadline of its own.
 	started := make(chan error, 1)
 	go func() { started <- chromedp.Do(ctx) }()
 	select {
 	case err := <-started:
 		if err != nil {
-			t.Fatalf("e2e: start chromium %s: %v\n%s", chromium, err, chromeOut.String())
+			t.Fatalf("e2e: open a tab: %v\n%s", err, chromeOut.String())
 		}
 	case <-time.After(30 * time.Second):
 		cancelTab()
-		t.Fatalf("e2e: chromium did not start in 30s\n%s", chromeOut.String())
+		t.Fatalf("e2e: no tab opened in 30s\n%s", chromeOut.String())
 	}
 	if !js {
 		b.call("disable JavaScript", func(ctx context.Context) error {

@@ -16,8 +16,7 @@ import (
 func TestJourneyNewUserSignsUpAndLogsOut(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const email = "ada@acme.test"
-		b.open("/")
-		b.waitFor("login-form")
+		b.openLogin()
 		b.submitInvalid("#login-form", "email", "not-an-email", "email-error", "/login")
 		b.requestLink(email)
 
@@ -62,11 +61,7 @@ func TestJourneyNewUserSignsUpAndLogsOut(t *testing.T) {
 		b.open("/dashboard")
 		b.waitFor("login-form")
 		b.wantPath("/")
-		if b.has("dashboard") {
-			t.Fatalf("e2e [%s]: the dashboard still shows after logout", b.who())
-		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link}, "dashboard")
+		b.wantKeptOut(link, "the dashboard still shows after logout")
 	})
 }
 
@@ -101,8 +96,7 @@ func TestJourneyReturningUserPicksSecondOrg(t *testing.T) {
 		if _, others := b.orgRows("switcher"); !slices.Equal(others, names[:1]) {
 			t.Errorf("e2e [%s]: switcher offers %v, want %v", b.who(), others, names[:1])
 		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -182,8 +176,7 @@ func TestJourneyChooserSearch200(t *testing.T) {
 		if others, _ := b.orgRows("switcher"); len(others) != total-1 {
 			t.Errorf("e2e [%s]: the switcher offers %d organizations, want %d", b.who(), len(others), total-1)
 		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -228,56 +221,13 @@ func TestJourneyNonAdminRefused(t *testing.T) {
 			t.Errorf("e2e [%s]: the 403 page shows the settings form", b.who())
 		}
 
-		// Forged same-origin POSTs to the admin actions, from the member's own page.
+		// Forged same-origin POSTs to the admin actions, from the member's own page: refused, no effect.
 		b.open("/dashboard")
 		b.waitFor("dashboard")
 		before := b.srv.calls()
 		b.expectHTTPError("/members/invite", 403) // and /settings, above
-		forged := []struct {
-			path string
-			form url.Values
-		}{
-			{"/members/invite", url.Values{"email": {intruder}}},
-			{"/settings", url.Values{"email_allowed_domains": {"umbrella.test"}, "email_jit_provisioning": {"on"}}},
-		}
-		for _, f := range forged {
-			if b.js {
-				status, body := b.fetchPost(f.path, f.form)
-				if status != 403 || !strings.Contains(body, notAdmin) {
-					t.Errorf("e2e [%s]: fetch POST %s as a member: status %d, want 403 with %q in:\n%s", b.who(), f.path, status, notAdmin, body)
-				}
-				continue
-			}
-			if status := b.submitForgedForm(f.path, f.form); status != 403 {
-				t.Errorf("e2e [%s]: forged form POST %s as a member: status %d, want 403", b.who(), f.path, status)
-			}
-			b.waitFor("error-page")
-			wantText(t, b, "error-message", notAdmin)
-		}
-
-		// Nothing happened: no invitation asked of Stytch or mailed, no setting changed.
-		after := b.srv.calls()
-		for _, call := range []string{callInvite, callUpdateOrg} {
-			if after[call] != before[call] {
-				t.Errorf("e2e [%s]: the refused POSTs still reached Stytch: %s %d → %d", b.who(), call, before[call], after[call])
-			}
-		}
-		if msgs := b.srv.mailbox(intruder); len(msgs) != 0 {
-			t.Errorf("e2e [%s]: %d mails went to %s after the refused invitation", b.who(), len(msgs), intruder)
-		}
-		admin.open("/members")
-		admin.waitFor("members")
-		if got := admin.memberStatus(intruder); got != "" {
-			t.Errorf("e2e [%s]: %s is listed as %s after the refused invitation", admin.who(), intruder, got)
-		}
-		admin.open("/settings")
-		admin.waitFor("settings-form")
-		if got := eval[string](admin, `document.querySelector("#email_allowed_domains").value.trim()`); got != "" {
-			t.Errorf("e2e [%s]: allowed domains after the refused POST: %q, want none", admin.who(), got)
-		}
-		if eval[bool](admin, `document.querySelector("#email_jit_provisioning").checked`) {
-			t.Errorf("e2e [%s]: join by domain is on after the refused POST", admin.who())
-		}
+		b.forgeAdminPOSTs(intruder, notAdmin)
+		b.wantAdminPOSTsHadNoEffect(admin, before, intruder)
 
 		b.open("/dashboard")
 		b.waitFor("dashboard")
@@ -285,6 +235,61 @@ func TestJourneyNonAdminRefused(t *testing.T) {
 		b.logout()
 		b.walkBack([]string{link}, "dashboard", "members")
 	})
+}
+
+// forgeAdminPOSTs posts the invite and settings forms from a member's page, as a forged
+// same-origin form (scripts off) or fetch (scripts on), and expects each refused with notAdmin.
+func (b *browser) forgeAdminPOSTs(intruder, notAdmin string) {
+	b.t.Helper()
+	forged := []struct {
+		path string
+		form url.Values
+	}{
+		{"/members/invite", url.Values{"email": {intruder}}},
+		{"/settings", url.Values{"email_allowed_domains": {"umbrella.test"}, "email_jit_provisioning": {"on"}}},
+	}
+	for _, f := range forged {
+		if b.js {
+			status, body := b.fetchPost(f.path, f.form)
+			if status != 403 || !strings.Contains(body, notAdmin) {
+				b.t.Errorf("e2e [%s]: fetch POST %s as a member: status %d, want 403 with %q in:\n%s", b.who(), f.path, status, notAdmin, body)
+			}
+			continue
+		}
+		if status := b.submitForgedForm(f.path, f.form); status != 403 {
+			b.t.Errorf("e2e [%s]: forged form POST %s as a member: status %d, want 403", b.who(), f.path, status)
+		}
+		b.waitFor("error-page")
+		wantText(b.t, b, "error-message", notAdmin)
+	}
+}
+
+// wantAdminPOSTsHadNoEffect checks the refused POSTs changed nothing: no invitation asked of
+// Stytch (calls since before) or mailed to intruder, no setting changed, as admin sees it.
+func (b *browser) wantAdminPOSTsHadNoEffect(admin *browser, before map[string]int, intruder string) {
+	b.t.Helper()
+	after := b.srv.calls()
+	for _, call := range []string{callInvite, callUpdateOrg} {
+		if after[call] != before[call] {
+			b.t.Errorf("e2e [%s]: the refused POSTs still reached Stytch: %s %d → %d", b.who(), call, before[call], after[call])
+		}
+	}
+	if msgs := b.srv.mailbox(intruder); len(msgs) != 0 {
+		b.t.Errorf("e2e [%s]: %d mails went to %s after the refused invitation", b.who(), len(msgs), intruder)
+	}
+	admin.open("/members")
+	admin.waitFor("members")
+	if got := admin.memberStatus(intruder); got != "" {
+		b.t.Errorf("e2e [%s]: %s is listed as %s after the refused invitation", admin.who(), intruder, got)
+	}
+	admin.open("/settings")
+	admin.waitFor("settings-form")
+	if got := eval[string](admin, `document.querySelector("#email_allowed_domains").value.trim()`); got != "" {
+		b.t.Errorf("e2e [%s]: allowed domains after the refused POST: %q, want none", admin.who(), got)
+	}
+	if eval[bool](admin, `document.querySelector("#email_jit_provisioning").checked`) {
+		b.t.Errorf("e2e [%s]: join by domain is on after the refused POST", admin.who())
+	}
 }
 
 // An admin allows an email domain in the settings; a colleague at that domain is offered the
@@ -311,8 +316,7 @@ func TestJourneyEmailDomainJoins(t *testing.T) {
 		wantText(t, b, "dashboard-org", "Initech")
 		wantText(t, b, "dashboard-email", "peter@initech.test")
 		wantText(t, b, "dashboard-role", "Member")
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -353,8 +357,7 @@ func TestJourneyOrgSwitch(t *testing.T) {
 		})
 		wantText(t, b, "notice", "You switched to Switch Alpha.")
 		wantText(t, b, "header-org", "Switch Alpha")
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -376,8 +379,7 @@ func TestJourneyExpiredLink(t *testing.T) {
 		if got := eval[string](b, `document.querySelector("#email").value`); got != "old@late.test" {
 			t.Errorf("e2e [%s]: email field holds %q, want the address kept", b.who(), got)
 		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 
@@ -401,11 +403,7 @@ func TestJourneyExpiredChoice(t *testing.T) {
 		if got := eval[string](b, `document.querySelector("#email").value`); got != "slow@late.test" {
 			t.Errorf("e2e [%s]: email field holds %q, want the address kept", b.who(), got)
 		}
-		if b.has("dashboard") {
-			t.Errorf("e2e [%s]: an expired choice reached the dashboard", b.who())
-		}
-		b.checkNoToken(link)
-		b.walkBack([]string{link}, "dashboard")
+		b.wantKeptOut(link, "an expired choice reached the dashboard")
 	})
 }
 
@@ -419,8 +417,7 @@ func TestJourneyServerRestartBeforePick(t *testing.T) {
 		b.pickOrg(orgID)
 		wantText(t, b, "dashboard-org", "Restart Co")
 		wantText(t, b, "dashboard-email", "kim@restart.test")
-		b.checkNoToken(link)
-		b.walkBack([]string{link})
+		b.leaveNoToken(link)
 	})
 }
 

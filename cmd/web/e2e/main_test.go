@@ -3,14 +3,17 @@
 // (script execution disabled: plain forms and full page loads).
 //
 // The server binary is built once per package run (with -race when the tests have it;
-// $E2E_SERVER_BIN names a prebuilt one instead). Each run starts it on a free loopback port with
-// a temporary SQLite file and the embedded Stytch emulator, and a Chromium with a fresh profile.
+// $E2E_SERVER_BIN names a prebuilt one instead), and Chromium is started once. Each run starts
+// the server on a free loopback port with a temporary SQLite file and the embedded Stytch
+// emulator, and opens a tab in a browser context of its own (as a fresh profile: no cookies,
+// storage or cache from another run).
 // People act through the browser: the email form, the emulator's inbox at /dev/mailbox, the
 // Continue button, the chooser, the admin pages. Organizations that must exist before a journey
 // starts for an email that then signs in again are made through the Stytch SDK on the emulator,
 // because the app allows one link per address every 30 s.
 //
-// The two runs of a journey share nothing and run in parallel.
+// Runs share nothing but the Chromium process, so every journey, and both runs of each, runs in
+// parallel: go test's -parallel bounds how many at once (make test: 4, for a 2-core machine).
 //
 // Every run also checks: no console error or exception, no request leaving 127.0.0.1, htmx
 // really on or off, no token in the address bar or the tab's history (but for the opened link,
@@ -55,6 +58,7 @@ var build struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	stopChromium()
 	if build.dir != "" {
 		os.RemoveAll(build.dir)
 	}

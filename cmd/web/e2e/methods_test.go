@@ -16,11 +16,7 @@ import (
 func TestJourneyEmailCode(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const email = "coder@codes.test"
-		b.open("/")
-		b.waitFor("login-form")
-		b.typeInto("#email", email)
-		b.click("Email me a code instead", tid("send-code"))
-		b.waitFor("code-form")
+		b.askCode(email)
 		wantText(t, b, "sent-to", email)
 		msgs := b.srv.mailbox(email)
 		if len(msgs) == 0 || msgs[0].Kind != "discovery_otp" || len(msgs[0].Code) != 6 {
@@ -40,10 +36,7 @@ func TestJourneyEmailCode(t *testing.T) {
 		}
 		b.typeInto("#code", code)
 		b.click("Sign in with the code", `#code-form button[type="submit"]`)
-		b.waitFor("chooser")
-		b.wantPath("/orgs")
-		b.createOrg("Coded Co")
-		wantText(t, b, "dashboard-email", email)
+		b.createFirstOrg("Coded Co", email)
 	})
 }
 
@@ -52,14 +45,10 @@ func TestJourneyEmailCode(t *testing.T) {
 func TestJourneyContinueWithGoogle(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const email = "gina@google-corp.test"
-		b.open("/")
-		b.waitFor("login-form")
+		b.openLogin()
 		b.click("Continue with Google", tid("oauth-google"))
 		b.providerSignIn(email)
-		b.waitFor("chooser")
-		b.wantPath("/orgs")
-		b.createOrg("Google Corp")
-		wantText(t, b, "dashboard-email", email)
+		b.createFirstOrg("Google Corp", email)
 	})
 }
 
@@ -115,11 +104,7 @@ func TestJourneyOAuthRestrictedOrg(t *testing.T) {
 func TestJourneyExpiredCode(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const email = "late@codes.test"
-		b.open("/")
-		b.waitFor("login-form")
-		b.typeInto("#email", email)
-		b.click("Email me a code instead", tid("send-code"))
-		b.waitFor("code-form")
+		b.askCode(email)
 		msgs := b.srv.mailbox(email)
 		if len(msgs) == 0 || msgs[0].Code == "" {
 			t.Fatalf("e2e [%s]: no code for %s", b.who(), email)
@@ -145,16 +130,12 @@ func TestJourneyExpiredCode(t *testing.T) {
 func TestJourneyMicrosoftSpentToken(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
 		const email = "mia@microsoft-corp.test"
-		b.open("/")
-		b.waitFor("login-form")
+		b.openLogin()
 		b.click("Continue with Microsoft", tid("oauth-microsoft"))
 		b.waitFor("idp-form")
 		landing := b.providerReturn(email)
 		b.open(landing)
-		b.waitFor("chooser")
-		b.wantPath("/orgs")
-		b.createOrg("Microsoft Corp")
-		wantText(t, b, "dashboard-email", email)
+		b.createFirstOrg("Microsoft Corp", email)
 
 		b.open("/oauth/microsoft")
 		b.waitFor("idp-form")

@@ -17,8 +17,11 @@ import (
 
 // runJourney runs a journey twice, each time against a fresh server and browser: as
 // TestJourneyX/js-on (htmx) and TestJourneyX/js-off (plain forms, script execution disabled).
-// The two runs share nothing, so they run in parallel.
+// Runs share nothing but the Chromium process (each has its own server, tab and browser
+// context), so the journeys and both runs of each run in parallel, as many at once as
+// go test's -parallel allows (make test sets it).
 func runJourney(t *testing.T, journey func(t *testing.T, b *browser)) {
+	t.Parallel()
 	requireBrowser(t)
 	for _, js := range []bool{true, false} {
 		t.Run(mode(js), func(t *testing.T) {
@@ -240,12 +243,56 @@ func (b *browser) allowDomain(domain string) {
 	}
 }
 
+// openLogin opens the email form.
+func (b *browser) openLogin() {
+	b.t.Helper()
+	b.open("/")
+	b.waitFor("login-form")
+}
+
+// createFirstOrg waits for the chooser of a person with no organization yet, creates one and
+// checks the dashboard names the person's email.
+func (b *browser) createFirstOrg(name, email string) {
+	b.t.Helper()
+	b.waitFor("chooser")
+	b.wantPath("/orgs")
+	b.createOrg(name)
+	wantText(b.t, b, "dashboard-email", email)
+}
+
+// wantKeptOut checks that the dashboard is not on the page (else why fails the run), that no
+// token is in the address bar or the history but the opened link, and that the back button
+// reaches no dashboard either.
+func (b *browser) wantKeptOut(link, why string) {
+	b.t.Helper()
+	if b.has("dashboard") {
+		b.t.Errorf("e2e [%s]: %s", b.who(), why)
+	}
+	b.leaveNoToken(link, "dashboard")
+}
+
+// leaveNoToken checks that no token is in the address bar or the history but the opened link,
+// then walks the history back (see walkBack: no link spent again, no forbidden page).
+func (b *browser) leaveNoToken(link string, forbidden ...string) {
+	b.t.Helper()
+	b.checkNoToken(link)
+	b.walkBack([]string{link}, forbidden...)
+}
+
+// askCode sends the email form asking for a code instead of a link, and waits for the code form.
+func (b *browser) askCode(email string) {
+	b.t.Helper()
+	b.openLogin()
+	b.typeInto("#email", email)
+	b.click("Email me a code instead", tid("send-code"))
+	b.waitFor("code-form")
+}
+
 // requestLink fills in the email form and sends it, as a person would, and lands on "check
 // your inbox".
 func (b *browser) requestLink(email string) {
 	b.t.Helper()
-	b.open("/")
-	b.waitFor("login-form")
+	b.openLogin()
 	b.typeInto("#email", email)
 	b.whileInFlight("#login-form", "/login", func() {
 		b.click("Email me a sign-in link", `#login-form button[type="submit"]`)

@@ -27,6 +27,15 @@ func (e *env) restrictTo(orgID string, methods ...string) {
 	}
 }
 
+// googleOnly makes the organization "Googlers", which accepts only Google sign-in, with admin
+// as its admin (signed in on the returned browser), and returns its ID too.
+func (e *env) googleOnly(admin string) (*browser, string) {
+	e.t.Helper()
+	b, orgID := e.newAdmin(admin, "Googlers")
+	e.restrictTo(orgID, "google_oauth")
+	return b, orgID
+}
+
 // stepUpLanding runs the step's "Continue with <provider>" at the emulated provider as email
 // and returns where the provider sends the browser back (the org's own OAuth landing).
 func (b *browser) stepUpLanding(provider, email string) *url.URL {
@@ -45,57 +54,56 @@ func (b *browser) stepUpLanding(provider, email string) *url.URL {
 // choosing it lands on the provider step, Google (emulated) signs the same person in, and the
 // dashboard follows. Without and with htmx.
 func TestOAuthRestrictedOrg(t *testing.T) {
-	for _, htmx := range []bool{false, true} {
-		t.Run(map[bool]string{false: "plain", true: "htmx"}[htmx], func(t *testing.T) {
-			e := newEnv(t)
-			_, orgID := e.adminOrg("ada@restricted.test", "Googlers")
-			e.restrictTo(orgID, "google_oauth")
+	t.Parallel()
+	run(t, func(t *testing.T, htmx bool) {
+		e := newEnv(t)
+		_, orgID := e.googleOnly("ada@restricted.test")
 
-			b := e.browser()
-			chooser := b.discover("ada@restricted.test")
-			row := chooser.doc(t).Find(`[data-org-id="` + orgID + `"]`)
-			if got := row.Find(`[data-testid="org-needs"]`).Text(); got != "needs sign-in with Google" {
-				t.Fatalf("the chooser row says %q about the organization's sign-in rule", got)
-			}
-			r := b.post("/orgs/select", url.Values{"organization_id": {orgID}}, htmx)
-			if htmx {
-				wantHXLocation(t, r, "/mfa")
-			} else {
-				wantRedirect(t, r, "/mfa")
-			}
-			step := b.get("/mfa", htmx)
-			wantStatus(t, step, http.StatusOK)
-			if !step.has(t, "primary-oauth-google") || step.has(t, "primary-oauth-microsoft") {
-				t.Fatalf("the step should offer Google only:\n%.2000s", step.body)
-			}
-			if step.has(t, "totp-form") || step.has(t, "text-me-form") {
-				t.Fatal("a step that needs another sign-in method offers MFA forms")
-			}
-			wantStatus(t, b.get("/mfa/oauth/microsoft", false), http.StatusNotFound)
+		b := e.browser()
+		chooser := b.discover("ada@restricted.test")
+		row := chooser.doc(t).Find(`[data-org-id="` + orgID + `"]`)
+		if got := row.Find(`[data-testid="org-needs"]`).Text(); got != "needs sign-in with Google" {
+			t.Fatalf("the chooser row says %q about the organization's sign-in rule", got)
+		}
+		r := b.post("/orgs/select", url.Values{"organization_id": {orgID}}, htmx)
+		if htmx {
+			wantHXLocation(t, r, "/mfa")
+		} else {
+			wantRedirect(t, r, "/mfa")
+		}
+		step := b.get("/mfa", htmx)
+		wantStatus(t, step, http.StatusOK)
+		if !step.has(t, "primary-oauth-google") || step.has(t, "primary-oauth-microsoft") {
+			t.Fatalf("the step should offer Google only:\n%.2000s", step.body)
+		}
+		if step.has(t, "totp-form") || step.has(t, "text-me-form") {
+			t.Fatal("a step that needs another sign-in method offers MFA forms")
+		}
+		wantStatus(t, b.get("/mfa/oauth/microsoft", false), http.StatusNotFound)
 
-			// From the step to the dashboard: the browser's start at Stytch, then one API call.
-			var landing *url.URL
-			wantCalls(t, e, "the Google step", map[string]int{callOrgOAuthStart: 1, callOrgOAuthAuth: 1}, func() {
-				landing = b.stepUpLanding("google", "ada@restricted.test")
-				wantRedirect(t, b.get(landing.RequestURI(), false), "/dashboard")
-			})
-			dash := b.get("/dashboard", false)
-			wantStatus(t, dash, http.StatusOK)
-			if !strings.Contains(dash.body, "Googlers") {
-				t.Fatal("the dashboard doesn't name the organization")
-			}
-			// The landing served once: the token is spent and the start forgotten.
-			wantStatus(t, b.get(landing.RequestURI(), false), http.StatusBadRequest)
+		// From the step to the dashboard: the browser's start at Stytch, then one API call.
+		var landing *url.URL
+		wantCalls(t, e, "the Google step", map[string]int{callOrgOAuthStart: 1, callOrgOAuthAuth: 1}, func() {
+			landing = b.stepUpLanding("google", "ada@restricted.test")
+			wantRedirect(t, b.get(landing.RequestURI(), false), "/dashboard")
 		})
-	}
+		dash := b.get("/dashboard", false)
+		wantStatus(t, dash, http.StatusOK)
+		if !strings.Contains(dash.body, "Googlers") {
+			t.Fatal("the dashboard doesn't name the organization")
+		}
+		// The landing served once: the token is spent and the start forgotten.
+		wantStatus(t, b.get(landing.RequestURI(), false), http.StatusBadRequest)
+	})
 }
 
 // The provider step with another account than the step's email (another member's, or one
 // that can't enter the organization) keeps the step and says why, once; the right account
 // then gets in (accepting the invitation). The org-scoped start names the org and the email.
 func TestOAuthRestrictedOrgOtherAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("boss@restricted.test", "Googlers")
+	admin, orgID := e.newAdmin("boss@restricted.test", "Googlers")
 	e.invite(admin, "bo@restricted.test")
 	e.restrictTo(orgID, "google_oauth", "microsoft_oauth")
 	b := e.browser()
@@ -134,8 +142,9 @@ func TestOAuthRestrictedOrgOtherAccount(t *testing.T) {
 // the second step once Google has signed the person in. A landing whose start was for
 // discovery is refused before Stytch.
 func TestOAuthRestrictedOrgThenMFA(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	_, orgID := e.adminOrg("cy@restricted.test", "Strict")
+	_, orgID := e.newAdmin("cy@restricted.test", "Strict")
 	e.restrictTo(orgID, "google_oauth")
 	e.requireMFA(orgID)
 	b := e.browser()
@@ -165,9 +174,9 @@ func TestOAuthRestrictedOrgThenMFA(t *testing.T) {
 // Without a public token the app can't start OAuth: the step names the accepted methods and
 // offers no button (and its start route is not found).
 func TestOAuthRestrictedOrgWithoutPublicToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	_, orgID := e.adminOrg("di@restricted.test", "Googlers")
-	e.restrictTo(orgID, "google_oauth")
+	_, orgID := e.googleOnly("di@restricted.test")
 	e.rewire(func(d *handlers.Deps) { d.OAuth = handlers.OAuthConfig{} })
 	b := e.browser()
 	step := b.toMFA("di@restricted.test", orgID)
@@ -181,8 +190,9 @@ func TestOAuthRestrictedOrgWithoutPublicToken(t *testing.T) {
 // but the organization wants Google first (stytch-go v16 drops primary_required from the
 // magic-link answer; the organization in it says so). Google then signs the invitee in.
 func TestOAuthRestrictedOrgInvitationLink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin, orgID := e.adminOrg("ada@restricted.test", "Googlers")
+	admin, orgID := e.newAdmin("ada@restricted.test", "Googlers")
 	e.invite(admin, "ivy@restricted.test")
 	e.restrictTo(orgID, "google_oauth")
 	b := e.browser()
@@ -199,9 +209,9 @@ func TestOAuthRestrictedOrgInvitationLink(t *testing.T) {
 // Switching from the dashboard into an organization that accepts only Google asks for Google
 // (the session's email link doesn't count there); finishing revokes the session it replaces.
 func TestOAuthRestrictedOrgSwitch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	b, googleID := e.adminOrg("eli@restricted.test", "Googlers")
-	e.restrictTo(googleID, "google_oauth")
+	b, googleID := e.googleOnly("eli@restricted.test")
 	b.logout()
 	b.discover("eli@restricted.test")
 	b.createOrg("Plain")
@@ -213,20 +223,15 @@ func TestOAuthRestrictedOrgSwitch(t *testing.T) {
 		t.Fatalf("the switch should ask for Google, with a way back:\n%.3000s", step.body)
 	}
 	wantRedirect(t, b.get(b.stepUpLanding("google", "eli@restricted.test").RequestURI(), false), "/dashboard")
-	if got := b.get("/dashboard", false).testid(t, "dashboard-org"); got != "Googlers" {
-		t.Fatalf("after Google the dashboard shows %q", got)
-	}
-	if got := e.emu.Calls()[callRevoke]; got != revokes+1 {
-		t.Fatalf("revocations %d → %d, want the Plain session revoked", revokes, got)
-	}
+	b.wantSwitched("Googlers", revokes)
 }
 
 // Signing in with Google in the first place satisfies an organization that accepts only
 // Google: the chooser marks nothing and picking it goes straight to the dashboard.
 func TestOAuthRestrictedOrgReachedWithGoogle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	_, orgID := e.adminOrg("fay@restricted.test", "Googlers")
-	e.restrictTo(orgID, "google_oauth")
+	_, orgID := e.googleOnly("fay@restricted.test")
 	b := e.browser()
 	chooser := b.must(b.OAuthSignIn(t.Context(), "google", "fay@restricted.test"))
 	if chooser.doc(t).Find(`[data-org-id="`+orgID+`"] [data-testid="org-needs"]`).Length() != 0 {
