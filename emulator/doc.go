@@ -76,7 +76,7 @@
 //	organizations.go     organization get/update, settings, slugs, default names
 //	orgrules.go          organization rules (domains, auth methods, provisioning), CommonEmailDomain
 //	orgs_admin.go        backend organization create and delete
-//	members.go           member get and delete
+//	members.go           member get, delete and reactivate
 //	members_admin.go     backend member create and update
 //	search.go            the search query language (filters, AND/OR)
 //	search_handlers.go   organizations/search and members/search

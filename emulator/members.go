@@ -67,3 +67,38 @@ func (e *Emulator) memberDelete(ctx context.Context, tx *sql.Tx, r *http.Request
 	}
 	return map[string]any{"member_id": m.MemberID}, nil
 }
+
+var errNotReactivatable = newAPIError(400, "member_email_not_verified",
+	"Only members with a verified email address can be reactivated.")
+
+// PUT /v1/b2b/organizations/{organization_id}/members/{member_id}/reactivate
+// Sets a deleted member back to active (a member never verified cannot be: Stytch's rule); an
+// active member is returned unchanged. Needs stytch.member delete with a member session: the
+// default policy names no reactivate action, and whoever may remove may restore.
+func (e *Emulator) memberReactivate(ctx context.Context, tx *sql.Tx, r *http.Request) (map[string]any, error) {
+	o, caller, err := e.orgAndCaller(ctx, tx, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.authorize(caller, o, resMember, "delete"); err != nil {
+		return nil, err
+	}
+	m, err := getMember(ctx, tx, r.PathValue("member_id"))
+	if err != nil {
+		return nil, err
+	}
+	if m.OrganizationID != o.OrganizationID {
+		return nil, errMemberNotFound
+	}
+	if m.Status == "deleted" {
+		if !m.EmailAddressVerified {
+			return nil, errNotReactivatable
+		}
+		now := e.now()
+		m.Status, m.UpdatedAt = "active", ts(now)
+		if err := saveMember(ctx, tx, m, now); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]any{"member_id": m.MemberID, "member": m.member, "organization": o}, nil
+}

@@ -82,6 +82,7 @@ func (e *Emulator) apiRouteTable() []route {
 		call("POST /v1/b2b/organizations/{organization_id}/members", e.memberCreate),
 		call("PUT /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberUpdateHandler),
 		call("DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}", e.memberDelete),
+		call("PUT /v1/b2b/organizations/{organization_id}/members/{member_id}/reactivate", e.memberReactivate),
 		call("POST /v1/b2b/organizations/members/search", e.memberSearch),
 		// DELETE …/members/{member_id}/totp and …/members/mfa_phone_numbers/{member_id} overlap
 		// as patterns, so one route serves both.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/orgpick/orgpick/stytchb2b"
 	"github.com/orgpick/orgpick/views"
@@ -18,6 +19,8 @@ type AccountManager interface {
 	DeletePhone(ctx context.Context, f stytchb2b.Factor) error
 	RecoveryCodes(ctx context.Context, orgID, memberID string) ([]string, error)
 	RotateRecoveryCodes(ctx context.Context, orgID, memberID string) ([]string, error)
+	Recover(ctx context.Context, c stytchb2b.FactorCode) (stytchb2b.Session, int, error)
+	SessionLister // where the member is signed in (account_sessions.go)
 }
 
 // Account serves a member's own sign-in security: add or replace the authenticator app, set or
@@ -26,11 +29,13 @@ type Account struct {
 	re     *responder
 	state  sessionState
 	stytch AccountManager
+	limits limits // wrong codes and texts while confirming it's the member
+	now    func() time.Time
 }
 
 // NewAccount returns the account handlers.
-func NewAccount(re *responder, state sessionState, st AccountManager) *Account {
-	return &Account{re: re, state: state, stytch: st}
+func NewAccount(re *responder, state sessionState, st AccountManager, l limits, now func() time.Time) *Account {
+	return &Account{re: re, state: state, stytch: st, limits: l, now: now}
 }
 
 // accountStep is a factor being added on the account page, held server-side for the member
@@ -40,6 +45,9 @@ type accountStep struct {
 	OrgID     string               `json:"org_id"`
 	Setup     *stytchb2b.TOTPSetup `json:"setup,omitempty"`
 	PhoneSent string               `json:"phone_sent,omitempty"`
+	// ConfirmSent: a code was texted to the member's number to confirm it's them
+	// (account_stepup.go).
+	ConfirmSent bool `json:"confirm_sent,omitempty"`
 }
 
 // step is the member's step in progress (empty if none, or another member's).
@@ -57,7 +65,8 @@ func (h *Account) factor(m Member) stytchb2b.Factor {
 	return stytchb2b.Factor{Proof: stytchb2b.Proof{SessionToken: m.Token}, OrgID: m.Org.ID, MemberID: m.MemberID}
 }
 
-// AccountPage handles GET /account (signed in): the member's factors (one Stytch call).
+// AccountPage handles GET /account (signed in): the member's factors and sessions (two Stytch
+// calls).
 func (h *Account) AccountPage(w http.ResponseWriter, r *http.Request, m Member) {
 	h.render(w, r, http.StatusOK, m, refusal{}, h.re.notice(r))
 }
@@ -74,6 +83,12 @@ func (h *Account) render(w http.ResponseWriter, r *http.Request, status int, m M
 		Email: m.Email, OrgName: m.Org.Name, Required: f.Enrolled || f.Policy == stytchb2b.PolicyRequiredAll, Policy: f.Policy, Notice: n,
 	}
 	d.Sections, d.Focus = accountSections(f, h.step(r.Context(), m), m.Org.Name, rf)
+	sessions, err := h.sessionsSection(r.Context(), m)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	d.Sections = append(d.Sections, sessions)
 	h.re.render(w, r, status, titleAccount, views.AccountFragment(d))
 }
 
@@ -132,7 +147,7 @@ func (h *Account) confirmSubmit(w http.ResponseWriter, r *http.Request, m Member
 		next += "?notice=" + f.confirmed
 	}
 	if len(codes) > 0 {
-		h.state.put(ctx, keyCodes, newCodes{Codes: codes, Next: "/account"})
+		h.state.putCodes(ctx, newCodes{Codes: codes, Next: "/account", MemberID: m.MemberID, OrgID: m.Org.ID})
 		next = "/mfa/recovery-codes"
 	}
 	redirect(w, r, next)

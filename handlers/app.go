@@ -54,6 +54,9 @@ type Deps struct {
 	Now      func() time.Time           // nil = time.Now
 	// Send limits for discovery and invitation emails; nil = DefaultEmailRules / DefaultIPRules.
 	EmailRules, IPRules []Rule
+	// Limits on wrong codes (per step, per member) and texts (per number, per member); nil =
+	// DefaultStepCodeRules, DefaultMemberCodeRules, DefaultPhoneTextRules, DefaultMemberTextRules.
+	StepCodeRules, MemberCodeRules, PhoneTextRules, MemberTextRules []Rule
 }
 
 // Default send limits: one link per address every 30 s and 6 an hour; 10 a minute and 60 an hour per IP.
@@ -89,11 +92,26 @@ func New(d Deps) http.Handler {
 	if d.IPRules == nil {
 		d.IPRules = DefaultIPRules
 	}
+	for _, r := range []struct {
+		rules *[]Rule
+		def   []Rule
+	}{
+		{&d.StepCodeRules, DefaultStepCodeRules}, {&d.MemberCodeRules, DefaultMemberCodeRules},
+		{&d.PhoneTextRules, DefaultPhoneTextRules}, {&d.MemberTextRules, DefaultMemberTextRules},
+	} {
+		if *r.rules == nil {
+			*r.rules = r.def
+		}
+	}
 	if d.ClientIP == nil {
 		d.ClientIP = peerIP
 	}
 	limiter := func(kind string, rules []Rule) *Limiter {
 		return newLimiter(d.Store, kind, rules, d.Now, d.Log, d.Metrics)
+	}
+	codes := limits{
+		guesses: guesses{byStep: limiter("code_step", d.StepCodeRules), byWho: limiter("code_member", d.MemberCodeRules)},
+		texts:   texts{byPhone: limiter("text_phone", d.PhoneTextRules), byWho: limiter("text_member", d.MemberTextRules)},
 	}
 	state := sessionState{sm: d.Sessions, log: d.Log}
 	re := &responder{log: d.Log, state: state, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), appJS: d.Assets.URL("app.js"), icon: d.Assets.URL("favicon.svg")}
@@ -104,19 +122,19 @@ func New(d Deps) http.Handler {
 	if d.Dev != nil {
 		mailbox = "/dev/mailbox"
 	}
-	mfa := NewMFA(re, state, d.Stytch, sign, d.OAuth, landingURL, d.Now)
+	mfa := NewMFA(re, state, d.Stytch, sign, d.OAuth, landingURL, codes, d.Now)
 	a := &app{
 		d:     d,
 		re:    re,
 		guard: &guard{re: re, state: state, stytch: d.Stytch, now: d.Now},
 		auth: NewAuth(re, state, d.Stytch, d.Store, sign, limiter("email", d.EmailRules), limiter("ip", d.IPRules),
-			AuthOptions{LandingURL: landingURL, MailboxURL: mailbox, OAuth: d.OAuth, StepUp: mfa, ClientIP: d.ClientIP, Metrics: d.Metrics, Now: d.Now}),
+			AuthOptions{LandingURL: landingURL, MailboxURL: mailbox, OAuth: d.OAuth, StepUp: mfa, Guesses: codes.guesses, ClientIP: d.ClientIP, Metrics: d.Metrics, Now: d.Now}),
 		orgs:      NewOrgs(re, state, d.Stytch, sign, d.Now),
 		dashboard: NewDashboard(re, state, d.Stytch, d.Now),
 		members:   NewMembers(re, d.Stytch, landingURL, limiter("invite_recipient", d.EmailRules), limiter("invite_sender", d.IPRules)),
 		settings:  NewSettings(re, d.Stytch),
 		mfa:       mfa,
-		account:   NewAccount(re, state, d.Stytch),
+		account:   NewAccount(re, state, d.Stytch, codes, d.Now),
 	}
 	a.sso = NewSSO(re, state, d.Stytch, d.Store, sign, mfa, a.auth, d.OAuth, landingURL, d.Now)
 	var local stytchb2b.LocalIdP

@@ -40,6 +40,7 @@ type Auth struct {
 	mailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	oauth      OAuthConfig
 	stepUp     OAuthStepUp
+	guesses    guesses // wrong emailed codes, per browser and per address
 	clientIP   func(*http.Request) string
 	metrics    *metrics.Metrics
 	now        func() time.Time
@@ -53,6 +54,7 @@ type AuthOptions struct {
 	MailboxURL string // the embedded emulator's inbox, "" with real Stytch
 	OAuth      OAuthConfig
 	StepUp     OAuthStepUp                // finishes an organization's own OAuth sign-in (MFA)
+	Guesses    guesses                    // limits wrong emailed codes
 	ClientIP   func(*http.Request) string // the address per-IP limits count
 	Metrics    *metrics.Metrics
 	Now        func() time.Time
@@ -75,7 +77,7 @@ type OAuthStepUp interface {
 func NewAuth(re *responder, state sessionState, st LinkSender, lastOrgs LastOrgs, sign *signer, byEmail, byIP *Limiter, o AuthOptions) *Auth {
 	return &Auth{
 		re: re, state: state, stytch: st, lastOrgs: lastOrgs, signer: sign, byEmail: byEmail, byIP: byIP,
-		landingURL: o.LandingURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, stepUp: o.StepUp, clientIP: o.ClientIP, metrics: o.Metrics, now: o.Now,
+		landingURL: o.LandingURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, stepUp: o.StepUp, guesses: o.Guesses, clientIP: o.ClientIP, metrics: o.Metrics, now: o.Now,
 		secureCookies: strings.HasPrefix(o.LandingURL, "https://"),
 	}
 }

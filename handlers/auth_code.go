@@ -28,7 +28,13 @@ func (h *Auth) CodeSubmit(w http.ResponseWriter, r *http.Request) {
 		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, problem)
 		return
 	}
+	step, who := secretKey(h.state.sm.Token(ctx)), "email:"+email
+	if wait := h.guesses.wait(ctx, step, who); wait > 0 {
+		h.re.waitPage(w, r, wait, titleTooManyCodes, msgWaitCodes, "/check-email", msgBackToCheckMail)
+		return
+	}
 	d, err := h.stytch.AuthenticateDiscoveryCode(ctx, email, code)
+	h.guesses.counted(ctx, step, who, err)
 	if p, ok := problemOf(err, emailCodeProblems); ok {
 		h.re.log.Info("discovery code refused", "err", err)
 		h.renderCheckEmail(w, r, http.StatusUnprocessableEntity, email, p.msg)

@@ -43,11 +43,12 @@ func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// The page can't know whose link this is before Stytch answers (the address this browser
+	// last typed may not be it: a link can be planted), so it names none; the chooser, after
+	// Continue, shows the address from Stytch's answer.
 	title := titleContinue
 	if d.TokenType == tokenMultiTenant {
 		title = titleAcceptInvite
-	} else {
-		d.Email = h.state.email(r.Context()) // the address this browser asked a link for
 	}
 	h.re.render(w, r, http.StatusOK, title, views.ContinueFragment(d))
 }
@@ -104,7 +105,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if tokenType == tokenMultiTenant { // an invitation or organization login: straight into that org
 		s, err := h.stytch.AuthenticateMagicLink(ctx, token)
-		if h.signer.needsMFA(w, r, err, afterStep{ListOrgs: true}) {
+		if h.signer.needsMFA(w, r, err, afterStep{ListOrgs: true, NewSignIn: true}) {
 			return
 		}
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -28,13 +29,32 @@ type oauthStart struct {
 // startOAuth keeps st (replacing any earlier start: one OAuth sign-in per browser at a time).
 func (s sessionState) startOAuth(ctx context.Context, st oauthStart) { s.put(ctx, keyOAuth, st) }
 
-// takeOAuth returns the started OAuth sign-in and forgets it: it serves one landing, whatever
-// happens next.
-func (s sessionState) takeOAuth(ctx context.Context) (oauthStart, bool) {
+// startedOAuth returns the started OAuth sign-in. It is forgotten (forgetOAuth) only once a
+// landing's token is proved: a junk or foreign landing (a link from another site) cancels
+// nothing.
+func (s sessionState) startedOAuth(ctx context.Context) (oauthStart, bool) {
 	var st oauthStart
-	ok := s.get(ctx, keyOAuth, &st)
-	s.sm.Remove(ctx, keyOAuth)
-	return st, ok
+	return st, s.get(ctx, keyOAuth, &st)
+}
+
+// forgetOAuth drops the started OAuth sign-in: its landing was proved.
+func (s sessionState) forgetOAuth(ctx context.Context) { s.sm.Remove(ctx, keyOAuth) }
+
+// oauthProviderOrigins are where Stytch's OAuth start sends the browser on: the providers'
+// sign-in pages.
+var oauthProviderOrigins = []string{"https://accounts.google.com", "https://login.microsoftonline.com", "https://login.live.com"}
+
+// formSources are the origins the "Continue with …" forms lead to (the CSP's form-action):
+// Stytch's API origin and the providers'; none without OAuth.
+func (o OAuthConfig) formSources() []string {
+	if o.PublicToken == "" {
+		return nil
+	}
+	u, err := url.Parse(o.APIBase)
+	if err != nil || u.Host == "" {
+		return oauthProviderOrigins
+	}
+	return append([]string{u.Scheme + "://" + u.Host}, oauthProviderOrigins...)
 }
 
 // oauthStartLife bounds how long a person may spend at the provider.
@@ -52,7 +72,7 @@ func (h *Auth) providers() []views.Provider {
 	return out
 }
 
-// OAuthStart handles GET /oauth/{provider}: it keeps a PKCE verifier server-side and sends the
+// OAuthStart handles POST /oauth/{provider} (a form, so no other site can start one): it keeps a PKCE verifier server-side and sends the
 // browser to Stytch's discovery start for that provider, coming back to /authenticate.
 func (h *Auth) OAuthStart(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
@@ -70,9 +90,11 @@ func (h *Auth) OAuthStart(w http.ResponseWriter, r *http.Request) {
 // browser back from the provider. The token is spent at once (it comes from a redirect this
 // browser just started, not from an email a scanner can open), with the verifier kept at the
 // start. An organization's own sign-in (stytch_token_type=oauth) finishes its pending step.
+// Nothing changes before Stytch proves the token: a landing with no start here, a stale start,
+// or a start of the other kind is refused with the same page, and signs no one out.
 func (h *Auth) oauthLanding(w http.ResponseWriter, r *http.Request, tokenType, token string) {
 	ctx := r.Context()
-	st, ok := h.state.takeOAuth(ctx)
+	st, ok := h.state.startedOAuth(ctx)
 	switch {
 	case !tokenPattern.MatchString(token):
 		h.re.fail(w, r, fmt.Errorf("oauth landing: malformed token: %w", stytchb2b.ErrOAuthExpired))
@@ -89,5 +111,6 @@ func (h *Auth) oauthLanding(w http.ResponseWriter, r *http.Request, tokenType, t
 		h.re.fail(w, r, err)
 		return
 	}
+	h.state.forgetOAuth(ctx)
 	h.discovered(w, r, d, st.Provider)
 }

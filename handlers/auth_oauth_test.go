@@ -64,7 +64,7 @@ func TestOAuthRefusals(t *testing.T) {
 	if e.emu.Calls()[callOAuthAuth] != before {
 		t.Fatal("a landing without a start reached Stytch")
 	}
-	wantStatus(t, b.get("/oauth/myspace", false), http.StatusNotFound)
+	wantStatus(t, b.post("/oauth/myspace", nil, false), http.StatusNotFound)
 }
 
 // The Stytch calls of a code sign-in and of an OAuth sign-in (TestStytchCallBudget's rules):

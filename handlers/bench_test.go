@@ -194,18 +194,25 @@ func newBenchEnv(b *testing.B) *benchEnv {
 // With create set it goes on to create an org, so the cookie is a signed-in member's.
 func (be *benchEnv) discover(b *testing.B, email string, create bool) *http.Cookie {
 	b.Helper()
-	br := be.browser()
+	return sessionCookie(b, be.env, email, create)
+}
+
+// sessionCookie is discover for any test: the session cookie after a discovery of email in e,
+// and with create after creating an org.
+func sessionCookie(t testing.TB, e *env, email string, create bool) *http.Cookie {
+	t.Helper()
+	br := e.browser()
 	br.discover(email)
 	if create {
 		br.createOrg("Bench " + email)
 	}
-	u, _ := url.Parse(be.URL)
+	u, _ := url.Parse(e.URL)
 	for _, ck := range br.Jar.Cookies(u) {
 		if ck.Name == "session" {
 			return ck
 		}
 	}
-	b.Fatal("no session cookie after sign-in")
+	t.Fatal("no session cookie after sign-in")
 	return nil
 }
 

@@ -48,9 +48,7 @@ func (h *Dashboard) DashboardPage(w http.ResponseWriter, r *http.Request, m Memb
 		Role: roleName(m.IsAdmin()), ExpiresAt: m.ExpiresAt, Now: h.now(), Notice: h.re.notice(r),
 		CanMembers:  h.stytch.Can(ctx, m.Roles, m.Org.ID, stytchb2b.ListMembers),
 		CanSettings: h.stytch.Can(ctx, m.Roles, m.Org.ID, stytchb2b.EditJoinRules),
-	}
-	for _, o := range m.Others {
-		d.Others = append(d.Others, switchChoice(o))
+		Orgs:        h.re.memberPart(ctx, partDashboardOrgs), // the switcher: rendered once per member
 	}
 	h.re.render(w, r, http.StatusOK, m.Org.Name, views.DashboardFragment(d))
 }

@@ -28,6 +28,9 @@ var (
 	ErrSSONotOffered   = errors.New("sso connection not offered to this browser")
 	ErrSSOUnavailable  = errors.New("sso needs the project's public token")
 	ErrOrgPageNotFound = errors.New("no organization sign-in page at this slug")
+	ErrLastAdmin       = errors.New("refused to leave the organization without an admin")
+	ErrActOnSelf       = errors.New("refused an admin action on the caller's own member")
+	ErrNotRemoved      = errors.New("refused to restore a member who isn't removed")
 )
 
 // WaitError says a limit was hit and how long until the next try is allowed.
@@ -133,6 +136,10 @@ var failures = []struct {
 	{[]error{stytchb2b.ErrForbidden}, failure{http.StatusForbidden, "Only admins can do that", "Only an admin of this organization can do that. Ask an admin for help.", "/dashboard", msgBackToDashboard}},
 	{[]error{stytchb2b.ErrMemberNotFound}, failure{http.StatusNotFound, "That person isn't in this organization", "We couldn't find that person in this organization. They may have been removed already.", "/members", msgBackToMembers}},
 	{[]error{stytchb2b.ErrMemberActive, ErrRevokeActive}, failure{http.StatusConflict, "That person has already joined", "That person has already joined this organization, so there's no invitation to resend or revoke.", "/members", msgBackToMembers}},
+	{[]error{ErrLastAdmin}, failure{http.StatusConflict, "An organization needs an admin", msgLastAdminAny, "/members", msgBackToMembers}},
+	{[]error{ErrActOnSelf}, failure{http.StatusConflict, "That's your own membership", msgActOnSelf, "/members", msgBackToMembers}},
+	{[]error{ErrNotRemoved}, failure{http.StatusConflict, "That person is still a member", msgNotRemoved, "/members", msgBackToMembers}},
+	{[]error{stytchb2b.ErrCannotRestore}, failure{http.StatusConflict, "That person can't be restored", msgCannotRestore, "/members", msgBackToMembers}},
 	{[]error{ErrRevokeSelf}, failure{http.StatusConflict, "That's your own membership", "That's your own membership: there's no invitation of yours to resend or revoke.", "/members", msgBackToMembers}},
 	{[]error{stytchb2b.ErrInviteDomain, stytchb2b.ErrInvitesOff}, failure{http.StatusConflict, "That invitation isn't allowed any more", "This organization's settings no longer allow an invitation to that address.", "/members", msgBackToMembers}},
 	{[]error{stytchb2b.ErrMFARequired}, failure{http.StatusForbidden, "This organization needs another sign-in step", "This organization requires an extra sign-in step that we couldn't start. Please try again, or ask its admin.", "", ""}},

@@ -21,6 +21,8 @@ var sentinels = map[string]error{
 	"ErrBadRequest": ErrBadRequest, "ErrCrossOrigin": ErrCrossOrigin, "ErrOrgNotOffered": ErrOrgNotOffered,
 	"ErrNotFound": ErrNotFound, "ErrUnsupportedLink": ErrUnsupportedLink, "ErrLinkMalformed": ErrLinkMalformed,
 	"ErrRevokeActive": ErrRevokeActive, "ErrRevokeSelf": ErrRevokeSelf, "ErrOAuthNotStarted": ErrOAuthNotStarted,
+	"ErrLastAdmin": ErrLastAdmin, "ErrActOnSelf": ErrActOnSelf, "ErrNotRemoved": ErrNotRemoved,
+	"ErrCannotRestore": stytchb2b.ErrCannotRestore,
 
 	"ErrLinkExpired": stytchb2b.ErrLinkExpired, "ErrLinkNotFound": stytchb2b.ErrLinkNotFound,
 	"ErrChoiceExpired": stytchb2b.ErrChoiceExpired, "ErrSessionEnded": stytchb2b.ErrSessionEnded,

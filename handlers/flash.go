@@ -26,7 +26,10 @@ func (re *responder) confirm(ctx context.Context, forNotice, text string) {
 // notice is the message a page shows: the confirmation kept for it, else the fixed text its
 // ?notice= names (the same words without the names: a reload, a bookmark), else none.
 func (re *responder) notice(r *http.Request) views.Notice {
-	q := r.URL.Query().Get("notice")
+	q := ""
+	if r.URL.RawQuery != "" { // most views have no query: skip parsing one
+		q = r.URL.Query().Get("notice")
+	}
 	var f flash
 	if re.state.get(r.Context(), keyFlash, &f) {
 		re.state.sm.Remove(r.Context(), keyFlash)

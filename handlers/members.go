@@ -17,7 +17,7 @@ import (
 // MemberAdmin is what Members needs of the Stytch adapter. sessionToken is the acting member's:
 // Stytch runs each call with that member's permissions (RBAC), on top of the app's own check.
 type MemberAdmin interface {
-	Members(ctx context.Context, sessionToken, orgID string) (members []stytchb2b.OrgMember, total int, err error)
+	MemberManager // roles, removing and restoring, sessions (members_admin.go)
 	FindMember(ctx context.Context, sessionToken, orgID, memberID string) (stytchb2b.OrgMember, error)
 	Invite(ctx context.Context, sessionToken string, inv stytchb2b.Invitation) error
 	DeleteMember(ctx context.Context, sessionToken, orgID, memberID string) error
@@ -49,13 +49,12 @@ func (h *Members) MembersPage(w http.ResponseWriter, r *http.Request, m Member) 
 }
 
 func (h *Members) renderMembers(w http.ResponseWriter, r *http.Request, status int, m Member, invite views.InviteData, n views.Notice) {
-	list, total, err := h.stytch.Members(r.Context(), m.Token, m.Org.ID)
+	d, err := h.membersData(r, m) // one member search: a page, whatever the organization's size
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
-	canInvite := h.stytch.Can(r.Context(), m.Roles, m.Org.ID, stytchb2b.InviteMembers)
-	d := views.MembersData{OrgName: m.Org.Name, Admin: canInvite, Members: memberRows(list, m.MemberID), Total: total, Invite: invite, Notice: n}
+	d.Invite, d.Notice = invite, n
 	h.re.render(w, r, status, titleMembers, views.MembersFragment(d))
 }
 
@@ -201,7 +200,7 @@ func memberRows(list []stytchb2b.OrgMember, selfID string) []views.MemberRow {
 	})
 	rows := make([]views.MemberRow, 0, len(list))
 	for _, o := range list {
-		rows = append(rows, views.MemberRow{ID: o.ID, Email: o.Email, Name: o.Name, Status: o.Status, Role: roleName(o.Admin), You: o.ID == selfID})
+		rows = append(rows, views.MemberRow{ID: o.ID, Email: o.Email, Name: o.Name, Status: o.Status, Role: memberRoles(o), Roles: o.Roles, You: o.ID == selfID})
 	}
 	return rows
 }

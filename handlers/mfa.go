@@ -72,8 +72,15 @@ func (s *signer) needsMFA(w http.ResponseWriter, r *http.Request, err error, aft
 	if !errors.As(err, &req) {
 		return false
 	}
+	ctx := r.Context()
+	replaced, err := s.state.startStep(ctx, after.NewSignIn) // a privilege change: a new session token
+	if err != nil {
+		s.re.fail(w, r, err)
+		return true
+	}
+	s.retire(ctx, replaced) // a new sign-in ends the one it replaces
 	p := MFAPending{MFAStep: req.Step, Others: after.Others, ListOrgs: after.ListOrgs, ExpiresAt: s.now().Add(istLifetime)}
-	s.state.putMFA(r.Context(), p)
+	s.state.putMFA(ctx, p)
 	s.re.log.Info("second sign-in step started", "org", req.Step.Org.ID)
 	redirect(w, r, "/mfa")
 	return true
@@ -88,12 +95,13 @@ type MFA struct {
 	signer     *signer
 	oauth      OAuthConfig // an organization's own Google / Microsoft sign-in (primary_step.go)
 	landingURL string      // BASE_URL/authenticate, where that sign-in comes back
+	limits     limits      // wrong codes and texts (limits_codes.go)
 	now        func() time.Time
 }
 
 // NewMFA returns the second-step handlers.
-func NewMFA(re *responder, state sessionState, st MFAVerifier, sign *signer, oauth OAuthConfig, landingURL string, now func() time.Time) *MFA {
-	return &MFA{re: re, state: state, stytch: st, signer: sign, oauth: oauth, landingURL: landingURL, now: now}
+func NewMFA(re *responder, state sessionState, st MFAVerifier, sign *signer, oauth OAuthConfig, landingURL string, l limits, now func() time.Time) *MFA {
+	return &MFA{re: re, state: state, stytch: st, signer: sign, oauth: oauth, landingURL: landingURL, limits: l, now: now}
 }
 
 // pending returns the step in progress. When there is none, or it has expired, it answers the
@@ -175,4 +183,7 @@ func (h *MFA) wayOut(ctx context.Context) views.MFAWayOut {
 type afterStep struct {
 	Others   []stytchb2b.Org
 	ListOrgs bool
+	// NewSignIn: the step starts a sign-in (an invitation link), not a switch: the member
+	// signed in before is signed out at once, not when the step ends.
+	NewSignIn bool
 }

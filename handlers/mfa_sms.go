@@ -30,6 +30,10 @@ func (h *MFA) SMSSendSubmit(w http.ResponseWriter, r *http.Request) {
 	if phone == "" && p.SMSTo != "" {
 		phone = p.SMSTo // sending again to the number typed earlier in this step
 	}
+	if phone == "" && p.Enrolled() {
+		redirect(w, r, "/mfa") // a member with a factor proves it here, never adds a number
+		return
+	}
 	if phone == "" && errs != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, p, refusal{method: sms.method, errors: errs, typed: form.Typed})
 		return
@@ -37,7 +41,19 @@ func (h *MFA) SMSSendSubmit(w http.ResponseWriter, r *http.Request) {
 	if phone == "" {
 		phone = form.Phone
 	}
-	err = h.stytch.SendSMS(r.Context(), p.factor(), phone)
+	ctx, who := r.Context(), whoKey(p.Org.ID, p.MemberID)
+	if err := h.limits.texts.allow(ctx, phone, who); err != nil {
+		if wait, ok := waitOf(err); ok {
+			h.re.waitPage(w, r, wait, titleTooManyTexts, msgWaitTexts, "/mfa", msgBackToStep)
+		} else {
+			h.re.fail(w, r, err)
+		}
+		return
+	}
+	err = h.stytch.SendSMS(ctx, p.factor(), phone)
+	if err != nil {
+		h.limits.texts.undo(ctx, phone, who)
+	}
 	if h.refused(w, r, p, formField{f: sms, name: views.FieldPhone, typed: form.Typed}, err) {
 		return
 	}
@@ -60,6 +76,9 @@ func (h *MFA) verifySMS(ctx context.Context, p MFAPending, code string) (stytchb
 // PhoneSubmit handles POST /account/phone (signed in; phone_number): text a code to the
 // number; a different number replaces the member's (Stytch changes one only once it is gone).
 func (h *Account) PhoneSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	if !h.confirmed(w, r, m) { // a factor change needs a fresh second factor
+		return
+	}
 	ctx := r.Context()
 	sms := factorOf(stytchb2b.MethodSMS)
 	form, errs, err := parseFactorForm(r, sms, views.FieldPhone)
@@ -71,11 +90,23 @@ func (h *Account) PhoneSubmit(w http.ResponseWriter, r *http.Request, m Member) 
 		h.render(w, r, http.StatusUnprocessableEntity, m, refusal{method: sms.method, errors: errs, typed: form.Typed}, views.Notice{})
 		return
 	}
+	who := whoKey(m.Org.ID, m.MemberID)
+	if err := h.limits.texts.allow(ctx, form.Phone, who); err != nil {
+		if wait, ok := waitOf(err); ok {
+			h.re.waitPage(w, r, wait, titleTooManyTexts, msgWaitTexts, "/account", msgBackToAccount)
+		} else {
+			h.re.fail(w, r, err)
+		}
+		return
+	}
 	err = h.stytch.SendSMS(ctx, h.factor(m), form.Phone)
 	if errors.Is(err, stytchb2b.ErrPhoneMismatch) { // the member has another number: replace it
 		if err = h.stytch.DeletePhone(ctx, h.factor(m)); err == nil {
 			err = h.stytch.SendSMS(ctx, h.factor(m), form.Phone)
 		}
+	}
+	if err != nil {
+		h.limits.texts.undo(ctx, form.Phone, who)
 	}
 	h.begin(w, r, m, formField{f: sms, name: views.FieldPhone, typed: form.Typed}, err, func(st *accountStep) { st.PhoneSent = form.Phone })
 }

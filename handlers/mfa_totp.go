@@ -52,6 +52,9 @@ func (h *MFA) verifyTOTP(ctx context.Context, p MFAPending, code string) (stytch
 // TOTPSubmit handles POST /account/totp (signed in): set up an authenticator app, replacing
 // the current one (Stytch keeps one per member, so the old one is removed first).
 func (h *Account) TOTPSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	if !h.confirmed(w, r, m) { // a factor change needs a fresh second factor
+		return
+	}
 	ctx := r.Context()
 	err := h.stytch.DeleteTOTP(ctx, h.factor(m))
 	if errors.Is(err, stytchb2b.ErrNoTOTP) {

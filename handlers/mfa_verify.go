@@ -23,7 +23,13 @@ func (h *MFA) codeSubmit(w http.ResponseWriter, r *http.Request, f *factor) {
 		h.render(w, r, http.StatusUnprocessableEntity, p, refusal{method: f.method, errors: errs})
 		return
 	}
-	s, codes, err := f.verify(h, r.Context(), p, form.Code)
+	ctx, step, who := r.Context(), secretKey(p.IST), whoKey(p.Org.ID, p.MemberID)
+	if wait := h.limits.guesses.wait(ctx, step, who); wait > 0 {
+		h.re.waitPage(w, r, wait, titleTooManyCodes, msgWaitCodes, "/mfa", msgBackToStep)
+		return
+	}
+	s, codes, err := f.verify(h, ctx, p, form.Code)
+	h.limits.guesses.counted(ctx, step, who, err)
 	if errors.Is(err, stytchb2b.ErrTOTPSetupExpired) { // the page offers a new setup
 		p.Setup = nil
 		h.state.putMFA(r.Context(), p)
@@ -79,7 +85,7 @@ func (h *MFA) finish(w http.ResponseWriter, r *http.Request, p MFAPending, s sty
 	}
 	next := "/dashboard"
 	if len(codes) > 0 {
-		h.state.put(ctx, keyCodes, newCodes{Codes: codes, Next: next})
+		h.state.putCodes(ctx, newCodes{Codes: codes, Next: next, MemberID: s.MemberID, OrgID: s.Org.ID})
 		next = "/mfa/recovery-codes"
 	}
 	h.signer.finishTo(w, r, memberFrom(s, p.Email, others), next)

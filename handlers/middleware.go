@@ -4,40 +4,42 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strings"
 )
-
-// cspOrigin is the scheme and host of rawURL as a CSP source (with a leading space), or "".
-func cspOrigin(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, " ;'") {
-		return ""
-	}
-	return " " + u.Scheme + "://" + u.Host
-}
 
 // maxBodyBytes caps every request body: our forms are a few short fields.
 const maxBodyBytes = 16 << 10
 
 // securityHeaders sets the headers every response carries. The CSP allows no inline script or
 // style (htmx is configured for that in the layout) and no framing; Referrer-Policy keeps the
-// magic-link token in /authenticate?token=… from leaking to other sites. Forms post to this
-// origin only, plus formOrigin ("" for none): the Stytch API origin a form's answer may
-// redirect to (POST /sso/start → Stytch's start), which browsers check against form-action.
-func securityHeaders(formOrigin string, next http.Handler) http.Handler {
+// magic-link token in /authenticate?token=… from leaking to other sites. Forms post to the app
+// only; formTo adds origins a form's redirects may lead to (browsers check form-action on each
+// hop: the "Continue with …" forms lead to Stytch's OAuth start and on to the provider).
+func securityHeaders(formTo []string, next http.Handler) http.Handler {
 	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-		"connect-src 'self'; form-action 'self'" + formOrigin + "; frame-ancestors 'none'; base-uri 'none'"
+		"connect-src 'self'; form-action " + strings.Join(append([]string{"'self'"}, formTo...), " ") + "; frame-ancestors 'none'; base-uri 'none'"
+	// Each value is built once and shared by every response (http.Header.Set would allocate
+	// a slice per header per request). Nothing edits a header value in place; Add appends to
+	// a full slice, so it copies.
+	always := [...]struct {
+		key   string
+		value []string
+	}{
+		{"Content-Security-Policy", []string{csp}},
+		{"Referrer-Policy", []string{"no-referrer"}},
+		{"X-Content-Type-Options", []string{"nosniff"}},
+		{"X-Frame-Options", []string{"DENY"}},
+		{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+	}
+	noStore := []string{"no-store"}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		for _, kv := range always {
+			h[kv.key] = kv.value
+		}
 		if !strings.HasPrefix(r.URL.Path, "/assets/") {
-			h.Set("Cache-Control", "no-store") // pages are per person; never cached or restored after logout
+			h["Cache-Control"] = noStore // pages are per person; never cached or restored after logout
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -61,7 +63,7 @@ func (re *responder) recoverPanics(next http.Handler) http.Handler {
 // limitBodies caps request bodies.
 func limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody { // NoBody (a GET's) has nothing to cap
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		}
 		next.ServeHTTP(w, r)

@@ -32,7 +32,7 @@ func (h *MFA) stepUpProviders(p MFAPending) []views.Provider {
 	return out
 }
 
-// OAuthStart handles GET /mfa/oauth/{provider}: the organization of the pending step accepts
+// OAuthStart handles POST /mfa/oauth/{provider} (a form): the organization of the pending step accepts
 // this provider, so the browser goes to Stytch's start for that organization (PKCE verifier
 // kept server-side), the step's email as the account hint.
 func (h *MFA) OAuthStart(w http.ResponseWriter, r *http.Request) {
@@ -68,6 +68,9 @@ func (h *MFA) FinishOAuth(w http.ResponseWriter, r *http.Request, token, orgID, 
 		return
 	}
 	s, err := h.stytch.AuthenticateOAuth(r.Context(), stytchb2b.OAuthLanding{Token: token, Verifier: verifier, IST: p.IST})
+	if err == nil || errors.As(err, new(*stytchb2b.MFARequiredError)) {
+		h.state.forgetOAuth(r.Context()) // proved: the start is spent
+	}
 	h.primaryDone(w, r, p, s, err)
 }
 

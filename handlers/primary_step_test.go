@@ -79,7 +79,7 @@ func TestOAuthRestrictedOrg(t *testing.T) {
 		if step.has(t, "totp-form") || step.has(t, "text-me-form") {
 			t.Fatal("a step that needs another sign-in method offers MFA forms")
 		}
-		wantStatus(t, b.get("/mfa/oauth/microsoft", false), http.StatusNotFound)
+		wantStatus(t, b.post("/mfa/oauth/microsoft", nil, false), http.StatusNotFound)
 
 		// From the step to the dashboard: the browser's start at Stytch, then one API call.
 		var landing *url.URL
@@ -112,7 +112,7 @@ func TestOAuthRestrictedOrgOtherAccount(t *testing.T) {
 		t.Fatal("both providers the organization accepts should be offered")
 	}
 
-	start := b.get("/mfa/oauth/microsoft", false)
+	start := b.post("/mfa/oauth/microsoft", nil, false)
 	wantStatus(t, start, http.StatusSeeOther)
 	u, err := url.Parse(start.Header.Get("Location"))
 	if err != nil {
@@ -183,7 +183,7 @@ func TestOAuthRestrictedOrgWithoutPublicToken(t *testing.T) {
 	if step.has(t, "primary-oauth-google") || step.testid(t, "primary-methods") != "Google" {
 		t.Fatalf("without OAuth the step should list Google, no button:\n%.2000s", step.body)
 	}
-	wantStatus(t, b.get("/mfa/oauth/google", false), http.StatusNotFound)
+	wantStatus(t, b.post("/mfa/oauth/google", nil, false), http.StatusNotFound)
 }
 
 // An invitation link into an organization that accepts only Google: the link proves the email,

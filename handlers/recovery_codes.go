@@ -36,18 +36,25 @@ func recoveryStep(p MFAPending, mode views.MFAMode) (views.FactorForm, bool) {
 type newCodes struct {
 	Codes []string `json:"codes"`
 	Next  string   `json:"next"` // /dashboard or /account
+	// Whose they are: shown only to that member of that organization.
+	MemberID string `json:"member_id"`
+	OrgID    string `json:"org_id"`
 }
 
-// codes returns the recovery codes waiting to be shown, if any.
-func (s sessionState) codes(ctx context.Context) (newCodes, bool) {
+// codes returns the recovery codes waiting to be shown to m, if any (another member's are
+// never shown).
+func (s sessionState) codes(ctx context.Context, m Member) (newCodes, bool) {
 	var c newCodes
-	return c, s.get(ctx, keyCodes, &c) && len(c.Codes) > 0
+	return c, s.get(ctx, keyCodes, &c) && len(c.Codes) > 0 && c.MemberID == m.MemberID && c.OrgID == m.Org.ID
 }
+
+// putCodes keeps recovery codes to show once to the member memberID of orgID.
+func (s sessionState) putCodes(ctx context.Context, c newCodes) { s.put(ctx, keyCodes, c) }
 
 // RecoveryCodesPage handles GET /mfa/recovery-codes (signed in): recovery codes to save,
 // shown until the member says they are saved.
 func (h *MFA) RecoveryCodesPage(w http.ResponseWriter, r *http.Request, m Member) {
-	c, ok := h.state.codes(r.Context())
+	c, ok := h.state.codes(r.Context(), m)
 	if !ok {
 		redirect(w, r, "/dashboard")
 		return
@@ -61,7 +68,7 @@ func (h *MFA) RecoveryCodesPage(w http.ResponseWriter, r *http.Request, m Member
 // are forgotten here (Stytch keeps them; the account page can show them again).
 func (h *MFA) RecoveryCodesSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 	next := "/dashboard"
-	if c, ok := h.state.codes(r.Context()); ok && c.Next == "/account" {
+	if c, ok := h.state.codes(r.Context(), m); ok && c.Next == "/account" {
 		next = c.Next
 	}
 	h.state.sm.Remove(r.Context(), keyCodes)
@@ -71,6 +78,9 @@ func (h *MFA) RecoveryCodesSubmit(w http.ResponseWriter, r *http.Request, m Memb
 // RecoveryCodesSubmit handles POST /account/recovery-codes (signed in): show the unused
 // recovery codes once more.
 func (h *Account) RecoveryCodesSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	if !h.confirmed(w, r, m) { // a factor change needs a fresh second factor
+		return
+	}
 	codes, err := h.stytch.RecoveryCodes(r.Context(), m.Org.ID, m.MemberID)
 	h.showCodes(w, r, m, codes, err)
 }
@@ -78,6 +88,9 @@ func (h *Account) RecoveryCodesSubmit(w http.ResponseWriter, r *http.Request, m 
 // RotateSubmit handles POST /account/recovery-codes/rotate (signed in): new recovery codes;
 // the old ones stop working.
 func (h *Account) RotateSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	if !h.confirmed(w, r, m) { // a factor change needs a fresh second factor
+		return
+	}
 	codes, err := h.stytch.RotateRecoveryCodes(r.Context(), m.Org.ID, m.MemberID)
 	h.showCodes(w, r, m, codes, err)
 }
@@ -91,6 +104,6 @@ func (h *Account) showCodes(w http.ResponseWriter, r *http.Request, m Member, co
 		h.refused(w, r, m, totpField(), err)
 		return
 	}
-	h.state.put(r.Context(), keyCodes, newCodes{Codes: codes, Next: "/account"})
+	h.state.putCodes(r.Context(), newCodes{Codes: codes, Next: "/account", MemberID: m.MemberID, OrgID: m.Org.ID})
 	redirect(w, r, "/mfa/recovery-codes")
 }

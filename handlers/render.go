@@ -19,6 +19,8 @@ type responder struct {
 	log                  *slog.Logger
 	state                sessionState // a session Stytch has ended is destroyed here too; flash.go keeps confirmations in it
 	css, js, appJS, icon string       // content-hashed asset URLs for the layout
+	members              memberHTML   // the signed-in header and other member parts, by member
+	assets               assetsHTML   // the layout's asset links, the same on every page
 }
 
 // isFragment: htmx wants only the swapped region (not boost, not a history restore).
@@ -31,24 +33,47 @@ func isFragment(r *http.Request) bool {
 // title, which htmx applies, and the signed-in header out of band, so it follows a switch or a
 // logout). Both paths render the same markup for the region.
 func (re *responder) render(w http.ResponseWriter, r *http.Request, status int, title string, frag templ.Component) {
-	w.Header().Add("Vary", "HX-Request")
-	bar := sessionBar(r.Context())
+	if h := w.Header(); h["Vary"] == nil {
+		h["Vary"] = varyHXRequest
+	} else {
+		h.Add("Vary", "HX-Request")
+	}
+	page := !isFragment(r)
+	header := re.memberPart(r.Context(), partHeader) // member_html.go
+	if !page {
+		header = re.memberPart(r.Context(), partHeaderOOB)
+	}
 	c := frag
 	switch {
-	case !isFragment(r):
-		c = views.Page(views.LayoutData{Title: title, CSS: re.css, JS: re.js, AppJS: re.appJS, Icon: re.icon, Session: bar}, frag)
+	case page:
+		c = views.Page(views.LayoutData{Title: title, Assets: re.layoutAssets(), Header: header}, frag)
 	case title != "":
-		c = templ.Join(views.Title(title), frag, views.SessionHeader(bar, true))
+		c = templ.Join(views.Title(title), frag, header)
 	default:
-		c = templ.Join(frag, views.SessionHeader(bar, true))
+		c = templ.Join(frag, header)
 	}
-	templ.Handler(c, templ.WithStatus(status), templ.WithErrorHandler(func(r *http.Request, err error) http.Handler {
+	// What templ.Handler does (render into a pooled buffer: never half a page), without
+	// building a handler and its options per response.
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
+	if err := c.Render(r.Context(), buf); err != nil {
 		re.log.Error("render failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "Something went wrong. Please try again.", http.StatusInternalServerError)
-		})
-	})).ServeHTTP(w, r) // buffered: never half a page
+		http.Error(w, "Something went wrong. Please try again.", http.StatusInternalServerError)
+		return
+	}
+	w.Header()["Content-Type"] = htmlType
+	if status != 0 {
+		w.WriteHeader(status)
+	}
+	_, _ = w.Write(buf.Bytes()) // nothing to do about a client gone away
 }
+
+// Header values every page carries, shared (http.Header.Set would allocate each per
+// response; nothing edits a value in place).
+var (
+	htmlType      = []string{"text/html; charset=utf-8"}
+	varyHXRequest = []string{"HX-Request"}
+)
 
 // invalid answers a form that can't be accepted as sent, with 422 on both paths: htmx gets the
 // form alone (it swaps it in place); a plain POST gets the whole page again, which page renders

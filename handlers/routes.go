@@ -19,7 +19,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /authenticate", a.sso.LandingOr(a.auth.AuthenticatePage)) // stytch_token_type=sso: sso.go
 	mux.HandleFunc("POST /authenticate", a.auth.AuthenticateSubmit)
 	mux.HandleFunc("POST /authenticate/code", a.auth.CodeSubmit)
-	mux.HandleFunc("GET /oauth/{provider}", a.auth.OAuthStart)
+	mux.HandleFunc("POST /oauth/{provider}", a.auth.OAuthStart)
 	mux.HandleFunc("GET /sso", a.sso.ChoicePage)
 	mux.HandleFunc("POST /sso/start", a.sso.StartSubmit)
 	mux.HandleFunc("GET /org/{slug}", a.sso.OrgPage)
@@ -35,6 +35,11 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /members/invite", can(stytchb2b.InviteMembers, a.members.InviteSubmit))
 	mux.HandleFunc("POST /members/resend", can(stytchb2b.InviteMembers, a.members.ResendSubmit))
 	mux.HandleFunc("POST /members/revoke", can(stytchb2b.RemoveMembers, a.members.RevokeSubmit))
+	mux.HandleFunc("POST /members/roles", can(stytchb2b.EditRoles, a.members.RolesSubmit))
+	mux.HandleFunc("POST /members/remove", can(stytchb2b.RemoveMembers, a.members.RemoveSubmit))
+	mux.HandleFunc("POST /members/restore", can(stytchb2b.RemoveMembers, a.members.RestoreSubmit))
+	mux.HandleFunc("POST /members/mfa/reset", can(stytchb2b.ResetFactors, a.members.FactorsResetSubmit))
+	mux.HandleFunc("POST /members/sessions/revoke", can(stytchb2b.RevokeSessions, a.members.SignOutSubmit))
 	mux.HandleFunc("GET /settings", can(stytchb2b.EditJoinRules, a.settings.SettingsPage))
 	mux.HandleFunc("POST /settings", can(stytchb2b.EditJoinRules, a.settings.SettingsSubmit))
 	mux.HandleFunc("POST /settings/mfa", can(stytchb2b.EditMFAPolicy, a.settings.MFASubmit))
@@ -46,8 +51,11 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /settings/sso/domains", can(stytchb2b.UpdateSSO, a.ssoSetup.DomainsSubmit))
 	mux.HandleFunc("POST /settings/sso/settings", can(stytchb2b.EditSSOOrgSettings, a.ssoSetup.SettingsSubmit))
 	mux.HandleFunc("POST /settings/sso/test", can(stytchb2b.ViewSSO, a.ssoSetup.TestSubmit))
+	mux.HandleFunc("POST /settings/profile", can(stytchb2b.EditOrgProfile, a.settings.ProfileSubmit))
+	mux.HandleFunc("POST /settings/methods", can(stytchb2b.EditSignInMethods, a.settings.MethodsSubmit))
+	mux.HandleFunc("POST /settings/delete", can(stytchb2b.DeleteOrgs, a.settings.DeleteSubmit))
 	mux.HandleFunc("GET /mfa", a.mfa.MFAPage)
-	mux.HandleFunc("GET /mfa/oauth/{provider}", a.mfa.OAuthStart)
+	mux.HandleFunc("POST /mfa/oauth/{provider}", a.mfa.OAuthStart)
 	mux.HandleFunc("POST /mfa/totp/setup", a.mfa.TOTPSetupSubmit)
 	mux.HandleFunc("POST /mfa/totp", a.mfa.TOTPSubmit)
 	mux.HandleFunc("POST /mfa/sms/send", a.mfa.SMSSendSubmit)
@@ -62,6 +70,13 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /account/phone/confirm", signedIn(a.account.PhoneConfirmSubmit))
 	mux.HandleFunc("POST /account/recovery-codes", signedIn(a.account.RecoveryCodesSubmit))
 	mux.HandleFunc("POST /account/recovery-codes/rotate", signedIn(a.account.RotateSubmit))
+	mux.HandleFunc("GET /account/confirm", signedIn(a.account.ConfirmPage))
+	mux.HandleFunc("POST /account/confirm/totp", signedIn(a.account.ConfirmTOTPSubmit))
+	mux.HandleFunc("POST /account/confirm/sms/send", signedIn(a.account.ConfirmSendSubmit))
+	mux.HandleFunc("POST /account/confirm/sms", signedIn(a.account.ConfirmSMSSubmit))
+	mux.HandleFunc("POST /account/confirm/recovery", signedIn(a.account.ConfirmRecoverySubmit))
+	mux.HandleFunc("POST /account/sessions/revoke", signedIn(a.account.SessionRevokeSubmit))
+	mux.HandleFunc("POST /account/sessions/revoke-others", signedIn(a.account.RevokeOthersSubmit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.re.fail(w, r, ErrNotFound) })
 
 	// Static files, health and dev routes need no session: they skip the session store.
@@ -74,5 +89,5 @@ func (a *app) routes() http.Handler {
 	}
 	m := a.d.Metrics // labels requests with the pattern that matched, never the raw path
 	root.Handle("/", a.d.Sessions.LoadAndSave(m.Routes(mux)))
-	return m.Middleware(a.re.recoverPanics(securityHeaders(cspOrigin(a.d.OAuth.APIBase), a.re.crossOrigin(limitBodies(m.Routes(root))))))
+	return m.Middleware(a.re.recoverPanics(securityHeaders(a.d.OAuth.formSources(), a.re.crossOrigin(limitBodies(m.Routes(root))))))
 }

@@ -100,19 +100,24 @@ func (s sessionState) pending(ctx context.Context) (Pending, bool) {
 func (s sessionState) forgetPending(ctx context.Context) { s.sm.Remove(ctx, keyPending) }
 
 func (s sessionState) member(ctx context.Context) (Member, bool) {
-	var m Member
-	if !s.get(ctx, keyMember, &m) {
+	b := s.sm.GetBytes(ctx, keyMember)
+	if len(b) == 0 {
+		return Member{}, false
+	}
+	m, err := decodeMember(b) // member_codec.go: read on every page view
+	if err != nil {
+		s.log.Warn("session value does not decode; read as absent", "key", keyMember, "err", err)
 		return Member{}, false
 	}
 	m.JWT = s.sm.GetString(ctx, keyJWT)
 	return m, m.JWT != ""
 }
 
-// putMember stores the signed-in member: the JWT (about a kilobyte) under keyJWT, the rest as
-// JSON (Session leaves the JWT out).
+// putMember stores the signed-in member: the JWT (about a kilobyte) under keyJWT, the rest in
+// the compact form of member_codec.go.
 func (s sessionState) putMember(ctx context.Context, m Member) {
 	s.sm.Put(ctx, keyJWT, m.JWT)
-	s.put(ctx, keyMember, m)
+	s.sm.Put(ctx, keyMember, encodeMember(m))
 }
 
 // startDiscovery keeps a fresh discovery server-side. A new sign-in replaces any earlier one,
@@ -122,14 +127,38 @@ func (s sessionState) startDiscovery(ctx context.Context, p Pending) (replaced s
 	if err := s.sm.RenewToken(ctx); err != nil {
 		return "", err
 	}
+	replaced = s.signOutLocally(ctx)
+	s.sm.Remove(ctx, keyMFA)
+	s.sm.Put(ctx, keyEmail, p.Email)
+	s.put(ctx, keyPending, p)
+	return replaced, nil
+}
+
+// signOutLocally forgets the signed-in member and what was shown or started for them (recovery
+// codes waiting to be saved, a factor being added) and returns their Stytch session token (""
+// if none), for the caller to revoke.
+func (s sessionState) signOutLocally(ctx context.Context) (replaced string) {
 	if m, ok := s.member(ctx); ok {
 		replaced = m.Token
 	}
 	s.sm.Remove(ctx, keyMember)
 	s.sm.Remove(ctx, keyJWT)
-	s.sm.Remove(ctx, keyMFA)
-	s.sm.Put(ctx, keyEmail, p.Email)
-	s.put(ctx, keyPending, p)
+	s.sm.Remove(ctx, keyCodes)
+	s.sm.Remove(ctx, keyAccount)
+	return replaced
+}
+
+// startStep enters a second sign-in step under a new session token. For a new sign-in (not a
+// switch) the member signed in before is signed out at once; their Stytch session token is
+// returned ("" if none) for the caller to revoke.
+func (s sessionState) startStep(ctx context.Context, newSignIn bool) (replaced string, err error) {
+	if err := s.sm.RenewToken(ctx); err != nil {
+		return "", err
+	}
+	if newSignIn {
+		replaced = s.signOutLocally(ctx)
+		s.sm.Remove(ctx, keyPending)
+	}
 	return replaced, nil
 }
 

@@ -20,12 +20,8 @@ func withMember(r *http.Request, m Member) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), memberKey{}, m))
 }
 
-// sessionBar is the signed-in header for a request the guard let through, nil otherwise.
-func sessionBar(ctx context.Context) *views.SessionBar {
-	m, ok := ctx.Value(memberKey{}).(Member)
-	if !ok {
-		return nil
-	}
+// memberBar is the signed-in header's content for member m (header_cache.go renders it).
+func memberBar(m Member) *views.SessionBar {
 	b := &views.SessionBar{Email: m.Email, OrgID: m.Org.ID, OrgName: m.Org.Name, OrgLogo: m.Org.LogoURL, Role: roleName(m.IsAdmin())}
 	for i, o := range m.Others {
 		if i == headerSwitchable {

@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -34,13 +33,11 @@ func (b *browser) serverSession() context.Context {
 // stytchToken is the Stytch session token this browser's sign-in holds server-side.
 func (b *browser) stytchToken() string {
 	b.e.t.Helper()
-	var m struct {
-		Token string `json:"token"`
-	}
-	if err := json.Unmarshal(b.e.Deps.Sessions.GetBytes(b.serverSession(), "member"), &m); err != nil || m.Token == "" {
+	token, err := handlers.StoredMemberToken(b.e.Deps.Sessions.GetBytes(b.serverSession(), "member"))
+	if err != nil || token == "" {
 		b.e.t.Fatalf("no signed-in member in the session (%v)", err)
 	}
-	return m.Token
+	return token
 }
 
 // wantSessionEnded fails unless Stytch (the emulator) refuses the session token.

@@ -15,6 +15,7 @@ type SettingsAdmin interface {
 	OrgSettings(ctx context.Context, sessionToken string) (stytchb2b.OrgSettings, error) // read with the member's session
 	UpdateOrgSettings(ctx context.Context, sessionToken, orgID string, s stytchb2b.OrgSettings) (stytchb2b.OrgSettings, error)
 	UpdateMFASettings(ctx context.Context, sessionToken, orgID, policy string, methods []string) error // settings_mfa.go
+	OrgAdmin                                                                                           // profile, sign-in methods, deletion (settings_org.go)
 }
 
 // Settings serves who may join an organization by email domain (admins only).
@@ -94,5 +95,6 @@ func settingsData(m Member, s stytchb2b.OrgSettings) views.SettingsData {
 	if d.EmailInvites = emailInvitesWords[s.EmailInvites]; d.EmailInvites == "" {
 		d.EmailInvites = emailInvitesWords[""]
 	}
+	orgSettingsData(&d, s)
 	return d
 }

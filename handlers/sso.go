@@ -208,18 +208,21 @@ func (h *SSO) start(w http.ResponseWriter, r *http.Request, st ssoStart) {
 	st.Verifier, st.ExpiresAt = verifier, h.now().Add(ssoStartLife)
 	h.state.put(r.Context(), keySSO, st)
 	h.re.log.Info("sso sign-in started", "org", st.OrgID, "connection", st.ConnectionID, "step", st.Step, "test", st.Test)
-	away(w, r, startURL)
+	h.away(w, r, startURL)
 }
 
-// away sends the browser to another site: a 303 for a plain form, HX-Redirect for htmx (which
-// must leave the page rather than fetch the other site into it).
-func away(w http.ResponseWriter, r *http.Request, url string) {
+// away sends the browser to Stytch's start (and on to the identity provider): HX-Redirect for
+// htmx (which must leave the page rather than fetch another site into it); for a plain form a
+// page that moves on by its Refresh header, not a 303: browsers check each redirect hop of a
+// form's answer against the CSP's form-action, and every customer's IdP is another origin.
+func (h *SSO) away(w http.ResponseWriter, r *http.Request, startURL string) {
 	if isFragment(r) {
-		w.Header().Set("HX-Redirect", url)
+		w.Header().Set("HX-Redirect", startURL)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	http.Redirect(w, r, url, http.StatusSeeOther)
+	w.Header().Set("Refresh", "0; url="+startURL)
+	h.re.render(w, r, http.StatusOK, titleSSOLeaving, views.SSOLeavingFragment(startURL))
 }
 
 // takeSSO returns the started SSO sign-in and forgets it: it serves one landing.

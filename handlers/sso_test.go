@@ -19,17 +19,18 @@ const (
 // idpPerson is who signs in at the emulated identity provider.
 type idpPerson struct{ email, name, groups string }
 
-// ssoLanding follows an SSO start (the app's answer to a form: a 303 to Stytch's start) through
-// the emulated identity provider, signing in as who, and returns the URL the browser comes back
-// to (the app's /authenticate with an sso token), without opening it. Stytch and the IdP are
-// other sites: no app cookies go there.
+// ssoLanding follows an SSO start (the app's answer to a form: a page moving on to Stytch's
+// start) through the emulated identity provider, signing in as who, and returns the URL the
+// browser comes back to (the app's /authenticate with an sso token), without opening it.
+// Stytch and the IdP are other sites: no app cookies go there.
 func (b *browser) ssoLanding(start response, who idpPerson) *url.URL {
 	t := b.e.t
 	t.Helper()
-	wantStatus(t, start, http.StatusSeeOther)
-	loc := start.Header.Get("Location")
-	if !strings.Contains(loc, "/v1/public/sso/start?") {
-		t.Fatalf("the SSO start leads to %q, not Stytch's start", loc)
+	// A plain form's answer moves on by its Refresh header (a redirect would meet form-action).
+	wantStatus(t, start, http.StatusOK)
+	_, loc, _ := strings.Cut(start.Header.Get("Refresh"), "url=")
+	if !strings.Contains(loc, "/v1/public/sso/start?") || start.doc(t).Find(`[data-testid="sso-continue"]`).AttrOr("href", "") != loc {
+		t.Fatalf("the SSO start leads to %q (Refresh %q), not Stytch's start:\n%.1000s", loc, start.Header.Get("Refresh"), start.body)
 	}
 	follow := &http.Client{}
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

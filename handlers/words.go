@@ -17,7 +17,7 @@ const (
 	titleAcceptInvite = "Accept your invitation"
 	titleChooser      = "Choose an organization"
 	titleMembers      = "Members"
-	fmtTitleSettings  = "Who can join %s"
+	fmtTitleSettings  = "Settings of %s"
 )
 
 // Confirmations kept for the next page (flash.go), naming who or what.
@@ -56,6 +56,18 @@ var notices = map[string]views.Notice{
 	noticeMFAExpired:    {Kind: "error", Text: msgMFAExpired},
 	noticeMFASaved:      {Kind: "info", Text: "Sign-in security saved. It applies from each member's next sign-in."},
 	noticePhoneSaved:    {Kind: "info", Text: "Number confirmed: texted codes go to it from now on."},
+	noticeConfirmed:     {Kind: "info", Text: "Thanks, that's you. You can change your sign-in steps and see your recovery codes for the next few minutes."},
+	// Roles, removing and restoring members, sessions (words_admin.go).
+	noticeRolesSaved:    {Kind: "info", Text: "Roles saved. They apply from the member's next page."},
+	noticeRemoved:       {Kind: "info", Text: "Member removed and signed out everywhere."},
+	noticeRestored:      {Kind: "info", Text: "Member restored. They can sign in now."},
+	noticeFactorsReset:  {Kind: "info", Text: "Second sign-in steps reset."},
+	noticeMemberSignOut: {Kind: "info", Text: "Member signed out everywhere."},
+	noticeSessionEnd:    {Kind: "info", Text: "That session was signed out."},
+	noticeOthersEnded:   {Kind: "info", Text: "Signed out everywhere else."},
+	noticeProfileSaved:  {Kind: "info", Text: "Profile saved."},
+	noticeMethodsSaved:  {Kind: "info", Text: "Sign-in methods saved. They apply from each member's next sign-in."},
+	noticeOrgDeleted:    {Kind: "info", Text: "The organization was deleted, and everyone in it signed out. Sign in to continue with another one."},
 }
 
 // roleName is how a role reads on the pages.

@@ -22,3 +22,17 @@ var authMethodNames = map[string]string{
 
 // mfaTitles are the step's page titles by mode.
 var mfaTitles = map[views.MFAMode]string{views.MFAVerify: titleMFAVerify, views.MFAEnrol: titleMFAEnrol, views.MFAPrimary: titleMFAPrimary}
+
+// Confirming it's you before a factor change (account_stepup.go), and the code and text limits
+// (limits_codes.go).
+const (
+	titleStepUp        = "Confirm it's you"
+	titleTooManyCodes  = "Too many wrong codes"
+	titleTooManyTexts  = "Too many texts"
+	msgWaitCodes       = "Too many wrong codes were entered, so we're pausing code entry to keep the account safe. You can try again in"
+	msgWaitTexts       = "We've texted as many codes as we send in a short while, to protect the phone from floods. Use the last code we sent, or ask for another in"
+	msgBackToStep      = "Back to the sign-in step"
+	msgBackToAccount   = "Back to your sign-in security"
+	msgBackToCheckMail = "Back to the code"
+	noticeConfirmed    = "confirmed"
+)

@@ -6,6 +6,7 @@ package handlers
 // Page titles.
 const (
 	titleSSOChoice   = "Choose how to sign in"
+	titleSSOLeaving  = "Taking you to your identity provider"
 	fmtTitleSSOSetup = "Single sign-on for %s"
 	fmtTitleOrgPage  = "Sign in to %s"
 )

@@ -84,6 +84,13 @@ func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 		return time.Time{}, nil, ErrSessionData
 	}
 	values := make(map[string]any, count)
+	// One copy of the data as a string: keys and string values are slices of it, not an
+	// allocation each (scs decodes the session on every request with a cookie).
+	text, end := string(d.b), cap(d.b)
+	str := func(chunk []byte) string { // chunk slices d.b: its capacity runs to the same end
+		start := end - cap(chunk)
+		return text[start : start+len(chunk)]
+	}
 	for range count {
 		key, ok1 := d.chunk()
 		kind, ok2 := d.byte()
@@ -93,9 +100,9 @@ func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 		}
 		switch kind {
 		case kindString:
-			values[string(key)] = string(val)
+			values[str(key)] = str(val)
 		case kindBytes:
-			values[string(key)] = bytes.Clone(val)
+			values[str(key)] = bytes.Clone(val)
 		default:
 			return time.Time{}, nil, fmt.Errorf("%w: unknown kind %d", ErrSessionData, kind)
 		}

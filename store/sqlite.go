@@ -196,15 +196,37 @@ func (d sqliteDB) deleteExpired(ctx context.Context, now time.Time) error {
 }
 
 func (d sqliteDB) sessions(cleanup time.Duration) sessionBackend {
-	return sqliteSessions{sqlite3store.NewWithCleanupInterval(d.db, cleanup)}
+	s := sqliteSessions{s: sqlite3store.NewWithCleanupInterval(d.db, cleanup)}
+	// A session is read on every request with a cookie: sqlite3store formats and prepares
+	// its query each time. Prepared once here, the same query (expiry compared as
+	// sqlite3store does); if preparing fails, find falls back to sqlite3store.
+	if stmt, err := d.db.Prepare(`SELECT data FROM sessions WHERE token = $1 AND julianday('now') < expiry`); err == nil {
+		s.findStmt = stmt
+	}
+	return s
 }
 
 // sqliteSessions adapts sqlite3store, which takes no context, to sessionBackend.
-type sqliteSessions struct{ s *sqlite3store.SQLite3Store }
+type sqliteSessions struct {
+	s        *sqlite3store.SQLite3Store
+	findStmt *sql.Stmt // nil: prepare failed, use s.Find
+}
 
+// find reads a session as sqlite3store.Find does, without a context like it: a cancellable
+// one makes database/sql watch it from a goroutine per query.
 func (s sqliteSessions) find(_ context.Context, token string) ([]byte, bool, error) {
-	b, found, err := s.s.Find(token)
-	return b, found, classifySQLite(err)
+	if s.findStmt == nil {
+		b, found, err := s.s.Find(token)
+		return b, found, classifySQLite(err)
+	}
+	var b []byte
+	switch err := s.findStmt.QueryRow(token).Scan(&b); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, classifySQLite(err)
+	}
+	return b, true, nil
 }
 
 func (s sqliteSessions) commit(_ context.Context, token string, b []byte, expiry time.Time) error {
@@ -215,7 +237,12 @@ func (s sqliteSessions) delete(_ context.Context, token string) error {
 	return classifySQLite(s.s.Delete(token))
 }
 
-func (s sqliteSessions) stop() { s.s.StopCleanup() }
+func (s sqliteSessions) stop() {
+	s.s.StopCleanup()
+	if s.findStmt != nil {
+		s.findStmt.Close()
+	}
+}
 
 // classifySQLite marks the SQLite failures a user can only wait out (locked, busy,
 // read-only, full disk, I/O) and deadlines as ErrUnavailable while keeping the driver error

@@ -48,16 +48,20 @@ func (c *Client) Members(ctx context.Context, sessionToken, orgID string) ([]Org
 	return out, max(len(out), int(resp.ResultsMetadata.Total)), nil
 }
 
-// FindMember returns one member of the organization, or ErrMemberNotFound.
+// FindMember returns one member of the organization (not a removed one), or ErrMemberNotFound.
 func (c *Client) FindMember(ctx context.Context, sessionToken, orgID, memberID string) (OrgMember, error) {
+	return c.findMember(ctx, sessionToken, orgID, memberID)
+}
+
+// findMember searches the organization for one member ID, with more filters if given.
+func (c *Client) findMember(ctx context.Context, sessionToken, orgID, memberID string, filters ...map[string]any) (OrgMember, error) {
 	if err := needSession("find member", sessionToken); err != nil {
 		return OrgMember{}, err
 	}
+	operands := append([]map[string]any{{"filter_name": "member_ids", "filter_value": []string{memberID}}}, filters...)
 	resp, err := callAs(ctx, c, "find member", c.api.Organizations.Members.Search, &members.SearchParams{
 		OrganizationIds: []string{orgID}, Limit: 1,
-		Query: &orgs.SearchQuery{Operator: orgs.SearchQueryOperatorAND, Operands: []map[string]any{
-			{"filter_name": "member_ids", "filter_value": []string{memberID}},
-		}},
+		Query: &orgs.SearchQuery{Operator: orgs.SearchQueryOperatorAND, Operands: operands},
 	}, &members.SearchRequestOptions{Authorization: asMember(sessionToken)})
 	if err != nil {
 		return OrgMember{}, err
@@ -135,12 +139,14 @@ func (c *Client) UpdateOrgSettings(ctx context.Context, sessionToken, orgID stri
 }
 
 func orgMember(m orgs.Member) OrgMember {
-	return OrgMember{ID: m.MemberID, Email: m.EmailAddress, Name: m.Name, Status: m.Status, Admin: m.IsAdmin}
+	return OrgMember{ID: m.MemberID, Email: m.EmailAddress, Name: m.Name, Status: m.Status, Admin: m.IsAdmin, Roles: roleIDs(m.Roles)}
 }
 
 func orgSettings(o orgs.Organization) OrgSettings {
 	s := OrgSettings{AllowedDomains: o.EmailAllowedDomains, JITByDomain: o.EmailJITProvisioning == "RESTRICTED", EmailInvites: o.EmailInvites}
 	s.MFAPolicy, s.MFAMethods = o.MFAPolicy, allowedMethods(&o, &orgs.Member{})
+	s.Profile = OrgProfile{Name: o.OrganizationName, Slug: o.OrganizationSlug, LogoURL: o.OrganizationLogoURL}
+	s.SignIn = SignInMethods{AuthMethods: o.AuthMethods, Allowed: o.AllowedAuthMethods, EmailInvites: o.EmailInvites}
 	if s.MFAPolicy == "" {
 		s.MFAPolicy = PolicyOptional
 	}

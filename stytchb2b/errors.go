@@ -38,6 +38,7 @@ var (
 	ErrDomainInvalid    = errors.New("allowed domain is malformed")
 	ErrSettingsConflict = errors.New("organization settings combination refused")
 	ErrForbidden        = errors.New("the member's role does not allow this")
+	ErrCannotRestore    = errors.New("member never verified an email address: cannot be reactivated")
 )
 
 // Errors of one-time codes (emailed, texted, authenticator, recovery) and OAuth.
@@ -124,6 +125,7 @@ var errorTypes = map[string]error{
 	"pkce_did_not_expect_code_verifier":        ErrOAuthDevice,
 	"intermediate_session_token_mismatch":      ErrOAuthOtherAccount, // the provider's account isn't the step's email
 	"member_already_active":                    ErrMemberActive,
+	"member_email_not_verified":                ErrCannotRestore,
 	"email_invites_not_allowed":                ErrInvitesOff,
 	"invalid_email_for_invites":                ErrInviteDomain,
 	"organization_settings_domain_too_common":  ErrDomainTooCommon,

@@ -3,6 +3,7 @@ package stytchb2b
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/mfa"
 	orgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
@@ -191,6 +192,24 @@ type MemberMFA struct {
 	DefaultMethod string
 	Policy        string   // PolicyOptional or PolicyRequiredAll
 	Methods       []string // the MFA methods the organization allows this member
+	// ProvedAt is when this session last proved a second factor (an authenticator-app, texted
+	// or recovery code: Stytch's last_authenticated_at of the session's factors); zero for never.
+	ProvedAt time.Time
+}
+
+// secondFactorAt is the latest last_authenticated_at of the session's second factors.
+func secondFactorAt(s *sessions.MemberSession) time.Time {
+	var at time.Time
+	if s == nil {
+		return at
+	}
+	for _, f := range s.AuthenticationFactors {
+		second := f.Type == "totp" || f.Type == "recovery_codes" || f.Type == "otp" && f.DeliveryMethod == "sms"
+		if second && f.LastAuthenticatedAt != nil && f.LastAuthenticatedAt.After(at) {
+			at = *f.LastAuthenticatedAt
+		}
+	}
+	return at
 }
 
 // memberMFA is what the account page shows of a member and its organization.

@@ -145,7 +145,9 @@ func (c *Client) MemberMFA(ctx context.Context, sessionToken string) (MemberMFA,
 	if err != nil {
 		return MemberMFA{}, err
 	}
-	return memberMFA(&resp.Member, &resp.Organization), nil
+	mf := memberMFA(&resp.Member, &resp.Organization)
+	mf.ProvedAt = secondFactorAt(&resp.MemberSession)
+	return mf, nil
 }
 
 // DeleteTOTP removes the member's authenticator app (and so its recovery codes), as the member:

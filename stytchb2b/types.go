@@ -73,8 +73,9 @@ type OrgMember struct {
 	ID     string
 	Email  string
 	Name   string
-	Status string // "active", "invited" or "pending" (deleted members are never listed)
-	Admin  bool   // holds stytch_admin
+	Status string   // "active", "invited", "pending" or "deleted" (removed: listed only when asked for)
+	Admin  bool     // holds stytch_admin
+	Roles  []string // role IDs held, assigned or implied, except stytch_member
 }
 
 // OrgSettings are the organization settings this app lets admins change (and show).
@@ -84,4 +85,6 @@ type OrgSettings struct {
 	EmailInvites   string   // email_invites (read only here): ALL_ALLOWED, RESTRICTED or NOT_ALLOWED
 	MFAPolicy      string   // mfa_policy (read here; UpdateMFASettings changes it): PolicyOptional or PolicyRequiredAll
 	MFAMethods     []string // the MFA methods the organization allows (both unless mfa_methods is RESTRICTED)
+	Profile        OrgProfile
+	SignIn         SignInMethods // auth_methods, allowed_auth_methods, email_invites (read here; UpdateSignInMethods changes them)
 }

@@ -2,7 +2,11 @@
 // pure: no database, SDK, environment or globals; everything arrives as arguments.
 package views
 
-import "time"
+import (
+	"time"
+
+	"github.com/a-h/templ"
+)
 
 // LayoutData is what every full page needs: its title and the content-hashed asset URLs.
 type LayoutData struct {
@@ -12,6 +16,12 @@ type LayoutData struct {
 	AppJS   string      // e.g. /assets/app.7c1d2e3f.js: countdowns, local times, plain-form progress
 	Icon    string      // e.g. /assets/favicon.0a1b2c3d.svg
 	Session *SessionBar // the signed-in header; nil when nobody is signed in
+	// Assets, when set, is drawn instead of LayoutAssets(l): the same, rendered earlier (it
+	// only depends on the asset URLs).
+	Assets templ.Component
+	// Header, when set, is drawn instead of SessionHeader(Session, false): the same header
+	// rendered earlier (the handlers keep it per member).
+	Header templ.Component
 }
 
 // SessionBar is the header of signed-in pages: the current organization with a switcher, the
@@ -44,7 +54,7 @@ type LoginData struct {
 
 // Provider is an OAuth provider offered on the email form.
 type Provider struct {
-	ID   string // "google", "microsoft": GET /oauth/{ID} starts it
+	ID   string // "google", "microsoft": POST /oauth/{ID} starts it
 	Name string // "Google"
 }
 
@@ -69,7 +79,7 @@ type CheckEmailData struct {
 type ContinueData struct {
 	TokenType string
 	Token     string
-	Email     string // the address this browser asked a link for, if it did (the link itself can't be read without spending it)
+	Email     string // the address the link was sent to, when known ("" : the page says "this link"; it can't be read without spending the token)
 }
 
 // OrgChoice is one organization in the chooser or the dashboard's switcher.
@@ -120,16 +130,21 @@ type DashboardData struct {
 	Notice      Notice      // what just happened (joined, switched, created)
 	CanMembers  bool        // the member's roles allow listing the members (Stytch RBAC)
 	CanSettings bool        // … and editing who can join
+	// Orgs, when set, is drawn instead of DashboardOrgs(d): the same, rendered earlier.
+	Orgs templ.Component
 }
 
 // MembersData renders the member list of the current organization (GET /members).
 type MembersData struct {
 	OrgName string
 	Admin   bool        // the viewer may invite, resend and revoke
-	Members []MemberRow // active first, then invited and pending; by email within each
-	Total   int         // members in all, when Stytch has more than are listed
+	Members []MemberRow // one page of the search: active first, then invited and pending; by email within each
+	Total   int         // members matching the filter, in all pages
 	Invite  InviteData
 	Notice  Notice
+	Can     MemberPowers // what else the viewer may do to others (members_admin.templ)
+	Filter  MemberFilter // the list's search and filters, and its pages
+	Roles   []RoleOption // the roles an admin may assign (the policy's, but stytch_member)
 }
 
 // MemberRow is one member in the list.
@@ -137,9 +152,10 @@ type MemberRow struct {
 	ID     string
 	Email  string
 	Name   string
-	Status string // "active", "invited" or "pending"
-	Role   string // "Admin" or "Member"
-	You    bool   // the viewer
+	Status string   // "active", "invited" or "pending"
+	Role   string   // how the roles read: "Admin", "Member", or the custom roles' names
+	You    bool     // the viewer
+	Roles  []string // role IDs held (not stytch_member): the roles form's ticked boxes
 }
 
 // InviteData renders the invite form; POST /members/invite re-renders it (422) on a bad address.
@@ -160,4 +176,7 @@ type SettingsData struct {
 	Errors       FieldErrors // by field name: FieldAllowedDomains, FieldJITByDomain
 	Notice       Notice
 	MFA          MFASettingsData // the second sign-in step's policy (its own form)
+	Profile      ProfileData     // name, URL name, logo (its own form; settings_org.templ)
+	Methods      MethodsData     // sign-in methods and invitations (its own form)
+	Delete       DeleteOrgData   // deleting the organization (its own form)
 }

@@ -21,7 +21,18 @@ const (
 	FieldMFAMethods     = "mfa_methods" // the MFA settings' methods fieldset (its error only)
 	FieldPhone          = "phone_number"
 	FieldRecoveryCode   = "recovery_code"
-	FieldQuery          = "q" // the chooser's filter box (GET)
+	FieldQuery          = "q"       // the chooser's and the member list's filter box (GET)
+	FieldStatus         = "status"  // the member list's status filter (GET)
+	FieldRole           = "role"    // the member list's role filter (GET)
+	FieldCursor         = "cursor"  // the member list's page (GET): Stytch's next_cursor
+	FieldRoles          = "roles"   // POST /members/roles: one value per role ID
+	FieldConfirm        = "confirm" // a confirmation step's "yes" (ConfirmYes)
+	FieldSessionID      = "session_id"
+	FieldOrgLogoURL     = "organization_logo_url"
+	FieldAuthMethods    = "auth_methods"
+	FieldAllowedMethods = "allowed_auth_methods"
+	FieldEmailInvites   = "email_invites"
+	FieldConfirmSlug    = "confirm_slug"
 
 	// Single sign-on (the SSO start and the setup page, settings_sso.templ).
 	FieldConnectionID = "connection_id"
@@ -41,6 +52,9 @@ const (
 	FieldSSOJITConns  = "sso_jit_connection" // one checkbox per connection (sent once each)
 	FieldRequireSSO   = "require_sso"
 )
+
+// ConfirmYes is the value of FieldConfirm that a confirmation step's button sends.
+const ConfirmYes = "yes"
 
 // Values of the email form's intent and method fields.
 const (

@@ -28,25 +28,44 @@ func initial(name string) string {
 }
 
 // initials are the first letters of a name's first two words ("Acme Labs" → "AL"), or one.
+// A word is a run of letters and digits.
 func initials(name string) string {
-	words := strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	if len(words) < 2 {
+	var first, second rune
+	inWord := false
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			inWord = false
+			continue
+		}
+		if !inWord && first == 0 {
+			first = r
+		} else if !inWord {
+			second = r
+			break
+		}
+		inWord = true
+	}
+	if second == 0 {
 		return initial(name)
 	}
-	return initial(words[0]) + initial(words[1])
+	var b [2 * utf8.UTFMax]byte
+	n := utf8.EncodeRune(b[:], unicode.ToUpper(first))
+	n += utf8.EncodeRune(b[n:], unicode.ToUpper(second))
+	return string(b[:n])
 }
 
-// avatarColours is how many avatar colours app.css defines (.avatar.c0 … .c9).
-const avatarColours = 10
+// avatarClasses are the avatar's classes for each colour app.css defines (.avatar.c0 … .c9).
+var avatarClasses = [...]string{"avatar c0", "avatar c1", "avatar c2", "avatar c3", "avatar c4",
+	"avatar c5", "avatar c6", "avatar c7", "avatar c8", "avatar c9"}
 
-// avatarColour picks an avatar colour class from an organization's ID (FNV-1a), so it stays
-// the same for an organization everywhere and differs between look-alike names.
-func avatarColour(id string) string {
+// avatarClass picks an avatar's classes with a colour from an organization's ID (FNV-1a), so
+// it stays the same for an organization everywhere and differs between look-alike names.
+func avatarClass(id string) string {
 	h := uint32(2166136261)
 	for i := 0; i < len(id); i++ {
 		h = (h ^ uint32(id[i])) * 16777619
 	}
-	return fmt.Sprintf("c%d", h%avatarColours)
+	return avatarClasses[h%uint32(len(avatarClasses))]
 }
 
 // verbObject completes a row button's accessible name after its visible verb: "Join Acme",
@@ -158,6 +177,30 @@ func countMatches(n, total int) string {
 		return fmt.Sprintf("1 of %d organizations matches.", total)
 	}
 	return fmt.Sprintf("%d of %d organizations match.", n, total)
+}
+
+// dashboardOrgs is the dashboard's DashboardOrgs: the one rendered earlier if given.
+func dashboardOrgs(d DashboardData) templ.Component {
+	if d.Orgs != nil {
+		return d.Orgs
+	}
+	return DashboardOrgs(d)
+}
+
+// layoutAssets is the layout's LayoutAssets: the one rendered earlier if given.
+func layoutAssets(l LayoutData) templ.Component {
+	if l.Assets != nil {
+		return l.Assets
+	}
+	return LayoutAssets(l)
+}
+
+// sessionHeader is the layout's signed-in header: the one rendered earlier if given.
+func sessionHeader(l LayoutData) templ.Component {
+	if l.Header != nil {
+		return l.Header
+	}
+	return SessionHeader(l.Session, false)
 }
 
 // Page is body inside the layout: the whole document a plain (non-htmx) request gets.

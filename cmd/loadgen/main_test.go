@@ -73,3 +73,13 @@ func TestProcReaders(t *testing.T) {
 		t.Fatalf("machine %q", d)
 	}
 }
+
+func TestParseBenchAllocs(t *testing.T) {
+	out := "goos: linux\nBenchmarkDashboard/page-2   2000  26975 ns/op  4144 resp-bytes  0 stytch-calls/op  14257 B/op  96 allocs/op\n" +
+		"BenchmarkDashboard/htmx-2   2000  29399 ns/op  12720 B/op  100 allocs/op\nPASS\n"
+	got := parseBenchAllocs(out)
+	want := []benchAllocs{{"BenchmarkDashboard/page", 96, 14257}, {"BenchmarkDashboard/htmx", 100, 12720}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("parseBenchAllocs: %+v, want %+v", got, want)
+	}
+}

@@ -12,6 +12,8 @@ import (
 // report is everything one run measured, written as markdown.
 type report struct {
 	opts                                 options
+	engine                               string  // SQLite or PostgreSQL
+	targetRatio                          float64 // dashboard ÷ healthz asked of this engine
 	machine                              string
 	firstLoad                            []asset
 	signInCreate, signInExchange, logout map[string]int
@@ -63,9 +65,13 @@ func status(ok bool) string {
 
 func (r *report) write(w io.Writer) {
 	o := r.opts
-	fmt.Fprintf(w, "## orgpick load run\n\n")
-	fmt.Fprintf(w, "Machine: %s. Server: the cmd/web binary with the embedded Stytch emulator and SQLite in a temp dir; "+
-		"client: this process, on the same machine, over loopback keep-alive connections.\n\n", r.machine)
+	fmt.Fprintf(w, "## orgpick load run: %s\n\n", r.engine)
+	store := "SQLite in a temp dir"
+	if r.engine == "PostgreSQL" {
+		store = "PostgreSQL (a fresh database)"
+	}
+	fmt.Fprintf(w, "Machine: %s. Server: the cmd/web binary with the embedded Stytch emulator and %s; "+
+		"client: this process, on the same machine, over loopback keep-alive connections.\n\n", r.machine, store)
 	fmt.Fprintf(w, "%d connections; %d requests per endpoint in %d alternating rounds after %d warm-up requests each.",
 		o.c, o.n, o.rounds, o.warmup)
 	if len(o.serverEnv) > 0 {
@@ -116,7 +122,7 @@ func (r *report) write(w io.Writer) {
 		dashCalls, r.dashViews, statusNote(dashCalls == 0, inLife))
 	fmt.Fprintf(w, "| %d Stytch calls per sign-in | create %d, pick %d | %s |\n", targetSignInCalls,
 		total(r.signInCreate), total(r.signInExchange), status(total(r.signInCreate) == targetSignInCalls && total(r.signInExchange) == targetSignInCalls))
-	fmt.Fprintf(w, "| dashboard ≥ %.0f%% of healthz req/s at %d connections | %.0f%% | %s |\n", targetRatio*100, o.c, ratio*100, status(ratio >= targetRatio))
+	fmt.Fprintf(w, "| dashboard ≥ %.0f%% of healthz req/s at %d connections | %.0f%% | %s |\n", r.targetRatio*100, o.c, ratio*100, status(ratio >= r.targetRatio))
 	fmt.Fprintf(w, "| dashboard p99 < %s at %d connections | %s | %s |\n", ms(targetP99), o.c, ms(p99), status(p99 < targetP99))
 	rssStatus := status(r.hwm < targetRSS)
 	if r.requests < 100_000 {
@@ -125,6 +131,61 @@ func (r *report) write(w io.Writer) {
 	fmt.Fprintf(w, "| RSS < %s after 100,000 requests | peak %s after %d | %s |\n", mib(targetRSS), mib(r.hwm), r.requests, rssStatus)
 	fmt.Fprintf(w, "| first page load < %d KiB compressed; static files compressed | %.1f KiB; CSS/JS gzip: %v | %s |\n",
 		targetFirstLoad>>10, float64(firstBytes)/1024, compressed, status(firstBytes < targetFirstLoad && compressed))
+}
+
+// ratio is dashboard req/s ÷ healthz req/s.
+func (r *report) ratio() float64 { return r.dashboard.rps() / r.healthz.rps() }
+
+// otherPct is the share of the machine's CPU other processes took during the measured rounds.
+func (r *report) otherPct() float64 {
+	c := r.cpu
+	return pct(max(c.machine-c.server-c.loadgen, 0), c.capacity)
+}
+
+// writeSummary puts the engines side by side with the allocations per view, dated.
+func writeSummary(w io.Writer, engines []*engineRun, allocs []benchAllocs) {
+	fmt.Fprintf(w, "## orgpick load run, %s: summary\n\n| | %s |\n|---|", time.Now().Format("2006-01-02"), strings.Join(names(engines), " | "))
+	fmt.Fprintf(w, "%s\n", strings.Repeat("---:|", len(engines)))
+	row := func(label string, f func(r *report) string) {
+		fmt.Fprintf(w, "| %s |", label)
+		for _, e := range engines {
+			fmt.Fprintf(w, " %s |", f(&e.rep))
+		}
+		fmt.Fprintln(w)
+	}
+	row("dashboard ÷ healthz (target)", func(r *report) string {
+		return fmt.Sprintf("**%.2f** (≥ %.2f: %s)", r.ratio(), r.targetRatio, status(r.ratio() >= r.targetRatio))
+	})
+	row("`GET /healthz`, `GET /dashboard` req/s", func(r *report) string {
+		return fmt.Sprintf("%.0f, %.0f", r.healthz.rps(), r.dashboard.rps())
+	})
+	row("dashboard p99", func(r *report) string { return ms(r.dashboard.percentile(99)) })
+	row("server CPU per dashboard view", func(r *report) string {
+		return fmt.Sprintf("%.0f µs", float64(r.dashboard.cpuPerRequest())/float64(time.Microsecond))
+	})
+	row("Stytch calls per 1,000 dashboard views", func(r *report) string {
+		return fmt.Sprintf("%.3f", float64(total(r.dashCalls))/float64(r.dashViews)*1000)
+	})
+	row("peak RSS (after requests)", func(r *report) string { return fmt.Sprintf("%s (%d)", mib(r.hwm), r.requests) })
+	row("CPU taken by other processes", func(r *report) string { return fmt.Sprintf("%.0f%%%s", r.otherPct(), noisy(r.otherPct())) })
+	fmt.Fprintln(w)
+	if len(allocs) == 0 {
+		fmt.Fprintf(w, "Allocations per view: not measured (-allocs=false).\n\n")
+		return
+	}
+	fmt.Fprintf(w, "| In-process benchmark (`go test -bench '%s' -benchmem ./handlers`) | allocs/op | B/op | ≤ %d allocs |\n|---|---:|---:|---|\n", benchPattern, targetAllocs)
+	for _, a := range allocs {
+		fmt.Fprintf(w, "| `%s` | %d | %d | %s |\n", a.name, a.allocs, a.bytes, status(a.allocs <= targetAllocs))
+	}
+	fmt.Fprintln(w)
+}
+
+func names(engines []*engineRun) []string {
+	s := make([]string, len(engines))
+	for i, e := range engines {
+		s[i] = e.name
+	}
+	return s
 }
 
 func pct(d, of time.Duration) float64 {

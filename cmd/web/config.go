@@ -120,6 +120,18 @@ func loopbackHost(host string) bool {
 	return err == nil && ip.Unmap().IsLoopback()
 }
 
+// Warnings are settings that work but may expose more than meant, each in a sentence for the
+// log at startup: a METRICS_ADDR that is not loopback (":9090" listens on every interface).
+func (c Config) Warnings() []string {
+	var out []string
+	if c.MetricsAddr != "" {
+		if host, _, err := net.SplitHostPort(c.MetricsAddr); err == nil && !loopbackHost(host) {
+			out = append(out, "METRICS_ADDR "+c.MetricsAddr+" is not a loopback address: anyone who can reach it can read /metrics (request counts, no secrets). Bind 127.0.0.1:PORT, or firewall it.")
+		}
+	}
+	return out
+}
+
 // StoreTarget is what store.Open opens: DATABASE_URL when set, else the SQLite file.
 func (c Config) StoreTarget() string {
 	if c.DatabaseURL != "" {

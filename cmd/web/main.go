@@ -54,6 +54,9 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 		logh = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(logh)
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // unmatched is the route label of a request no ServeMux pattern matched.
@@ -38,9 +41,9 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inFlight.Inc()
-		rt := &route{}
+		sw := &statusWriter{ResponseWriter: w} // one allocation for the writer and the route
+		rt := &sw.route
 		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
-		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			m.inFlight.Dec()
 			status := sw.status
@@ -55,9 +58,9 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 			if pattern == "" {
 				pattern = unmatched
 			}
-			labels := []string{pattern, oneOf(r.Method, methods), statusLabel(status)}
-			m.requests.WithLabelValues(labels...).Inc()
-			m.duration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
+			sr := m.series.get(m, seriesKey{pattern, oneOf(r.Method, methods), status})
+			sr.count.Inc()
+			sr.duration.Observe(time.Since(start).Seconds())
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -97,6 +100,7 @@ func statusLabel(code int) string {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	route  route // the request's route, which Routes fills in (through the context)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -122,3 +126,41 @@ func (w *statusWriter) Flush() {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// seriesKey is one request series: route pattern, method label and status code.
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+// series are the collectors of one request series.
+type series struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
+}
+
+// requestSeries finds each request series' collectors once: WithLabelValues hashes the labels
+// and looks them up on every call, twice a request. The keys are bounded as the labels are
+// (route patterns, known methods, status codes). Its zero value is ready to use.
+type requestSeries struct {
+	mu sync.RWMutex
+	m  map[seriesKey]series
+}
+
+func (c *requestSeries) get(m *Metrics, k seriesKey) series {
+	c.mu.RLock()
+	s, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return s
+	}
+	labels := []string{k.route, k.method, statusLabel(k.status)}
+	s = series{count: m.requests.WithLabelValues(labels...), duration: m.duration.WithLabelValues(labels...)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[seriesKey]series)
+	}
+	c.m[k] = s
+	return s
+}

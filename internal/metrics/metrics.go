@@ -59,6 +59,7 @@ type Metrics struct {
 
 	requests        *prometheus.CounterVec
 	duration        *prometheus.HistogramVec
+	series          requestSeries // requests and duration by series, found once
 	inFlight        prometheus.Gauge
 	signInStarted   *prometheus.CounterVec
 	signInCompleted *prometheus.CounterVec

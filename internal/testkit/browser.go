@@ -213,16 +213,16 @@ func (b *Browser) OAuthLanding(ctx context.Context, provider, email string) (*ur
 	return b.ProviderLanding(ctx, "/oauth/"+provider, email)
 }
 
-// ProviderLanding opens the app's OAuth start at path (GET, answered 303 to Stytch's start),
-// signs in to the emulated provider as email, and returns the URL the provider sends the
-// browser back to, without opening it.
+// ProviderLanding presses the app's OAuth start at path (a POST form, answered 303 to Stytch's
+// start), signs in to the emulated provider as email, and returns the URL the provider sends
+// the browser back to, without opening it.
 func (b *Browser) ProviderLanding(ctx context.Context, path, email string) (*url.URL, error) {
-	r, err := b.Get(ctx, path, false)
+	r, err := b.Post(ctx, path, nil, false)
 	if err != nil {
 		return nil, err
 	}
 	if r.StatusCode != http.StatusSeeOther {
-		return nil, fmt.Errorf("GET %s: status %d", path, r.StatusCode)
+		return nil, fmt.Errorf("POST %s: status %d", path, r.StatusCode)
 	}
 	// Stytch's start and the provider are another site: no app cookies, redirects followed
 	// until the provider's page.

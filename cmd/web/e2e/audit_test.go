@@ -30,6 +30,7 @@ var pageTestids = map[string]bool{
 	"organization_slug-error": true, "create-org": true,
 	"sso-setup": true, "saml-form": true, "oidc-form": true, "sso-test-result": true, "sso-choice": true,
 	"org-page": true, "primary-sso": true,
+	"remove-confirm": true, "sessions-list": true, "profile-form": true, "confirm-slug-error": true,
 }
 
 // audited are the page states audit has checked in this package run, by mode: the suite

@@ -137,7 +137,8 @@ func TestJourneyMicrosoftSpentToken(t *testing.T) {
 		b.open(landing)
 		b.createFirstOrg("Microsoft Corp", email)
 
-		b.open("/oauth/microsoft")
+		b.logout() // "Continue with …" is a button on the email form
+		b.click("Continue with Microsoft", tid("oauth-microsoft"))
 		b.waitFor("idp-form")
 		b.expectHTTPError("/authenticate", http.StatusBadRequest)
 		b.open(landing)
