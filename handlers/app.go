@@ -52,6 +52,11 @@ type Deps struct {
 	ClientIP func(*http.Request) string // the visitor's address for per-IP limits; nil = the peer's
 	Metrics  *metrics.Metrics           // Prometheus counters; nil counts nothing
 	Now      func() time.Time           // nil = time.Now
+	// Putting orgpick in front of another app (forward_auth.go, prefix.go, return_to.go):
+	Prefix      string                   // AUTH_PREFIX: orgpick's pages under this path of the origin ("" = at the root)
+	ReturnHosts []string                 // ALLOWED_RETURN_HOSTS: hosts (host[:port]) a return_to may lead to besides BASE_URL's
+	Upstream    http.Handler             // UPSTREAM_URL's reverse proxy: every request outside Prefix goes there; nil = none
+	Proxied     func(*http.Request) bool // the peer is a TRUSTED_PROXIES proxy (its X-Forwarded-* are believed); nil = never
 	// Send limits for discovery and invitation emails; nil = DefaultEmailRules / DefaultIPRules.
 	EmailRules, IPRules []Rule
 	// Limits on wrong codes (per step, per member) and texts (per number, per member); nil =
@@ -79,6 +84,8 @@ type app struct {
 	account   *Account
 	sso       *SSO
 	ssoSetup  *SSOSetup
+	gate      *gate
+	returns   *returns
 }
 
 // New builds the handlers from d and returns the app's http.Handler.
@@ -113,11 +120,16 @@ func New(d Deps) http.Handler {
 		guesses: guesses{byStep: limiter("code_step", d.StepCodeRules), byWho: limiter("code_member", d.MemberCodeRules)},
 		texts:   texts{byPhone: limiter("text_phone", d.PhoneTextRules), byWho: limiter("text_member", d.MemberTextRules)},
 	}
+	if d.Proxied == nil {
+		d.Proxied = func(*http.Request) bool { return false }
+	}
 	state := sessionState{sm: d.Sessions, log: d.Log}
+	returns := newReturns(d.BaseURL, d.ReturnHosts, state)
 	re := &responder{log: d.Log, state: state, css: d.Assets.URL("app.css"), js: d.Assets.URL("htmx-2.0.11.min.js"), appJS: d.Assets.URL("app.js"), icon: d.Assets.URL("favicon.svg")}
 	d.Sessions.ErrorFunc = re.fail
-	sign := &signer{re: re, state: state, lastOrgs: d.Store, revoker: d.Stytch, metrics: d.Metrics, now: d.Now}
-	landingURL := strings.TrimRight(d.BaseURL, "/") + "/authenticate" // where discovery and invitation links land
+	sign := &signer{re: re, state: state, lastOrgs: d.Store, revoker: d.Stytch, metrics: d.Metrics, now: d.Now, returns: returns}
+	base := strings.TrimRight(d.BaseURL, "/") + d.Prefix // where orgpick's pages are
+	landingURL := base + "/authenticate"                 // where discovery and invitation links land
 	mailbox := ""
 	if d.Dev != nil {
 		mailbox = "/dev/mailbox"
@@ -135,6 +147,7 @@ func New(d Deps) http.Handler {
 		settings:  NewSettings(re, d.Stytch),
 		mfa:       mfa,
 		account:   NewAccount(re, state, d.Stytch, codes, d.Now),
+		returns:   returns,
 	}
 	a.sso = NewSSO(re, state, d.Stytch, d.Store, sign, mfa, a.auth, d.OAuth, landingURL, d.Now)
 	var local stytchb2b.LocalIdP
@@ -142,6 +155,12 @@ func New(d Deps) http.Handler {
 		local = stytchb2b.EmulatorIdP(d.OAuth.APIBase)
 	}
 	a.ssoSetup = NewSSOSetup(re, state, d.Stytch, d.Store, a.sso, local)
+	a.gate = &gate{re: re, guard: a.guard, returns: returns, signIn: base + "/", proxied: d.Proxied, session: func(r *http.Request) string {
+		if c, err := r.Cookie(d.Sessions.Cookie.Name); err == nil {
+			return c.Value
+		}
+		return ""
+	}}
 	return a.routes()
 }
 

@@ -156,6 +156,8 @@ func TestStytchCallBudget(t *testing.T) {
 	mfaRecoveryBudget(t, e)
 	mfaAccountBudget(t, e)
 	ssoCallBudget(t, e) // sso_test.go
+	// Forward auth and the reverse-proxy mode: prefix_test.go.
+	gatewayCallBudget(t, e)
 }
 
 // with returns a copy of base plus one call of route.

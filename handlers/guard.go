@@ -79,29 +79,48 @@ func (g *guard) refreshRoles(ctx context.Context, m Member) {
 
 // member returns the signed-in member, or answers the request itself and returns false.
 func (g *guard) member(w http.ResponseWriter, r *http.Request) (Member, bool) {
-	ctx := r.Context()
+	m, err := g.current(r.Context(), true)
+	switch {
+	case errors.Is(err, errSignedOut):
+		redirect(w, r, "/")
+	case err != nil:
+		g.re.fail(w, r, err) // an ended session signs out; Stytch unreachable is retryable
+	default:
+		return m, true
+	}
+	return Member{}, false
+}
+
+// errSignedOut: this browser's session holds no member.
+var errSignedOut = errors.New("not signed in")
+
+// current returns the session's member, checked: errSignedOut when there is none, an error
+// wrapping stytchb2b.ErrSessionEnded when the session is over (past its expiry, revoked at
+// Stytch, or naming someone else). Inside the JWT's life it costs no Stytch call and writes
+// nothing; after that it asks Stytch once and stores the new JWT (and, with listOrgs, the
+// organizations to switch to: a page shows them, a gateway check needn't).
+func (g *guard) current(ctx context.Context, listOrgs bool) (Member, error) {
 	m, ok := g.state.member(ctx)
 	if !ok {
-		redirect(w, r, "/")
-		return Member{}, false
+		return Member{}, errSignedOut
 	}
 	if !m.ExpiresAt.IsZero() && !g.now().Before(m.ExpiresAt) {
-		g.re.ended(w, r, errors.New("session past its expiry"))
-		return Member{}, false
+		return Member{}, fmt.Errorf("session past its expiry: %w", stytchb2b.ErrSessionEnded)
 	}
 	s, refreshed, err := g.stytch.AuthenticateSession(ctx, m.JWT)
 	switch {
 	case err != nil:
-		g.re.fail(w, r, err) // an ended session signs out; Stytch unreachable is retryable
-		return Member{}, false
+		return Member{}, err
 	case s.MemberID != m.MemberID || s.Org.ID != m.Org.ID:
-		g.re.ended(w, r, errors.New("session JWT names another member or organization"))
-		return Member{}, false
+		return Member{}, fmt.Errorf("session JWT names another member or organization: %w", stytchb2b.ErrSessionEnded)
 	case refreshed:
-		others, err := g.stytch.ListOrgs(ctx, m.Token)
-		if err != nil {
-			g.re.log.Warn("list organizations failed", "org", m.Org.ID, "err", err)
-			others = m.Others
+		others := m.Others
+		if listOrgs {
+			var err error
+			if others, err = g.stytch.ListOrgs(ctx, m.Token); err != nil {
+				g.re.log.Warn("list organizations failed", "org", m.Org.ID, "err", err)
+				others = m.Others
+			}
 		}
 		if s.Token == "" {
 			s.Token = m.Token
@@ -109,5 +128,5 @@ func (g *guard) member(w http.ResponseWriter, r *http.Request) (Member, bool) {
 		m = memberFrom(s, m.Email, others)
 		g.state.putMember(ctx, m)
 	}
-	return m, true
+	return m, nil
 }

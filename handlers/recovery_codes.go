@@ -72,7 +72,7 @@ func (h *MFA) RecoveryCodesSubmit(w http.ResponseWriter, r *http.Request, m Memb
 		next = c.Next
 	}
 	h.state.sm.Remove(r.Context(), keyCodes)
-	redirect(w, r, next)
+	h.signer.land(w, r, next) // a sign-in's return_to waited for the codes to be saved
 }
 
 // RecoveryCodesSubmit handles POST /account/recovery-codes (signed in): show the unused

@@ -13,7 +13,8 @@ func (a *app) routes() http.Handler {
 	signedIn, can := a.guard.signedIn, a.guard.can
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", a.auth.LoginPage)
+	mux.HandleFunc("GET /{$}", a.returns.remember(a.auth.LoginPage)) // ?return_to=: where a sign-in ends
+	mux.HandleFunc("GET /auth/verify", a.gate.VerifyPage)            // forward auth (nginx, Caddy, Traefik): 200 + identity, 401, 403
 	mux.HandleFunc("POST /login", a.sso.LoginOr(a.auth.LoginSubmit)) // method=sso: sso.go
 	mux.HandleFunc("GET /check-email", a.auth.CheckEmailPage)
 	mux.HandleFunc("GET /authenticate", a.sso.LandingOr(a.auth.AuthenticatePage)) // stytch_token_type=sso: sso.go
@@ -88,6 +89,7 @@ func (a *app) routes() http.Handler {
 		root.Handle("/dev/", a.d.Dev)
 	}
 	m := a.d.Metrics // labels requests with the pattern that matched, never the raw path
-	root.Handle("/", a.d.Sessions.LoadAndSave(m.Routes(mux)))
-	return m.Middleware(a.re.recoverPanics(securityHeaders(a.d.OAuth.formSources(), a.re.crossOrigin(limitBodies(m.Routes(root))))))
+	root.Handle("/", a.d.Sessions.LoadAndSave(a.returns.carry(m.Routes(mux))))
+	h := m.Middleware(a.re.recoverPanics(securityHeaders(a.d.OAuth.formSources(), a.re.crossOrigin(limitBodies(m.Routes(root))))))
+	return a.front(h)
 }

@@ -26,6 +26,7 @@ type signer struct {
 	revoker  SessionRevoker
 	metrics  *metrics.Metrics
 	now      func() time.Time
+	returns  *returns // a return_to kept for this sign-in replaces the dashboard
 }
 
 func (s *signer) finish(w http.ResponseWriter, r *http.Request, m Member) {
@@ -48,6 +49,18 @@ func (s *signer) finishTo(w http.ResponseWriter, r *http.Request, m Member, next
 	// Failing to remember costs only the chooser's ordering: logged, not shown.
 	if err := s.lastOrgs.SetLastOrg(r.Context(), m.Email, m.Org.ID, s.now()); err != nil {
 		s.re.log.Warn("remember last org failed", "org", m.Org.ID, "err", err)
+	}
+	s.land(w, r, next)
+}
+
+// land ends a sign-in on next, or, instead of the dashboard, on the page first asked for
+// (a kept return_to, forgotten here).
+func (s *signer) land(w http.ResponseWriter, r *http.Request, next string) {
+	if next == "/dashboard" {
+		if target, ok := s.returns.take(w, r); ok {
+			leave(w, r, target)
+			return
+		}
 	}
 	redirect(w, r, next)
 }

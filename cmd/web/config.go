@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/orgpick/orgpick/internal/clientip"
@@ -32,7 +33,18 @@ type Config struct {
 	StytchURL    string         // STYTCH_BASE_URL: optional API override (e.g. a standalone emulator); no trailing slash.
 	PublicToken  string         // STYTCH_PUBLIC_TOKEN: the project's public token; without it (real Stytch) no Google/Microsoft buttons.
 	LogFormat    string         // LOG_FORMAT: "text" or "json". Default "json" with real Stytch, else "text".
+	// In front of another app (README "Put it in front of your app"):
+	Prefix       string   // AUTH_PREFIX: orgpick's pages under this path of BASE_URL (e.g. /_orgpick). Default none, or /_orgpick with UPSTREAM_URL.
+	CookieDomain string   // COOKIE_DOMAIN: the session cookie's Domain (e.g. example.com), for orgpick on its own subdomain. Default: host-only.
+	Upstream     *url.URL // UPSTREAM_URL: reverse-proxy mode, every request outside AUTH_PREFIX goes there signed in. Default: off.
+	ReturnHosts  []string // ALLOWED_RETURN_HOSTS: hosts (host or host:port) a return_to may lead to besides BASE_URL's. Default none.
 }
+
+// defaultProxyPrefix is AUTH_PREFIX in the reverse-proxy mode when it is not set.
+const defaultProxyPrefix = "/_orgpick"
+
+// prefixPattern is an AUTH_PREFIX: one or more path segments of unreserved characters.
+var prefixPattern = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+$`)
 
 // Embedded reports whether the app runs its own Stytch emulator (no real credentials set).
 func (c Config) Embedded() bool { return c.ProjectID == "" }
@@ -100,6 +112,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "STYTCH_BASE_URL must be an absolute http(s) URL")
 		}
 	}
+	problems = append(problems, c.loadGateway(get)...)
 	c.LogFormat = get("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Embedded()])
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, `LOG_FORMAT must be "text" or "json"`)
@@ -108,6 +121,57 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %w", errors.New(strings.Join(problems, "; ")))
 	}
 	return c, nil
+}
+
+// loadGateway reads AUTH_PREFIX, COOKIE_DOMAIN, UPSTREAM_URL and ALLOWED_RETURN_HOSTS (after
+// BASE_URL) and returns what is wrong with them.
+func (c *Config) loadGateway(get func(key, def string) string) (problems []string) {
+	if raw := get("UPSTREAM_URL", ""); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			problems = append(problems, "UPSTREAM_URL must be an absolute http(s) URL such as http://127.0.0.1:8080 (no query)")
+		} else {
+			c.Upstream = u
+		}
+	}
+	def := ""
+	if c.Upstream != nil {
+		def = defaultProxyPrefix
+	}
+	c.Prefix = strings.TrimRight(get("AUTH_PREFIX", def), "/")
+	if c.Prefix != "" && !prefixPattern.MatchString(c.Prefix) {
+		problems = append(problems, "AUTH_PREFIX must be a path such as /_orgpick (letters, digits, . _ ~ - between slashes)")
+	}
+	if c.Upstream != nil && c.Prefix == "" {
+		problems = append(problems, "UPSTREAM_URL needs an AUTH_PREFIX other than / (orgpick's pages live there, the rest is proxied)")
+	}
+	if d := strings.TrimPrefix(strings.ToLower(get("COOKIE_DOMAIN", "")), "."); d != "" {
+		host := ""
+		if c.BaseURL != nil {
+			host = strings.ToLower(c.BaseURL.Hostname())
+		}
+		_, ipErr := netip.ParseAddr(d)
+		switch {
+		case ipErr == nil || !strings.Contains(d, "."):
+			problems = append(problems, "COOKIE_DOMAIN must be a parent domain such as example.com")
+		case host != d && !strings.HasSuffix(host, "."+d):
+			problems = append(problems, "COOKIE_DOMAIN "+d+" must contain BASE_URL's host ("+host+")")
+		default:
+			c.CookieDomain = d
+		}
+	}
+	for i, h := range strings.Split(get("ALLOWED_RETURN_HOSTS", ""), ",") {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		if u, err := url.Parse("//" + h); err != nil || u.Host != h || u.User != nil || u.Hostname() == "" {
+			problems = append(problems, fmt.Sprintf("ALLOWED_RETURN_HOSTS entry %d %q must be a host or host:port, such as app.example.com", i+1, h))
+			continue
+		}
+		c.ReturnHosts = append(c.ReturnHosts, h)
+	}
+	return problems
 }
 
 // loopbackHost reports whether host (from a URL, without brackets) is this machine only:

@@ -7,13 +7,7 @@ import (
 
 func TestLoadConfig(t *testing.T) {
 	t.Parallel()
-	env := func(kv ...string) func(string) string {
-		m := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return func(k string) string { return m[k] }
-	}
+	env := envOf
 	t.Run("defaults", func(t *testing.T) {
 		t.Parallel()
 		c, err := LoadConfig(env())

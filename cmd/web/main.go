@@ -23,6 +23,7 @@ import (
 	"github.com/orgpick/orgpick/emulator"
 	"github.com/orgpick/orgpick/handlers"
 	"github.com/orgpick/orgpick/internal/clientip"
+	"github.com/orgpick/orgpick/internal/gateway"
 	"github.com/orgpick/orgpick/internal/metrics"
 	"github.com/orgpick/orgpick/store"
 	"github.com/orgpick/orgpick/stytchb2b"
@@ -147,7 +148,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		}
 		a.closers = append(a.closers, stopEmu)
 		stytchURL, dev, publicToken = url, emu.Dev(), emu.PublicToken()
-		log.Info("using the embedded Stytch emulator (no STYTCH_PROJECT_ID set)", "api", url, "mailbox", cfg.BaseURL.String()+"/dev/mailbox")
+		log.Info("using the embedded Stytch emulator (no STYTCH_PROJECT_ID set)", "api", url, "mailbox", cfg.BaseURL.String()+cfg.Prefix+"/dev/mailbox")
 	}
 	// The SDK fetches the JWKS now (bounded by the client timeout) and keeps refreshing it in
 	// the background for as long as ctx lives.
@@ -170,6 +171,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	if err != nil {
 		return nil, err
 	}
+	var upstream http.Handler
+	if cfg.Upstream != nil {
+		upstream = gateway.NewProxy(cfg.Upstream, gateway.ProxyOptions{Log: log.With("component", "proxy"), DropCookies: []string{sm.Cookie.Name}})
+		log.Info("proxying every request outside AUTH_PREFIX", "upstream", cfg.Upstream.String(), "prefix", cfg.Prefix)
+	}
 	a.Handler = handlers.New(handlers.Deps{
 		Log:      log,
 		Sessions: sm,
@@ -181,6 +187,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		ClientIP: func(r *http.Request) string { return clientip.LimitKey(ips.ClientIP(r)) }, // IPv6 by /64
 		Metrics:  a.Metrics,
 		OAuth:    handlers.OAuthConfig{APIBase: stytchb2b.APIBase(projectID, stytchURL), PublicToken: publicToken},
+
+		Prefix:      cfg.Prefix,
+		ReturnHosts: cfg.ReturnHosts,
+		Upstream:    upstream,
+		Proxied:     ips.FromTrustedProxy,
 	})
 	return a, nil
 }
@@ -197,7 +208,16 @@ func newSessionManager(cfg Config, sessions scs.Store) *scs.SessionManager {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
-	if cfg.SecureCookies() {
+	switch {
+	case cfg.CookieDomain != "":
+		// Shared with the parent domain's apps (orgpick on its own subdomain): __Host- forbids a
+		// Domain, so the Secure cookie takes the __Secure- prefix instead.
+		sm.Cookie.Domain = cfg.CookieDomain
+		if cfg.SecureCookies() {
+			sm.Cookie.Name = "__Secure-orgpick_session"
+			sm.Cookie.Secure = true
+		}
+	case cfg.SecureCookies():
 		sm.Cookie.Name = "__Host-orgpick_session" // Secure, Path=/, no Domain: pinned to this origin
 		sm.Cookie.Secure = true
 	}
@@ -226,7 +246,7 @@ func startEmulator(cfg Config, log *slog.Logger) (*emulator.Emulator, string, fu
 		Secret:       emulatorSecret,
 		DatabasePath: filepath.Join(filepath.Dir(cfg.DatabasePath), "stytch-emulator.db"),
 		// Only this app's landing is a valid redirect, as in a Stytch project's settings.
-		AllowedRedirectURLs: []string{cfg.BaseURL.String() + "/authenticate"},
+		AllowedRedirectURLs: []string{cfg.BaseURL.String() + cfg.Prefix + "/authenticate"},
 		Log:                 log.With("component", "emulator"),
 	})
 	if err != nil {

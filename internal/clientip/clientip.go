@@ -152,6 +152,13 @@ func fromRight(values []string) iter.Seq[string] {
 	}
 }
 
+// FromTrustedProxy reports whether the request's peer is one of the trusted proxies, so the
+// other headers it forwards (X-Forwarded-Host, -Proto, -Uri, X-Original-URL) may be believed.
+func (r *Resolver) FromTrustedProxy(req *http.Request) bool {
+	peer, ok := parseHop(req.RemoteAddr)
+	return ok && r.isTrusted(peer)
+}
+
 func (r *Resolver) isTrusted(a netip.Addr) bool {
 	for _, p := range r.trusted {
 		if p.Contains(a) {

@@ -68,7 +68,7 @@ func (s *Server) CallsSince(ctx context.Context, before map[string]int) (map[str
 
 // AdvanceClock moves the embedded emulator's clock (not the app's) forward.
 func (s *Server) AdvanceClock(ctx context.Context, d time.Duration) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/dev/clock", strings.NewReader(url.Values{"advance": {d.String()}}.Encode()))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+s.Prefix+"/dev/clock", strings.NewReader(url.Values{"advance": {d.String()}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := s.HTTP.Do(req)
 	if err != nil {
@@ -82,7 +82,7 @@ func (s *Server) AdvanceClock(ctx context.Context, d time.Duration) error {
 }
 
 func (s *Server) getJSON(ctx context.Context, path string, v any) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+s.Prefix+path, nil)
 	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", path, err)

@@ -30,7 +30,7 @@ func (s *Server) NewSeeder() (*Seeder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stytch client on %s: %w", s.APIURL, err)
 	}
-	return &Seeder{API: api, Mailbox: s, Redirect: s.URL + "/authenticate", Advance: s.AdvanceClock}, nil
+	return &Seeder{API: api, Mailbox: s, Redirect: s.Base() + s.Prefix + "/authenticate", Advance: s.AdvanceClock}, nil
 }
 
 // CreateOrg makes an organization whose first member (admin) is email, the way the app does

@@ -59,6 +59,7 @@ type Server struct {
 	Addr    string // 127.0.0.1:port
 	URL     string // http://127.0.0.1:port
 	BaseURL string // BASE_URL; "" means URL (a proxy in front sets its own)
+	Prefix  string // AUTH_PREFIX the server runs with (set it in Env too): its routes, /healthz and /dev/ included, live under it
 	DBPath  string
 	Env     []string // extra NAME=value pairs, after the ones Start sets
 	Log     *SyncBuffer
@@ -134,7 +135,7 @@ func (s *Server) Start(ctx context.Context) error {
 }
 
 func (s *Server) healthy(ctx context.Context) bool {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/healthz", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+s.Prefix+"/healthz", nil)
 	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		return false
@@ -179,6 +180,14 @@ func (s *Server) Stop() error {
 func (s *Server) Restart(ctx context.Context) error {
 	s.Kill()
 	return s.Start(ctx)
+}
+
+// Base is BASE_URL: BaseURL, or URL when no proxy in front sets its own.
+func (s *Server) Base() string {
+	if s.BaseURL != "" {
+		return s.BaseURL
+	}
+	return s.URL
 }
 
 // Pid is the running process's ID (0 when stopped).

@@ -43,10 +43,18 @@ func startServer(t *testing.T) *server {
 	if n := instanceCount(t); n > 1 {
 		return startInstances(t, n)
 	}
-	ts, err := testkit.NewServer(serverBinary(t), t.TempDir())
+	return startBinary(t, "")
+}
+
+// startBinary starts the real binary with extra environment (NAME=value), serving its pages
+// under prefix (its AUTH_PREFIX, "" for the root).
+func startBinary(t *testing.T, prefix string, env ...string) *server {
+	t.Helper()
+	ts, err := testkit.NewServer(serverBinary(t), t.TempDir(), env...)
 	if err != nil {
 		t.Fatalf("e2e: %v", err)
 	}
+	ts.Prefix = prefix
 	s := &server{app: ts, URL: ts.URL, t: t, log: ts.Log}
 	t.Cleanup(func() {
 		s.Stop()
