@@ -5,6 +5,7 @@
 //  - time[data-local]: shows the time in the person's own time zone, naming it.
 //  - plain forms (not htmx's): after submit, the button is disabled and shows its indicator,
 //    so the form can't be sent twice (reset when the page comes back from the back/forward cache).
+//  - button[data-copy="ID"] (hidden without JavaScript): copies the text of #ID, then says so.
 (function () {
   "use strict";
 
@@ -51,7 +52,17 @@
   window.addEventListener("pageshow", function (e) {
     if (e.persisted) document.querySelectorAll("form.is-submitting").forEach(function (f) { busy(f, false); });
   });
-  document.addEventListener("htmx:load", function (e) { localTimes(e.detail.elt); tick(); }); // a countdown starts when it arrives
-  document.addEventListener("DOMContentLoaded", function () { localTimes(document); tick(); });
+  function copyButtons(root) {
+    root.querySelectorAll("button[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
+  }
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("button[data-copy]");
+    if (!b) return;
+    var src = document.getElementById(b.dataset.copy);
+    if (!src || !navigator.clipboard) return;
+    navigator.clipboard.writeText(src.textContent.trim()).then(function () { b.textContent = "Copied"; });
+  });
+  document.addEventListener("htmx:load", function (e) { localTimes(e.detail.elt); copyButtons(e.detail.elt); tick(); }); // a countdown starts when it arrives
+  document.addEventListener("DOMContentLoaded", function () { localTimes(document); copyButtons(document); tick(); });
   setInterval(tick, 1000);
 })();

@@ -51,6 +51,7 @@
 //	discovery.go         discovery send/authenticate, IST exchange, discovered organizations, create, list
 //	discovery_methods.go the discovery IST of the non-magic-link methods and its factor
 //	otp.go               email codes: otps/email/discovery send and authenticate
+//	otp_org.go           an organization's email codes: otps/email/login_or_signup and authenticate
 //	oauth.go             OAuth discovery: public start URL, token, oauth/discovery/authenticate, PKCE
 //	oauth_org.go         organization-scoped OAuth: start URL, oauth/authenticate
 //	oauth_idp.go         the emulated Google/Microsoft page (/_emulator/oauth/{provider})

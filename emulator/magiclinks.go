@@ -157,17 +157,9 @@ func (e *Emulator) loginOrSignup(ctx context.Context, tx *sql.Tx, r *http.Reques
 		return nil, err
 	}
 	now := e.now()
-	m, err := memberByEmail(ctx, tx, o.OrganizationID, email)
+	m, created, err := orgSignInMember(ctx, tx, o, email, now)
 	if err != nil {
 		return nil, err
-	}
-	created := false
-	if m == nil {
-		if o.EmailJITProvisioning != "RESTRICTED" || !slices.Contains(o.EmailAllowedDomains, domainOf(email)) {
-			return nil, errNotEligible
-		}
-		m = newMember(o.OrganizationID, email, "pending", false, nil, now)
-		created = true
 	}
 	kind, raw, subject, mins := "signup", req.SignupRedirectURL, "Finish signing up to "+o.OrganizationName, req.SignupExpiration
 	if m.Status == "active" {
@@ -194,6 +186,20 @@ func (e *Emulator) loginOrSignup(ctx context.Context, tx *sql.Tx, r *http.Reques
 		return nil, err
 	}
 	return map[string]any{"member_id": m.MemberID, "member_created": created, "member": m.member, "organization": o}, nil
+}
+
+// orgSignInMember is the member an organization's own sign-in (link or code) is for: the
+// email's member, or a new pending one when the organization lets the email's domain join
+// (created true: saved by the caller once the send is allowed); else errNotEligible.
+func orgSignInMember(ctx context.Context, tx *sql.Tx, o *organization, email string, now time.Time) (*storedMember, bool, error) {
+	m, err := memberByEmail(ctx, tx, o.OrganizationID, email)
+	if err != nil || m != nil {
+		return m, false, err
+	}
+	if o.EmailJITProvisioning != "RESTRICTED" || !slices.Contains(o.EmailAllowedDomains, domainOf(email)) {
+		return nil, false, errNotEligible
+	}
+	return newMember(o.OrganizationID, email, "pending", false, nil, now), true, nil
 }
 
 func (e *Emulator) sendOrgLink(ctx context.Context, tx *sql.Tx, m *storedMember, o *organization, kind, subject, redirect string, expires, now time.Time) error {

@@ -11,7 +11,7 @@ import (
 type Message struct {
 	To               string    `json:"to"` // email address, or E.164 number for "sms"
 	Subject          string    `json:"subject"`
-	Kind             string    `json:"kind"` // "discovery" | "login" | "signup" | "invite" | "discovery_otp" | "sms"
+	Kind             string    `json:"kind"` // "discovery" | "login" | "signup" | "invite" | "discovery_otp" | "login_otp" | "signup_otp" | "sms"
 	Link             string    `json:"link"` // "" for codes
 	Code             string    `json:"code,omitempty"`
 	OrganizationID   string    `json:"organization_id"`             // "" for discovery

@@ -17,6 +17,8 @@ var kindNames = map[string]string{
 	"signup":        "Organization sign-up link",
 	"invite":        "Invitation",
 	"discovery_otp": "Sign-in code",
+	"login_otp":     "Organization sign-in code",
+	"signup_otp":    "Organization sign-up code",
 }
 
 var mailboxTmpl = template.Must(template.New("mailbox").Funcs(template.FuncMap{

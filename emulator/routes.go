@@ -52,6 +52,8 @@ func (e *Emulator) apiRouteTable() []route {
 		call("POST /v1/b2b/magic_links/email/login_or_signup", e.loginOrSignup),
 		call("POST /v1/b2b/magic_links/email/invite", e.invite),
 		call("POST /v1/b2b/magic_links/authenticate", e.magicLinkAuthenticate),
+		call("POST /v1/b2b/otps/email/login_or_signup", e.otpOrgSend),      // otp_org.go
+		call("POST /v1/b2b/otps/email/authenticate", e.otpOrgAuthenticate), // otp_org.go
 
 		// OAuth of an organization (oauth_org.go) and the public start URLs (oauth.go,
 		// oauth_org.go), which send the browser to the emulated provider (oauth_idp.go).

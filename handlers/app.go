@@ -13,6 +13,7 @@ import (
 
 	"github.com/orgpick/orgpick/assets"
 	"github.com/orgpick/orgpick/internal/metrics"
+	"github.com/orgpick/orgpick/stytchb2b"
 )
 
 // Stytch is every call the handlers make to the Stytch adapter (stytchb2b.Client); each handler
@@ -26,12 +27,15 @@ type Stytch interface {
 	SettingsAdmin
 	MFAVerifier
 	AccountManager
+	SSOSignIn
+	SSOAdmin
 }
 
 // Store is what the handlers need of the app's database.
 type Store interface {
 	LastOrgs
 	LimitStore
+	SSOIndex
 	Ping(ctx context.Context) error
 }
 
@@ -78,6 +82,8 @@ type app struct {
 	settings  *Settings
 	mfa       *MFA
 	account   *Account
+	sso       *SSO
+	ssoSetup  *SSOSetup
 	gate      *gate
 	returns   *returns
 }
@@ -143,6 +149,12 @@ func New(d Deps) http.Handler {
 		account:   NewAccount(re, state, d.Stytch, codes, d.Now),
 		returns:   returns,
 	}
+	a.sso = NewSSO(re, state, d.Stytch, d.Store, sign, mfa, a.auth, d.OAuth, landingURL, d.Now)
+	var local stytchb2b.LocalIdP
+	if d.Dev != nil { // the embedded emulator: its test identity providers are at its API origin
+		local = stytchb2b.EmulatorIdP(d.OAuth.APIBase)
+	}
+	a.ssoSetup = NewSSOSetup(re, state, d.Stytch, d.Store, a.sso, local)
 	a.gate = &gate{re: re, guard: a.guard, returns: returns, signIn: base + "/", proxied: d.Proxied, session: func(r *http.Request) string {
 		if c, err := r.Cookie(d.Sessions.Cookie.Name); err == nil {
 			return c.Value

@@ -155,6 +155,7 @@ func TestStytchCallBudget(t *testing.T) {
 	mfaCallBudget(t, e)
 	mfaRecoveryBudget(t, e)
 	mfaAccountBudget(t, e)
+	ssoCallBudget(t, e) // sso_test.go
 	// Forward auth and the reverse-proxy mode: prefix_test.go.
 	gatewayCallBudget(t, e)
 }

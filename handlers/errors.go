@@ -24,6 +24,10 @@ var (
 	ErrRevokeActive    = errors.New("refused to revoke an active member")
 	ErrRevokeSelf      = errors.New("refused to act on the caller's own membership")
 	ErrOAuthNotStarted = errors.New("oauth landing without a sign-in started in this browser")
+	ErrSSONotStarted   = errors.New("sso landing without a sign-in started in this browser")
+	ErrSSONotOffered   = errors.New("sso connection not offered to this browser")
+	ErrSSOUnavailable  = errors.New("sso needs the project's public token")
+	ErrOrgPageNotFound = errors.New("no organization sign-in page at this slug")
 	ErrLastAdmin       = errors.New("refused to leave the organization without an admin")
 	ErrActOnSelf       = errors.New("refused an admin action on the caller's own member")
 	ErrNotRemoved      = errors.New("refused to restore a member who isn't removed")
@@ -115,6 +119,15 @@ var failures = []struct {
 	{[]error{stytchb2b.ErrLinkExpired, stytchb2b.ErrLinkNotFound}, failure{http.StatusBadRequest, "This link has expired or was already used", "This sign-in link has expired or was already used (or its invitation was withdrawn). Links work once, for 60 minutes. Enter your email to get a new one.", "", msgGetNewLink}},
 	{[]error{stytchb2b.ErrOAuthExpired}, failure{http.StatusBadRequest, "This sign-in has expired", "That sign-in with Google or Microsoft has expired or was already used. Please start again.", "", ""}},
 	{[]error{ErrOAuthNotStarted, stytchb2b.ErrOAuthDevice}, failure{http.StatusBadRequest, "Please start signing in again", "This sign-in was started in another browser, or too long ago. Please start again here.", "", ""}},
+	{[]error{stytchb2b.ErrSSOExpired}, failure{http.StatusBadRequest, "This sign-in has expired", "That single sign-on has expired or was already used. Please start again.", "", ""}},
+	{[]error{ErrSSONotStarted, ErrSSONotOffered}, failure{http.StatusBadRequest, "Please start signing in again", "This single sign-on was started in another browser, too long ago, or not from this app. Please start again here.", "", ""}},
+	{[]error{ErrSSOUnavailable}, failure{http.StatusServiceUnavailable, "Single sign-on isn't set up here", "This app can't start single sign-on yet (its public token is missing). Sign in with a link or a code instead.", "", ""}},
+	{[]error{stytchb2b.ErrSSONoJIT}, failure{http.StatusForbidden, "You aren't a member of this organization", "Your identity provider signed you in, but this organization adds new people only by invitation or from some connections. Ask its admin to invite you.", "", ""}},
+	{[]error{stytchb2b.ErrSSORestricted}, failure{http.StatusForbidden, "This organization doesn't accept that sign-in", "This organization doesn't accept this way of signing in. Use the method its admin set up.", "", ""}},
+	{[]error{ErrOrgPageNotFound}, failure{http.StatusNotFound, "No sign-in page here", "There's no organization sign-in page at this address. Check the link, or sign in with your email.", "", ""}},
+	{[]error{stytchb2b.ErrSSOConnNotFound}, failure{http.StatusNotFound, "That connection no longer exists", "That single sign-on connection no longer exists. It may have been deleted.", "/settings/sso", "Back to single sign-on"}},
+	{[]error{stytchb2b.ErrSSODefaultInUse}, failure{http.StatusConflict, "The default connection can't be deleted", "Make another connection the default first; the default can be deleted only when it is the last one.", "/settings/sso", "Back to single sign-on"}},
+	{[]error{stytchb2b.ErrSSOMetadata, stytchb2b.ErrSSOConfigInvalid}, failure{http.StatusBadRequest, "Stytch refused these details", msgSSOConfigRefused, "/settings/sso", "Back to single sign-on"}},
 	{[]error{stytchb2b.ErrOAuthOtherAccount}, failure{http.StatusBadRequest, "That account can't be used here", "The account you chose isn't the one this sign-in is for. Please start again and pick the account with your address.", "", ""}},
 	{[]error{stytchb2b.ErrChoiceExpired}, failure{http.StatusGone, "Your sign-in expired", msgChoiceExpired, "", msgGetNewLink}},
 	{[]error{stytchb2b.ErrSessionEnded}, failure{http.StatusUnauthorized, "Your session has ended", msgSessionEnded, "", ""}},

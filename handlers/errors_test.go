@@ -45,6 +45,12 @@ var sentinels = map[string]error{
 	"ErrOAuthExpired": stytchb2b.ErrOAuthExpired, "ErrOAuthDevice": stytchb2b.ErrOAuthDevice,
 	"ErrOAuthOtherAccount": stytchb2b.ErrOAuthOtherAccount,
 
+	"ErrSSONotStarted": ErrSSONotStarted, "ErrSSONotOffered": ErrSSONotOffered, "ErrSSOUnavailable": ErrSSOUnavailable,
+	"ErrOrgPageNotFound": ErrOrgPageNotFound, "ErrSSOExpired": stytchb2b.ErrSSOExpired, "ErrSSONoJIT": stytchb2b.ErrSSONoJIT,
+	"ErrSSOConnNotFound": stytchb2b.ErrSSOConnNotFound, "ErrSSODefaultInUse": stytchb2b.ErrSSODefaultInUse,
+	"ErrSSOMetadata": stytchb2b.ErrSSOMetadata, "ErrSSOConfigInvalid": stytchb2b.ErrSSOConfigInvalid,
+	"ErrSSORestricted": stytchb2b.ErrSSORestricted,
+
 	"store.ErrUnavailable": store.ErrUnavailable, "store.ErrNotFound": store.ErrNotFound,
 	"store.ErrSessionData": store.ErrSessionData,
 }

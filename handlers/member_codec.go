@@ -16,9 +16,13 @@ import (
 // Layout: memberFormat, then the session (token, member ID, email, org, roles, expiry), then
 // the other orgs. A string is its uvarint length and bytes; a list is uvarint count+1 (0 for
 // nil) then its items; a time is a flag byte (0 zero time) and varint Unix nanoseconds; an org
-// is ID, name, slug, logo URL, membership, domain, admin (one byte), primary-required list.
-// A value starting with '{' is the JSON written before this form, and still reads.
-const memberFormat = 0x01
+// is ID, name, slug, logo URL, membership, domain, admin (one byte), primary-required list,
+// then (from format 2) its SSO connections, each ID, name and default (one byte). A value
+// starting with '{' is the JSON written before this form, and still reads; so does format 1.
+const (
+	memberFormat      = 0x02
+	memberFormatNoSSO = 0x01 // before organizations carried their SSO connections
+)
 
 var errMemberData = errors.New("malformed member data")
 
@@ -52,10 +56,10 @@ func decodeMember(data []byte) (Member, error) {
 		err := json.Unmarshal(data, &m)
 		return m, err
 	}
-	if len(data) == 0 || data[0] != memberFormat {
+	if len(data) == 0 || data[0] != memberFormat && data[0] != memberFormatNoSSO {
 		return Member{}, errMemberData
 	}
-	r := memberReader{s: string(data[1:])} // the one copy every text field slices
+	r := memberReader{s: string(data[1:]), sso: data[0] == memberFormat} // the one copy every text field slices
 	var m Member
 	m.Token, m.MemberID, m.Email = r.str(), r.str(), r.str()
 	m.Org = r.org()
@@ -103,7 +107,17 @@ func appendOrg(b []byte, o stytchb2b.Org) []byte {
 	if o.Admin {
 		admin = 1
 	}
-	return appendStrings(append(b, admin), o.PrimaryRequired)
+	b = appendStrings(append(b, admin), o.PrimaryRequired)
+	b = appendCount(b, o.SSO == nil, len(o.SSO))
+	for _, c := range o.SSO {
+		b = appendString(appendString(b, c.ID), c.Name)
+		def := byte(0)
+		if c.Default {
+			def = 1
+		}
+		b = append(b, def)
+	}
+	return b
 }
 
 // memberReader reads the compact form; past the end or on a malformed length it sets bad
@@ -112,6 +126,7 @@ type memberReader struct {
 	s   string
 	i   int
 	bad bool
+	sso bool // the format carries organizations' SSO connections
 }
 
 func (r *memberReader) uvarint() uint64 {
@@ -183,5 +198,14 @@ func (r *memberReader) org() stytchb2b.Org {
 	o := stytchb2b.Org{ID: r.str(), Name: r.str(), Slug: r.str(), LogoURL: r.str(), Membership: r.str(), Domain: r.str()}
 	o.Admin = r.byte() == 1
 	o.PrimaryRequired = r.strs()
+	if !r.sso {
+		return o
+	}
+	if n, isNil := r.count(); !isNil {
+		o.SSO = make([]stytchb2b.SSOConn, n)
+		for i := range o.SSO {
+			o.SSO[i] = stytchb2b.SSOConn{ID: r.str(), Name: r.str(), Default: r.byte() == 1}
+		}
+	}
 	return o
 }

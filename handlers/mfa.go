@@ -154,6 +154,7 @@ func (h *MFA) data(ctx context.Context, p MFAPending, rf refusal) views.MFAData 
 	switch {
 	case p.PrimaryRequired != nil:
 		d.Mode, d.Primary, d.PrimaryOAuth = views.MFAPrimary, primaryMethods(p.PrimaryRequired), h.stepUpProviders(p)
+		d.PrimarySSO = ssoButtons(p, h.oauth) // sso.go
 		if p.Problem != "" {
 			d.Notice = views.Notice{Kind: "error", Text: p.Problem}
 		}

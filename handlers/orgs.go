@@ -230,7 +230,7 @@ func choice(o stytchb2b.Org) views.OrgChoice {
 		c.Reason = reasonAdmin
 	}
 	if len(o.PrimaryRequired) > 0 {
-		c.Needs = fmt.Sprintf(fmtNeedsLogin, views.OrList(primaryMethods(o.PrimaryRequired)))
+		c.Needs = fmt.Sprintf(fmtNeedsLogin, views.OrList(needsWords(o))) // SSO by its connections' names (sso.go)
 	}
 	return c
 }

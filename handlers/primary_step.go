@@ -71,6 +71,12 @@ func (h *MFA) FinishOAuth(w http.ResponseWriter, r *http.Request, token, orgID, 
 	if err == nil || errors.As(err, new(*stytchb2b.MFARequiredError)) {
 		h.state.forgetOAuth(r.Context()) // proved: the start is spent
 	}
+	h.primaryDone(w, r, p, s, err)
+}
+
+// primaryDone ends the organization's own sign-in a pending step asked for (OAuth here, SSO in
+// sso.go) with what Stytch answered: the dashboard, the next step (MFA), or a refusal.
+func (h *MFA) primaryDone(w http.ResponseWriter, r *http.Request, p MFAPending, s stytchb2b.Session, err error) {
 	switch {
 	case err == nil:
 		h.finish(w, r, p, s, nil)

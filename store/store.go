@@ -74,6 +74,7 @@ type backend interface {
 	undo(ctx context.Context, key []byte) error
 	deleteExpired(ctx context.Context, now time.Time) error
 	sessions(cleanup time.Duration) sessionBackend
+	ssoBackend // sso_domains.go
 }
 
 // Option adjusts Open.

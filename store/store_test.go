@@ -51,7 +51,7 @@ func TestOpenPicksEngine(t *testing.T) {
 // instances start at the same moment.
 func TestMigrationsApplyOnce(t *testing.T) {
 	t.Parallel()
-	want := map[string]int{store.EngineSQLite: 2, store.EnginePostgres: 1}
+	want := map[string]int{store.EngineSQLite: 3, store.EnginePostgres: 2}
 	eachEngine(t, func(t *testing.T, target string) {
 		var wg sync.WaitGroup
 		errs := make(chan error, 4)
@@ -75,7 +75,7 @@ func TestMigrationsApplyOnce(t *testing.T) {
 		if n := count(t, target, "SELECT count(*) FROM schema_migrations"); n != want[st.Engine()] {
 			t.Fatalf("migrations recorded %d, want %d", n, want[st.Engine()])
 		}
-		for _, table := range []string{"sessions", "last_org", "limit_hits"} {
+		for _, table := range []string{"sessions", "last_org", "limit_hits", "sso_domains", "sso_connections"} {
 			count(t, target, "SELECT count(*) FROM "+table)
 		}
 	})
@@ -119,13 +119,13 @@ func TestSQLiteLegacyMigrationName(t *testing.T) {
 	if got, err := st.LastOrg(t.Context(), "ada@acme.test"); err != nil || got != "org-1" {
 		t.Fatalf("existing data: %q %v", got, err)
 	}
-	for _, name := range []string{"001_init.sql", "002_limits.sql"} {
+	for _, name := range []string{"001_init.sql", "002_limits.sql", "003_sso_domains.sql"} {
 		if n := count(t, file, "SELECT count(*) FROM schema_migrations WHERE name = '"+name+"'"); n != 1 {
 			t.Fatalf("%s recorded %d times", name, n)
 		}
 	}
-	if n := count(t, file, "SELECT count(*) FROM schema_migrations"); n != 2 {
-		t.Fatalf("%d migrations recorded, want 2", n)
+	if n := count(t, file, "SELECT count(*) FROM schema_migrations"); n != 3 {
+		t.Fatalf("%d migrations recorded, want 3", n)
 	}
 }
 

@@ -232,7 +232,7 @@ func discovered(in []discovery.DiscoveredOrganization) []Org {
 }
 
 func orgOf(o *orgs.Organization) Org {
-	return Org{ID: o.OrganizationID, Name: o.OrganizationName, Slug: o.OrganizationSlug, LogoURL: o.OrganizationLogoURL}
+	return Org{ID: o.OrganizationID, Name: o.OrganizationName, Slug: o.OrganizationSlug, LogoURL: o.OrganizationLogoURL, SSO: ssoConns(o)}
 }
 
 func session(token, jwt string, ms *sessions.MemberSession, m *orgs.Member, o *orgs.Organization) Session {

@@ -80,6 +80,9 @@ func mapErr(op string, err error) error {
 	}
 	kind := errorTypes[string(se.ErrorType)]
 	if kind == nil {
+		kind = ssoErrorTypes[string(se.ErrorType)]
+	}
+	if kind == nil {
 		switch {
 		case se.StatusCode == 429:
 			kind = ErrRateLimited

@@ -29,6 +29,8 @@ type Org struct {
 	// it isn't among them (Stytch's primary_required.allowed_auth_methods): entering it asks
 	// for one of them first.
 	PrimaryRequired []string `json:"primary_required,omitempty"`
+	// SSO are the organization's active SSO connections, its default first (sso.go).
+	SSO []SSOConn `json:"sso,omitempty"`
 }
 
 // Discovery is what a discovery magic link yields: the IST and every org the email may enter.

@@ -33,6 +33,24 @@ const (
 	FieldAllowedMethods = "allowed_auth_methods"
 	FieldEmailInvites   = "email_invites"
 	FieldConfirmSlug    = "confirm_slug"
+
+	// Single sign-on (the SSO start and the setup page, settings_sso.templ).
+	FieldConnectionID = "connection_id"
+	FieldDisplayName  = "display_name"
+	FieldMetadataURL  = "idp_metadata_url"
+	FieldIdPEntityID  = "idp_entity_id"
+	FieldIdPSSOURL    = "idp_sso_url"
+	FieldCertificate  = "x509_certificate"
+	FieldMapEmail     = "attr_email"
+	FieldMapName      = "attr_full_name"
+	FieldMapGroups    = "attr_groups"
+	FieldIssuer       = "issuer"
+	FieldClientID     = "client_id"
+	FieldClientSecret = "client_secret"
+	FieldSSODomains   = "domains"
+	FieldSSOJIT       = "sso_jit_provisioning"
+	FieldSSOJITConns  = "sso_jit_connection" // one checkbox per connection (sent once each)
+	FieldRequireSSO   = "require_sso"
 )
 
 // ConfirmYes is the value of FieldConfirm that a confirmation step's button sends.
@@ -44,6 +62,7 @@ const (
 	IntentNewOrg = "new-org" // "Create another organization" (signed in)
 	MethodLink   = "link"
 	MethodCode   = "code"
+	MethodSSO    = "sso" // "Sign in with SSO": the address's domain leads to its identity provider
 )
 
 // FieldErrors are the problems of a form, by field name, each a sentence shown next to its

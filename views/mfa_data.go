@@ -34,6 +34,8 @@ type MFAData struct {
 	Primary []string
 	// PrimaryOAuth are the accepted methods the app can start here ("Continue with …").
 	PrimaryOAuth []Provider
+	// PrimarySSO are the organization's SSO connections the step can start (sso.templ).
+	PrimarySSO []SSOButton
 
 	// Forms are the methods' forms, in order (MFAVerify, MFAEnrol): each a method's component
 	// (TOTPForm, SMSForm, RecoveryForm) with its FactorForm.

@@ -28,6 +28,8 @@ var pageTestids = map[string]bool{
 	"notice": true, "cooldown": true, "header-switcher": true, "email-error": true,
 	"organization_name-error": true, "invite-email-error": true, "domains-error": true,
 	"organization_slug-error": true, "create-org": true,
+	"sso-setup": true, "saml-form": true, "oidc-form": true, "sso-test-result": true, "sso-choice": true,
+	"org-page": true, "primary-sso": true,
 	"remove-confirm": true, "sessions-list": true, "profile-form": true, "confirm-slug-error": true,
 }
 

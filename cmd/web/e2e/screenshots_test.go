@@ -32,37 +32,42 @@ func TestScreenshots(t *testing.T) {
 	ids := seedChooser(t, srv, email)
 
 	b.signIn(email)
-	shoot := func(name string) {
-		for _, v := range []struct {
-			suffix        string
-			width, height int64
-			mobile        bool
-		}{{"desktop", 1280, 900, false}, {"phone", 390, 844, true}} {
-			opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
-			if v.mobile {
-				opts = []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile}
-			}
-			b.do("viewport "+v.suffix, chromedp.EmulateViewport(v.width, v.height, opts...))
-			time.Sleep(200 * time.Millisecond)
-			ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			cancel()
-			if err != nil {
-				t.Fatalf("screenshot %s: %v", name, err)
-			}
-			file := filepath.Join(dir, prefix+name+"-"+v.suffix+".png")
-			if err := os.WriteFile(file, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("saved %s", file)
-		}
-		b.do("reset viewport", chromedp.EmulateViewport(1280, 900))
-	}
+	shoot := func(name string) { b.screenshot(dir, prefix+name) }
 	shoot("chooser")
 	b.pickOrg(ids[0])
 	shoot("dashboard")
 	b.invite("grace@acme.test")
 	shoot("members")
+}
+
+// screenshot saves the page as dir/name-desktop.png (1280 px) and dir/name-phone.png (a 390 px
+// phone).
+func (b *browser) screenshot(dir, name string) {
+	b.t.Helper()
+	for _, v := range []struct {
+		suffix        string
+		width, height int64
+		mobile        bool
+	}{{"desktop", 1280, 900, false}, {"phone", 390, 844, true}} {
+		opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+		if v.mobile {
+			opts = []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile}
+		}
+		b.do("viewport "+v.suffix, chromedp.EmulateViewport(v.width, v.height, opts...))
+		time.Sleep(200 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err != nil {
+			b.t.Fatalf("screenshot %s: %v", name, err)
+		}
+		file := filepath.Join(dir, name+"-"+v.suffix+".png")
+		if err := os.WriteFile(file, png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+		b.t.Logf("saved %s", file)
+	}
+	b.do("reset viewport", chromedp.EmulateViewport(1280, 900))
 }
 
 // seedChooser gives email a varied chooser: two organizations it created (admin), one it was
