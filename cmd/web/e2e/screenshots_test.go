@@ -31,7 +31,6 @@ func TestScreenshots(t *testing.T) {
 	const email = "ada@acme.test"
 	ids := seedChooser(t, srv, email)
 
-	b.signIn(email)
 	shoot := func(name string) {
 		for _, v := range []struct {
 			suffix        string
@@ -58,11 +57,26 @@ func TestScreenshots(t *testing.T) {
 		}
 		b.do("reset viewport", chromedp.EmulateViewport(1280, 900))
 	}
+	b.openLogin()
+	shoot("signin")
+	b.askCode("lin@elsewhere.test")
+	shoot("code")
+	b.signIn(email)
 	shoot("chooser")
 	b.pickOrg(ids[0])
 	shoot("dashboard")
+	b.click("open the organization menu", tid("org-menu-toggle"))
+	shoot("menu")
+	b.open("/settings")
+	b.waitFor("settings-form")
+	shoot("settings")
+	b.open("/members")
+	b.waitFor("invite-form")
 	b.invite("grace@acme.test")
 	shoot("members")
+	b.open("/account")
+	b.waitFor("account")
+	shoot("account")
 }
 
 // seedChooser gives email a varied chooser: two organizations it created (admin), one it was
