@@ -178,11 +178,11 @@ func sendCooldown(email string, wait time.Duration, byIP bool) views.Cooldown {
 	c := views.Cooldown{Seconds: ceilSeconds(wait)}
 	switch {
 	case byIP:
-		c.Text = "Many sign-in links were just sent from your network, so we're pausing for a moment. You can try again in"
+		c.Text = "Many sign-in emails were just sent from your network, so we're pausing for a moment. You can try again in"
 	case wait <= 30*time.Second:
-		c.Text = "We sent a link to " + email + " moments ago, and send at most one every 30 seconds to protect your inbox. Check it first; you can ask for another in"
+		c.Text = "We sent a sign-in email (a link or a code) to " + email + " moments ago, and send at most one every 30 seconds to protect your inbox. Check it first; you can ask for another in"
 	default:
-		c.Text = "We've sent as many links to " + email + " as we send in an hour, to protect your inbox. Check it first; you can ask for another in"
+		c.Text = "We've sent as many sign-in emails to " + email + " as we send in an hour, to protect your inbox. Check it first; you can ask for another in"
 	}
 	return c
 }
