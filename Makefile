@@ -5,8 +5,10 @@ export CGO_ENABLED := 1
 
 .PHONY: run test check generate vet fuzz bench emulator build e2e-instances
 
-run: generate
-	$(GO) run ./cmd/web
+# run: quiet unless something needs doing (templ's info lines read like instructions).
+run:
+	@$(GO) tool templ generate -log-level error
+	@$(GO) run ./cmd/web
 
 emulator:
 	$(GO) run ./cmd/stytch-emulator
@@ -16,7 +18,7 @@ build: generate
 	$(GO) build -o bin/stytch-emulator ./cmd/stytch-emulator
 
 generate:
-	$(GO) tool templ generate
+	$(GO) tool templ generate -log-level error
 
 vet:
 	$(GO) vet ./...

@@ -75,18 +75,18 @@ const (
 	msgOrgNameEmpty    = "Enter a name for your organization."
 	msgOrgNameTooLong  = "That name is too long (128 characters at most)."
 	msgOrgNameChars    = "That name contains characters we can't use."
-	msgOrgNameRefused  = "Stytch refused that name. Please choose another."
+	msgOrgNameRefused  = "That name can't be used. Please choose another."
 	msgSlugRule        = "Use 2 to 128 letters, digits, or - . _ ~ (at least one letter or digit)."
 	msgSlugUnderivable = "We can't make a URL name from that name. " + msgSlugRule
 	msgSlugTaken       = "That URL name is already taken by another organization. Please choose another one."
 	fmtSlugDerived     = "We made the URL name “%s” from the name, but other organizations already use it (and the next few with a number). Please choose a URL name yourself."
-	msgDomainsKeepOne  = "The list can't be emptied here: Stytch keeps the current domains unless you replace them. Keep at least one; unticking the box below is what stops people joining by domain."
+	msgDomainsKeepOne  = "The list can't be emptied here: the current domains stay unless you replace them. Keep at least one; unticking the box below is what stops people joining by domain."
 	msgDomainsNeedOne  = "Add at least one domain, or untick the box: joining by email domain needs a domain."
-	msgDomainTooCommon = "Stytch refuses common email providers (such as gmail.com or outlook.com), because anyone can get an address there. List only your organization's own domains."
-	msgDomainInvalid   = "Stytch says one of these isn't a valid domain. Use names like example.com."
-	msgJITNeeded       = "Stytch needs at least one way for people to join this organization (invitations, SSO or email domain), so this one can't be turned off while the others are."
+	msgDomainTooCommon = "Common email providers (such as gmail.com or outlook.com) can't be listed, because anyone can get an address there. List only your organization's own domains."
+	msgDomainInvalid   = "One of these isn't a valid domain. Use names like example.com."
+	msgJITNeeded       = "An organization needs at least one way for people to join this organization (invitations, SSO or email domain), so this one can't be turned off while the others are."
 	fmtDomainMalformed = "“%s” isn't a domain name. Use names like example.com, without https://, @ or a path."
-	fmtDomainCommon    = "%s is a common email provider: anyone can get an address there, so Stytch doesn't allow it. List only your organization's own domains."
+	fmtDomainCommon    = "%s is a common email provider: anyone can get an address there, so it can't be listed. List only your organization's own domains."
 	fmtDomainsTooMany  = "That's more than %d domains, the most this form accepts."
 	fmtWait            = "Too many attempts. Please wait %s and try again."
 	msgDefaultFailure  = "Something went wrong on our side. Please try again."
@@ -191,11 +191,11 @@ func sendCooldown(email string, wait time.Duration, byIP bool) views.Cooldown {
 	c := views.Cooldown{Seconds: ceilSeconds(wait)}
 	switch {
 	case byIP:
-		c.Text = "Many sign-in links were just sent from your network, so we're pausing for a moment. You can try again in"
+		c.Text = "Many sign-in emails were just sent from your network, so we're pausing for a moment. You can try again in"
 	case wait <= 30*time.Second:
-		c.Text = "We sent a link to " + email + " moments ago, and send at most one every 30 seconds to protect your inbox. Check it first; you can ask for another in"
+		c.Text = "We sent a sign-in email (a link or a code) to " + email + " moments ago, and send at most one every 30 seconds to protect your inbox. Check it first; you can ask for another in"
 	default:
-		c.Text = "We've sent as many links to " + email + " as we send in an hour, to protect your inbox. Check it first; you can ask for another in"
+		c.Text = "We've sent as many sign-in emails to " + email + " as we send in an hour, to protect your inbox. Check it first; you can ask for another in"
 	}
 	return c
 }
@@ -323,6 +323,6 @@ const (
 	msgPhoneMismatch     = "You already have another number set up. Texted codes go to that number."
 	msgMethodOff         = "This organization doesn't allow that way of signing in. Please use another one."
 	msgNeedsMFASession   = "To add another sign-in step, first sign in again with the one you have."
-	msgMFAPolicyInvalid  = "Stytch refused these settings. Allow at least one method."
+	msgMFAPolicyInvalid  = "These settings can't be saved. Allow at least one method."
 	msgMFAMethodsNone    = "Allow at least one method, or people couldn't set up a second step."
 )

@@ -18,6 +18,7 @@ type OrgChooser interface {
 	ExchangeIST(ctx context.Context, ist, orgID string) (stytchb2b.Session, error)
 	CreateOrg(ctx context.Context, ist, name, slug string) (stytchb2b.Session, error)
 	ExchangeSession(ctx context.Context, sessionToken, orgID string) (stytchb2b.Session, error)
+	NewOrgFor(ctx context.Context, email, name, slug string) (stytchb2b.Org, error)
 }
 
 // Orgs serves the organization chooser (IST held server-side) and the dashboard's org switch.
@@ -84,6 +85,7 @@ func (h *Orgs) renderChooser(w http.ResponseWriter, r *http.Request, status int,
 		if q == "" || containsFold(o.Name, q) || containsFold(o.Slug, q) {
 			c := choice(o)
 			c.Last = i == 0 && p.LastID == o.ID
+			c.Primary = len(p.Orgs) == 1
 			d.Orgs = append(d.Orgs, c)
 		}
 	}
@@ -166,30 +168,92 @@ func (h *Orgs) CreateSubmit(w http.ResponseWriter, r *http.Request) {
 // before asking the person to choose one.
 const derivedSlugTries = 4
 
-// create creates the organization. Without a URL name typed, it makes one from the name and,
-// when another organization has it, tries the next few with a number.
+// create creates the organization with the IST (see withSlug).
 func (h *Orgs) create(ctx context.Context, ist string, f views.CreateOrgData) (stytchb2b.Session, error) {
+	return withSlug(f, func(slug string) (stytchb2b.Session, error) { return h.stytch.CreateOrg(ctx, ist, f.Name, slug) })
+}
+
+// withSlug calls create with the URL name typed or, without one, one made from the name and,
+// when another organization has it, the next few with a number.
+func withSlug[T any](f views.CreateOrgData, create func(slug string) (T, error)) (T, error) {
 	if f.Slug != "" {
-		return h.stytch.CreateOrg(ctx, ist, f.Name, f.Slug)
+		return create(f.Slug)
 	}
 	base := slugify(f.Name)
-	var err error
+	var (
+		out T
+		err error
+	)
 	for i := 1; i <= derivedSlugTries; i++ {
 		slug := base
 		if i > 1 {
 			slug = strings.TrimSuffix(base[:min(len(base), 124)], "-") + "-" + strconv.Itoa(i)
 		}
-		var s stytchb2b.Session
-		if s, err = h.stytch.CreateOrg(ctx, ist, f.Name, slug); !errors.Is(err, stytchb2b.ErrSlugTaken) {
-			return s, err
+		if out, err = create(slug); !errors.Is(err, stytchb2b.ErrSlugTaken) {
+			return out, err
 		}
 	}
-	return stytchb2b.Session{}, err
+	var zero T
+	return zero, err
 }
 
 // invalidCreate re-renders the create form (htmx) or the whole chooser (no JS) with 422.
 func (h *Orgs) invalidCreate(w http.ResponseWriter, r *http.Request, p Pending, f views.CreateOrgData) {
 	h.re.invalid(w, r, views.CreateOrgFragment(f), func(status int) { h.renderChooser(w, r, status, p, "", f) })
+}
+
+// NewOrgPage handles GET /orgs/new (signed in): the form to create another organization.
+func (h *Orgs) NewOrgPage(w http.ResponseWriter, r *http.Request, _ Member) {
+	h.re.render(w, r, http.StatusOK, titleNewOrg, views.NewOrgPage(views.CreateOrgData{First: true, SignedIn: true}))
+}
+
+// NewOrgSubmit handles POST /orgs/new (signed in): create another organization in one step,
+// with the person as its admin (Stytch's backend create, then the member), and exchange the
+// session into it, as a switch does: the new organization's dashboard follows, no email.
+func (h *Orgs) NewOrgSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	f, err := parseCreateOrg(r)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	f.SignedIn, f.First = true, true
+	if len(f.Errors) > 0 {
+		h.invalidNewOrg(w, r, f)
+		return
+	}
+	org, err := withSlug(f, func(slug string) (stytchb2b.Org, error) {
+		return h.stytch.NewOrgFor(r.Context(), m.Email, f.Name, slug)
+	})
+	if f.Errors = fieldErrors(err, createOrgProblems); f.Errors != nil {
+		h.re.log.Info("create organization refused", "err", err)
+		if f.Slug == "" && errors.Is(err, stytchb2b.ErrSlugTaken) {
+			f.Errors[views.FieldOrgSlug] = fmt.Sprintf(fmtSlugDerived, slugify(f.Name))
+		}
+		h.invalidNewOrg(w, r, f)
+		return
+	}
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	others := append(m.Others, m.Org)
+	s, err := h.stytch.ExchangeSession(r.Context(), m.Token, org.ID)
+	if h.signer.needsMFA(w, r, err, afterStep{Others: others}) {
+		return
+	}
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	h.re.confirm(r.Context(), "", fmt.Sprintf(fmtCreated, s.Org.Name))
+	h.signer.finish(w, r, memberFrom(s, m.Email, others))
+}
+
+// invalidNewOrg re-renders the one-step create form (htmx) or its page (no JS) with 422.
+func (h *Orgs) invalidNewOrg(w http.ResponseWriter, r *http.Request, f views.CreateOrgData) {
+	h.re.invalid(w, r, views.CreateOrgFragment(f), func(status int) {
+		h.re.render(w, r, status, titleNewOrg, views.NewOrgPage(f))
+	})
 }
 
 // SwitchSubmit handles POST /orgs/switch (signed in): exchange the session for one in another org.

@@ -30,6 +30,8 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /orgs/select", a.orgs.SelectSubmit)
 	mux.HandleFunc("POST /orgs/create", a.orgs.CreateSubmit)
 	mux.HandleFunc("POST /orgs/switch", signedIn(a.orgs.SwitchSubmit))
+	mux.HandleFunc("GET /orgs/new", signedIn(a.orgs.NewOrgPage))
+	mux.HandleFunc("POST /orgs/new", signedIn(a.orgs.NewOrgSubmit))
 	mux.HandleFunc("GET /dashboard", signedIn(a.dashboard.DashboardPage))
 	mux.HandleFunc("POST /logout", a.dashboard.LogoutSubmit)
 	mux.HandleFunc("GET /members", signedIn(a.members.MembersPage))

@@ -22,7 +22,7 @@ func withMember(r *http.Request, m Member) *http.Request {
 
 // memberBar is the signed-in header's content for member m (header_cache.go renders it).
 func memberBar(m Member) *views.SessionBar {
-	b := &views.SessionBar{Email: m.Email, OrgID: m.Org.ID, OrgName: m.Org.Name, OrgLogo: m.Org.LogoURL, Role: roleName(m.IsAdmin())}
+	b := &views.SessionBar{Email: m.Email, OrgID: m.Org.ID, OrgName: m.Org.Name, OrgLogo: m.Org.LogoURL, Role: roleName(m.IsAdmin()), Admin: m.IsAdmin()}
 	for i, o := range m.Others {
 		if i == headerSwitchable {
 			b.More = len(m.Others) - i

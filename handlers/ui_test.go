@@ -69,7 +69,7 @@ func TestSessionHeaderOnSignedInPages(t *testing.T) {
 		if bar.Find(`[data-testid="header-switcher"] form[action="/orgs/switch"]`).Length() != 1 || bar.Find(`form[action="/logout"]`).Length() != 1 {
 			t.Fatalf("%s: the header switches organization and logs out", path)
 		}
-		if bar.Find(`[data-testid="new-org-header"] input[name=intent]`).AttrOr("value", "") != "new-org" {
+		if bar.Find(`a[data-testid="new-org-header"]`).AttrOr("href", "") != "/orgs/new" {
 			t.Fatalf("%s: the header offers another organization", path)
 		}
 	}

@@ -16,6 +16,7 @@ const (
 	titleContinue     = "Continue signing in"
 	titleAcceptInvite = "Accept your invitation"
 	titleChooser      = "Choose an organization"
+	titleNewOrg       = "Create an organization"
 	titleMembers      = "Members"
 	fmtTitleSettings  = "Settings of %s"
 )

@@ -122,7 +122,7 @@ const (
 	fmtProfileSaved     = "Profile saved: %s, URL name %s."
 	fmtMethodsSaved     = "Sign-in methods saved. %s"
 	msgLogoURL          = "Enter the logo's full address, starting with https://."
-	msgLogoKeep         = "The logo can't be removed here (Stytch keeps it unless it's replaced). Enter another address to change it."
+	msgLogoKeep         = "The logo can't be removed here (it stays unless it's replaced). Enter another address to change it."
 	msgMethodsNone      = "Tick at least one method, or choose “Any method”: members need a way to sign in."
 	fmtMethodsLockout   = "You signed in with %s, which this would no longer accept: your next sign-in would have to use one of the ticked methods. Press “Restrict anyway” if that's what you want."
 	msgConfirmSlugWrong = "That isn't this organization's URL name. Type it exactly as shown to delete the organization."

@@ -32,6 +32,7 @@ type SessionBar struct {
 	OrgName string
 	OrgLogo string
 	Role    string      // "Admin" or "Member"
+	Admin   bool        // offer the admin pages (members, settings): a plain member's links would answer 403
 	Others  []OrgChoice // the first few organizations to switch to
 	More    int         // how many more there are (listed on the dashboard)
 }
@@ -92,6 +93,7 @@ type OrgChoice struct {
 	Group   string // "member", "invited", "domain"
 	Verb    string // what the row's button does: Continue, Accept invitation, Join, Switch
 	Last    bool   // the org this email entered last
+	Primary bool   // the only choice: its button is the page's primary action
 	Needs   string // the sign-in method entering it asks for first, in words ("" = none)
 }
 
@@ -114,6 +116,9 @@ type CreateOrgData struct {
 	Slug   string
 	Errors FieldErrors // by field name: FieldOrgName, FieldOrgSlug
 	First  bool        // no organization exists for this email: the form is the page's main action
+	// SignedIn: a signed-in person creates another organization in one step (POST /orgs/new),
+	// rather than with the chooser's sign-in (POST /orgs/create).
+	SignedIn bool
 }
 
 // DashboardData renders the signed-in home.

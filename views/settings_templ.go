@@ -256,7 +256,7 @@ func SettingsForm(d SettingsData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "\"> Let people with a verified email at these domains join without an invitation</label><p class=\"hint\" id=\"jit-hint\">They'll find this organization when they sign in, as soon as someone at the same domain is already a verified member (Stytch's rule against look-alike sign-ups). Unticked, people join only by invitation.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "\"> Let people with a verified email at these domains join without an invitation</label><p class=\"hint\" id=\"jit-hint\">They'll find this organization when they sign in, as soon as someone at the same domain is already a verified member (a rule against look-alike sign-ups). Unticked, people join only by invitation.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

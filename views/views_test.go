@@ -168,8 +168,8 @@ func TestDashboardFragment(t *testing.T) {
 	if doc.Find(`[data-testid="switcher"] form[action="/orgs/switch"]`).Length() != 1 {
 		t.Fatal("switcher posts to /orgs/switch")
 	}
-	if f := doc.Find(`[data-testid="new-org-dashboard"]`); f.AttrOr("method", "") != "post" || f.Find(`input[name=intent]`).AttrOr("value", "") != "new-org" {
-		t.Fatal("creating another organization is a POST form")
+	if f := doc.Find(`[data-testid="new-org-dashboard"] form`); f.AttrOr("method", "") != "post" || f.AttrOr("action", "") != "/orgs/new" || f.Find(`input[name=organization_name]`).Length() != 1 {
+		t.Fatal("creating another organization is one POST form with its name")
 	}
 }
 

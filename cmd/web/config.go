@@ -23,7 +23,7 @@ const (
 // Config is everything the app reads from its environment, read once at start.
 type Config struct {
 	Addr         string         // ADDR: listen address. Default "localhost:3000".
-	BaseURL      *url.URL       // BASE_URL: public origin; magic links redirect to BASE_URL/authenticate. Default "http://localhost:3000".
+	BaseURL      *url.URL       // BASE_URL: public origin; magic links redirect to BASE_URL/authenticate. Default: http:// and ADDR when ADDR is loopback (":PORT" and 0.0.0.0 read as localhost), else required.
 	DatabasePath string         // DATABASE_PATH: SQLite file. Default "data/app.db".
 	DatabaseURL  string         // DATABASE_URL: postgres://… to keep everything in PostgreSQL (shared by instances); overrides DATABASE_PATH.
 	Trusted      []netip.Prefix // TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed. Default none.
@@ -71,7 +71,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DatabaseURL:  get("DATABASE_URL", ""),
 		MetricsAddr:  get("METRICS_ADDR", ""),
 	}
-	base, err := url.Parse(get("BASE_URL", "http://localhost:3000"))
+	defBase, problem := baseFromAddr(c.Addr)
+	if problem != "" && get("BASE_URL", "") == "" {
+		problems = append(problems, problem)
+	}
+	base, err := url.Parse(get("BASE_URL", defBase))
 	switch {
 	case err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "":
 		problems = append(problems, "BASE_URL must be an absolute http(s) URL such as https://app.example.com")
@@ -210,4 +214,23 @@ func (c Config) Credentials() (projectID, secret string) {
 		return emulatorProjectID, emulatorSecret
 	}
 	return c.ProjectID, c.Secret
+}
+
+// baseFromAddr is BASE_URL's default for listen address addr: the same host and port over
+// http when they are this machine's ("localhost:8080", "127.0.0.1:8080"; ":8080" and
+// "0.0.0.0:8080" as localhost), so emailed links land where the server listens. For any other
+// address it returns a problem instead: links must name the public origin, which only the
+// operator knows.
+func baseFromAddr(addr string) (base, problem string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:3000", "ADDR must be host:port or :port, e.g. localhost:3000"
+	}
+	switch {
+	case host == "" || host == "0.0.0.0" || host == "::":
+		host = "localhost"
+	case !loopbackHost(host):
+		return "http://localhost:3000", "BASE_URL is unset and ADDR " + addr + " is not a loopback address: set BASE_URL to the public origin emailed links must point at (e.g. https://app.example.com)"
+	}
+	return "http://" + net.JoinHostPort(host, port), ""
 }

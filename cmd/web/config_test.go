@@ -41,6 +41,19 @@ func TestLoadConfig(t *testing.T) {
 			t.Fatal("credentials")
 		}
 	})
+	t.Run("BASE_URL follows a loopback ADDR", func(t *testing.T) {
+		t.Parallel()
+		for addr, want := range map[string]string{"localhost:8080": "http://localhost:8080", "127.0.0.1:4000": "http://127.0.0.1:4000",
+			":9000": "http://localhost:9000", "0.0.0.0:3001": "http://localhost:3001", "[::1]:3002": "http://[::1]:3002"} {
+			c, err := LoadConfig(env("ADDR", addr))
+			if err != nil || c.BaseURL.String() != want {
+				t.Errorf("ADDR %s: BASE_URL %v (%v), want %s", addr, c.BaseURL, err, want)
+			}
+		}
+		if c, err := LoadConfig(env("ADDR", "192.0.2.10:8080", "BASE_URL", "http://localhost:8080")); err != nil || c.BaseURL.String() != "http://localhost:8080" {
+			t.Errorf("a set BASE_URL wins: %v (%v)", c.BaseURL, err)
+		}
+	})
 	for _, base := range []string{"http://localhost:8080", "https://localhost", "http://127.0.0.1:3000", "http://127.1.2.3", "http://[::1]:3000"} {
 		if _, err := LoadConfig(env("BASE_URL", base)); err != nil {
 			t.Errorf("loopback BASE_URL %s refused: %v", base, err)
@@ -54,6 +67,7 @@ func TestLoadConfig(t *testing.T) {
 		{"project without secret", env("STYTCH_PROJECT_ID", "p"), []string{"STYTCH_PROJECT_ID and STYTCH_SECRET"}},
 		{"secret without project", env("STYTCH_SECRET", "s"), []string{"STYTCH_PROJECT_ID and STYTCH_SECRET"}},
 		{"bad base url", env("BASE_URL", "localhost:3000"), []string{"BASE_URL"}},
+		{"public ADDR without BASE_URL", env("ADDR", "192.0.2.10:8080"), []string{"BASE_URL is unset and ADDR 192.0.2.10:8080"}},
 		{"base url with path", env("BASE_URL", "https://x.test/app"), []string{"BASE_URL must be an origin"}},
 		{"embedded emulator on a public BASE_URL", env("BASE_URL", "https://app.example.com"), []string{"not on this machine", "STYTCH_PROJECT_ID and STYTCH_SECRET"}},
 		{"database url not postgres", env("DATABASE_URL", "mysql://x"), []string{"DATABASE_URL must be a PostgreSQL URL"}},

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"net/http"
+
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -53,6 +56,7 @@ func (b *browser) audit() {
 	}
 	b.rec.note("audit %s", key)
 	b.axe(key)
+	b.design(key)
 	for _, w := range narrowWidths {
 		b.checkWidth(key, w)
 	}
@@ -101,7 +105,8 @@ func (b *browser) axe(key string) {
 		})()`)); err != nil {
 		b.t.Fatalf("e2e [%s]: inject axe-core on %s: %v", b.who(), key, err)
 	}
-	const run = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({
+	// WCAG 2.2's rules too: target-size (2.5.8) is off by default in axe-core 4.x.
+	const run = `axe.run(document, {resultTypes: ["violations"], rules: {"target-size": {enabled: true}}}).then(r => r.violations.map(v => ({
 		ID: v.id, Impact: v.impact || "", Help: v.help,
 		Nodes: v.nodes.map(n => n.target.join(" ") + " — " + (n.failureSummary || "").replace(/\s+/g, " "))})))`
 	vs, err := chromedp.Run(ctx, chromedp.EvaluateAsDevTools[[]axeViolation](run, chromedp.EvalAwaitPromise))
@@ -110,6 +115,78 @@ func (b *browser) axe(key string) {
 	}
 	for _, v := range vs {
 		b.t.Errorf("e2e [%s]: axe-core on %s: %s (%s): %s\n\t%s", b.who(), key, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n\t"))
+	}
+}
+
+// design checks the design system's promises on the page as it is (issue 26), at the window's
+// desktop width: every text-like field has the same height, border and font; the header's items
+// are centred on one line and an open organization menu sits right under its trigger; no word
+// "Stytch" on the app's pages; the sign-in card is at most 480 px wide; and no link on the page
+// answers 403 (a plain member is offered no admin page).
+func (b *browser) design(key string) {
+	b.t.Helper()
+	b.do("viewport 1280 px", chromedp.EmulateViewport(1280, 900))
+	defer b.do("restore the viewport", chromedp.ResetViewport())
+	time.Sleep(50 * time.Millisecond) // a layout pass
+	const check = `(() => {
+		const out = [], shown = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
+		const fields = [...document.querySelectorAll("input:not([type=checkbox]):not([type=radio]):not([type=hidden]):not([type=submit]):not([type=button]), select")].filter(shown);
+		const sig = e => { const c = getComputedStyle(e); return [c.height, c.borderTopWidth, c.borderTopStyle, c.fontFamily, c.fontSize].join(" "); };
+		const colour = e => getComputedStyle(e).borderTopColor;
+		const ok = fields.filter(e => e.getAttribute("aria-invalid") !== "true");
+		for (const e of fields) if (sig(e) !== sig(fields[0])) out.push("field #" + e.id + " is " + sig(e) + ", #" + fields[0].id + " is " + sig(fields[0]));
+		for (const e of ok) if (colour(e) !== colour(ok[0])) out.push("field #" + e.id + " border " + colour(e) + ", #" + ok[0].id + " " + colour(ok[0]));
+		const mid = e => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; };
+		const brand = document.querySelector(".top .brand"), items = [...document.querySelectorAll("#session-bar > details > summary, #session-bar > .who, #logout-form button")].filter(shown);
+		for (const e of items) if (Math.abs(mid(e) - mid(brand)) > 2) out.push("header item " + (e.className || e.tagName) + " is off the brand's line by " + Math.round(mid(e) - mid(brand)) + " px");
+		const menu = document.querySelector("details.menu[open]");
+		if (menu) {
+			const t = menu.querySelector("summary").getBoundingClientRect(), p = menu.querySelector(".menu-panel").getBoundingClientRect();
+			if (p.top < t.bottom || p.top > t.bottom + 16 || p.left > t.left + 1 || p.right < t.right - 1) out.push("the open menu is not under its trigger: trigger " + JSON.stringify(t) + ", panel " + JSON.stringify(p));
+		}
+		if (/stytch/i.test(document.body.innerText + document.title)) out.push("the page says Stytch");
+		for (const c of document.querySelectorAll(".card.auth")) if (c.getBoundingClientRect().width > 480) out.push("the sign-in card #" + c.id + " is " + c.getBoundingClientRect().width + " px wide");
+		return out;
+	})()`
+	for _, p := range eval[[]string](b, check) {
+		b.t.Errorf("e2e [%s]: on %s: %s", b.who(), key, p)
+	}
+	b.noForbiddenLinks(key)
+}
+
+// noForbiddenLinks GETs every same-origin link on the page (outside /dev/) with the browser's
+// cookies, from here rather than from the page (so the journey's request log stays the
+// page's own), and fails the test for each one that answers 403.
+func (b *browser) noForbiddenLinks(key string) {
+	b.t.Helper()
+	links := eval[[]string](b, `[...new Set([...document.querySelectorAll("a[href^='/']")].map(a => a.getAttribute("href").split("#")[0]))].filter(h => !h.startsWith("/dev/"))`)
+	if len(links) == 0 {
+		return
+	}
+	var cookies []*network.Cookie
+	b.call("read the cookies", func(ctx context.Context) error {
+		res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{})
+		cookies = res.Cookies
+		return err
+	})
+	base := b.location()
+	client := &http.Client{Timeout: stepTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, l := range links {
+		req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, base.Scheme+"://"+base.Host+l, nil)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		for _, c := range cookies {
+			req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			b.t.Fatalf("e2e [%s]: GET %s: %v", b.who(), l, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusForbidden {
+			b.t.Errorf("e2e [%s]: on %s the link %s answers 403", b.who(), key, l)
+		}
 	}
 }
 

@@ -31,13 +31,27 @@ func TestScreenshots(t *testing.T) {
 	const email = "ada@acme.test"
 	ids := seedChooser(t, srv, email)
 
-	b.signIn(email)
 	shoot := func(name string) { b.screenshot(dir, prefix+name) }
+	b.openLogin()
+	shoot("signin")
+	b.askCode("lin@elsewhere.test")
+	shoot("code")
+	b.signIn(email)
 	shoot("chooser")
 	b.pickOrg(ids[0])
 	shoot("dashboard")
+	b.click("open the organization menu", tid("org-menu-toggle"))
+	shoot("menu")
+	b.open("/settings")
+	b.waitFor("settings-form")
+	shoot("settings")
+	b.open("/members")
+	b.waitFor("invite-form")
 	b.invite("grace@acme.test")
 	shoot("members")
+	b.open("/account")
+	b.waitFor("account")
+	shoot("account")
 }
 
 // screenshot saves the page as dir/name-desktop.png (1280 px) and dir/name-phone.png (a 390 px
