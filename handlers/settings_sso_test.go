@@ -159,7 +159,7 @@ func TestSSOSetupForms(t *testing.T) {
 	r := admin.post("/settings/sso/oidc", url.Values{"display_name": {"Broken"}, "issuer": {"http://127.0.0.1:1/nowhere"}, "client_id": {"a"}, "client_secret": {"b"}}, false)
 	wantRedirect(t, r, "/settings/sso?notice=sso-saved")
 	page := admin.get("/settings/sso?notice=sso-saved", false)
-	if got := page.testid(t, "notice"); !strings.Contains(got, "pending") || !strings.Contains(got, "Stytch says:") {
+	if got := page.testid(t, "notice"); !strings.Contains(got, "pending") || !strings.Contains(got, "Our sign-in service says:") {
 		t.Fatalf("OIDC warning not shown: %q", got)
 	}
 

@@ -860,7 +860,7 @@ func OIDCForm(f OIDCFormData, local bool) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ssoText("oidc-issuer", FieldIssuer, "Issuer URL", f.Issuer, "Stytch finds the other endpoints from it.", f.Errors).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ssoText("oidc-issuer", FieldIssuer, "Issuer URL", f.Issuer, "We find the other endpoints from it.", f.Errors).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1399,7 +1399,7 @@ func SSOSettingsForm(f SSOSettingsData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 126, " aria-describedby=\"require-sso-hint\"> Require SSO: members sign in only through the identity provider</label><p class=\"hint\" id=\"require-sso-hint\">People who sign in another way (a link, a code, Google) are sent to single sign-on first. You stay signed in now; if the identity provider ever breaks, a break-glass member (set in Stytch) can still get in.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 126, " aria-describedby=\"require-sso-hint\"> Require SSO: members sign in only through the identity provider</label><p class=\"hint\" id=\"require-sso-hint\">People who sign in another way (a link, a code, Google) are sent to single sign-on first. You stay signed in now; if the identity provider ever breaks, a break-glass member (set by your sign-in service's administrator) can still get in.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
