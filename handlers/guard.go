@@ -51,7 +51,8 @@ func (g *guard) can(p stytchb2b.Permission, h memberHandler) http.HandlerFunc {
 		s, err := g.stytch.RecheckSession(r.Context(), m.Token, m.Org.ID, &p)
 		switch {
 		case errors.Is(err, stytchb2b.ErrForbidden):
-			g.refreshRoles(r.Context(), m) // so the pages stop offering what was just refused
+			// The refusal page and the next ones stop offering what was just refused.
+			r = withMember(r, g.refreshRoles(r.Context(), m))
 			g.re.fail(w, r, fmt.Errorf("member %s, %s %s: %w", m.MemberID, p.Resource, p.Action, err))
 			return
 		case err != nil:
@@ -67,14 +68,17 @@ func (g *guard) can(p stytchb2b.Permission, h memberHandler) http.HandlerFunc {
 	})
 }
 
-// refreshRoles stores the member's current roles (and a fresh JWT) after Stytch refused an
-// action; a failure only leaves the cached ones, which the JWT's next refresh replaces.
-func (g *guard) refreshRoles(ctx context.Context, m Member) {
+// refreshRoles stores and returns the member with their current roles (and a fresh JWT) after
+// Stytch refused an action; a failure leaves and returns the cached ones, which the JWT's next
+// refresh replaces.
+func (g *guard) refreshRoles(ctx context.Context, m Member) Member {
 	s, err := g.stytch.RecheckSession(ctx, m.Token, m.Org.ID, nil)
 	if err != nil || s.MemberID != m.MemberID || s.Org.ID != m.Org.ID {
-		return
+		return m
 	}
-	g.state.putMember(ctx, memberFrom(s, m.Email, m.Others))
+	m = memberFrom(s, m.Email, m.Others)
+	g.state.putMember(ctx, m)
+	return m
 }
 
 // member returns the signed-in member, or answers the request itself and returns false.
