@@ -65,14 +65,7 @@ func (h *Settings) MethodsSubmit(w http.ResponseWriter, r *http.Request, m Membe
 		return
 	}
 	h.re.invalid(w, r, views.MethodsForm(f), func(status int) {
-		cur, err := h.stytch.OrgSettings(ctx, m.Token)
-		if err != nil {
-			h.re.fail(w, r, err)
-			return
-		}
-		d := settingsData(m, cur)
-		d.Methods = f
-		h.renderSettings(w, r, status, d)
+		h.rerender(w, r, m, status, func(d *views.SettingsData) { d.Methods = f })
 	})
 }
 

@@ -21,20 +21,14 @@ func (h *Settings) ProfileSubmit(w http.ResponseWriter, r *http.Request, m Membe
 		Slug:    strings.TrimSpace(p.value(views.FieldOrgSlug)),
 		LogoURL: strings.TrimSpace(p.value(views.FieldOrgLogoURL)),
 	}
-	if p.err != nil {
-		h.re.fail(w, r, p.err)
+	cur, ok := h.current(w, r, m, p.err)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	cur, err := h.stytch.OrgSettings(ctx, m.Token)
-	if err != nil {
-		h.re.fail(w, r, err)
-		return
-	}
 	f.Errors = validateProfile(f, cur.Profile)
 	if len(f.Errors) == 0 {
-		var org stytchb2b.Org
-		org, err = h.stytch.UpdateOrgProfile(ctx, m.Token, m.Org.ID, stytchb2b.OrgProfile{Name: f.Name, Slug: f.Slug, LogoURL: f.LogoURL})
+		org, err := h.stytch.UpdateOrgProfile(ctx, m.Token, m.Org.ID, stytchb2b.OrgProfile{Name: f.Name, Slug: f.Slug, LogoURL: f.LogoURL})
 		if f.Errors = fieldErrors(err, createOrgProblems); f.Errors == nil && err != nil {
 			h.re.fail(w, r, err)
 			return
