@@ -15,13 +15,8 @@ import (
 // change its URL name or logo. Problems with what was typed, ours or Stytch's, show next to
 // the field (422).
 func (h *Settings) ProfileSubmit(w http.ResponseWriter, r *http.Request, m Member) {
-	p := postForm{r: r}
-	f := views.ProfileData{
-		Name:    strings.TrimSpace(p.value(views.FieldOrgName)),
-		Slug:    strings.TrimSpace(p.value(views.FieldOrgSlug)),
-		LogoURL: strings.TrimSpace(p.value(views.FieldOrgLogoURL)),
-	}
-	cur, ok := h.current(w, r, m, p.err)
+	f, err := parseProfileForm(r)
+	cur, ok := h.current(w, r, m, err)
 	if !ok {
 		return
 	}
@@ -47,6 +42,17 @@ func (h *Settings) ProfileSubmit(w http.ResponseWriter, r *http.Request, m Membe
 		d.Profile = f
 		h.renderSettings(w, r, status, d)
 	})
+}
+
+// parseProfileForm reads the profile form, trimmed.
+func parseProfileForm(r *http.Request) (views.ProfileData, error) {
+	p := postForm{r: r}
+	f := views.ProfileData{
+		Name:    strings.TrimSpace(p.value(views.FieldOrgName)),
+		Slug:    strings.TrimSpace(p.value(views.FieldOrgSlug)),
+		LogoURL: strings.TrimSpace(p.value(views.FieldOrgLogoURL)),
+	}
+	return f, p.err
 }
 
 // validateProfile checks a profile by Stytch's rules before asking it.
