@@ -6,13 +6,6 @@ import (
 	orgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 )
 
-// The permissions of the organization's profile, sign-in methods and deletion.
-var (
-	EditOrgProfile    = Permission{"stytch.organization", "update.info.name"}
-	EditSignInMethods = Permission{"stytch.organization", "update.settings.allowed-auth-methods"}
-	DeleteOrgs        = Permission{"stytch.organization", "delete"}
-)
-
 // Sign-in methods an organization may restrict itself to (allowed_auth_methods values).
 const (
 	AuthMagicLink = "magic_link"
