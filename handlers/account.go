@@ -123,10 +123,9 @@ func (h *Account) begin(w http.ResponseWriter, r *http.Request, m Member, field 
 func (h *Account) confirmSubmit(w http.ResponseWriter, r *http.Request, m Member, f *factor) {
 	ctx := r.Context()
 	st := h.step(ctx, m)
-	form, errs, err := parseFactorForm(r, f, f.field)
+	form, errs, ok := h.re.readFactorForm(w, r, f, f.field)
 	switch {
-	case err != nil:
-		h.re.fail(w, r, err)
+	case !ok:
 		return
 	case !f.awaits(st):
 		redirect(w, r, "/account")

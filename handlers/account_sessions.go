@@ -34,20 +34,13 @@ func (h *Account) sessionsSection(ctx context.Context, m Member) (templ.Componen
 	d := views.SessionsData{}
 	for _, s := range live {
 		row := views.SessionRow{ID: s.ID, Method: sessionMethods(s.Methods), Started: sessionTime(s.StartedAt), LastUsed: sessionTime(s.LastUsedAt), Current: s.ID == current}
-		if !row.Current {
-			d.Others++
+		if row.Current { // this one first
+			d.Sessions = slices.Insert(d.Sessions, 0, row)
+			continue
 		}
+		d.Others++
 		d.Sessions = append(d.Sessions, row)
 	}
-	slices.SortStableFunc(d.Sessions, func(a, b views.SessionRow) int { // this one first
-		switch {
-		case a.Current == b.Current:
-			return 0
-		case a.Current:
-			return -1
-		}
-		return 1
-	})
 	return views.AccountSessions(d), nil
 }
 
@@ -56,11 +49,10 @@ func (h *Account) sessionsSection(ctx context.Context, m Member) (templ.Componen
 // is refused before Stytch hears of it; this browser's own is signing out (the logout button).
 func (h *Account) SessionRevokeSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 	id, err := formValue(r, views.FieldSessionID)
-	if err != nil {
-		h.re.fail(w, r, err)
-		return
+	var live []stytchb2b.MemberSession
+	if err == nil {
+		live, err = h.stytch.MemberSessions(r.Context(), m.Org.ID, m.MemberID)
 	}
-	live, err := h.stytch.MemberSessions(r.Context(), m.Org.ID, m.MemberID)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return

@@ -111,9 +111,8 @@ func (h *Account) proveSubmit(w http.ResponseWriter, r *http.Request, m Member, 
 		h.re.fail(w, r, err)
 		return
 	}
-	form, errs, err := parseFactorForm(r, f, f.field)
-	if err != nil {
-		h.re.fail(w, r, err)
+	form, errs, ok := h.re.readFactorForm(w, r, f, f.field)
+	if !ok {
 		return
 	}
 	if errs != nil {
@@ -159,12 +158,7 @@ func (h *Account) ConfirmSendSubmit(w http.ResponseWriter, r *http.Request, m Me
 		return
 	}
 	who := whoKey(m.Org.ID, m.MemberID)
-	if err := h.limits.texts.allow(ctx, mf.Phone, who); err != nil {
-		if wait, ok := waitOf(err); ok {
-			h.re.waitPage(w, r, wait, titleTooManyTexts, msgWaitTexts, "/account/confirm", msgBackToAccount)
-		} else {
-			h.re.fail(w, r, err)
-		}
+	if !h.re.textAllowed(w, r, h.limits.texts, textTo{phone: mf.Phone, who: who, back: "/account/confirm", backLabel: msgBackToAccount}) {
 		return
 	}
 	if err := h.stytch.SendSMS(ctx, h.factor(m), ""); err != nil {

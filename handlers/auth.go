@@ -44,8 +44,7 @@ type Auth struct {
 	clientIP   func(*http.Request) string
 	metrics    *metrics.Metrics
 	now        func() time.Time
-	// secureCookies: the link cookie is Secure with the __Host- prefix (https BASE_URL).
-	secureCookies bool
+	linkCookie shortCookie // the opened link, waiting for its Continue button
 }
 
 // AuthOptions are the sign-in handlers' settings.
@@ -78,7 +77,7 @@ func NewAuth(re *responder, state sessionState, st LinkSender, lastOrgs LastOrgs
 	return &Auth{
 		re: re, state: state, stytch: st, lastOrgs: lastOrgs, signer: sign, byEmail: byEmail, byIP: byIP,
 		landingURL: o.LandingURL, mailboxURL: o.MailboxURL, oauth: o.OAuth, stepUp: o.StepUp, guesses: o.Guesses, clientIP: o.ClientIP, metrics: o.Metrics, now: o.Now,
-		secureCookies: strings.HasPrefix(o.LandingURL, "https://"),
+		linkCookie: shortCookie{base: "orgpick_link", secure: strings.HasPrefix(o.LandingURL, "https://")},
 	}
 }
 

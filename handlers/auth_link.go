@@ -30,7 +30,7 @@ func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 			h.re.fail(w, r, err)
 			return
 		}
-		h.setLinkCookie(w, d.TokenType+":"+d.Token, linkCookieLife)
+		h.linkCookie.set(w, d.TokenType+":"+d.Token, linkCookieLife)
 		http.Redirect(w, r, "/authenticate", http.StatusSeeOther)
 		return
 	}
@@ -56,32 +56,13 @@ func (h *Auth) AuthenticatePage(w http.ResponseWriter, r *http.Request) {
 // linkCookieLife bounds how long an opened link waits for its Continue button.
 const linkCookieLife = 15 * time.Minute
 
-func (h *Auth) linkCookieName() string {
-	if h.secureCookies {
-		return "__Host-orgpick_link"
-	}
-	return "orgpick_link"
-}
-
-// setLinkCookie stores (or, with maxAge < 0, deletes) the opened link.
-func (h *Auth) setLinkCookie(w http.ResponseWriter, value string, maxAge time.Duration) {
-	seconds := int(maxAge / time.Second)
-	if maxAge < 0 {
-		seconds = -1 // Max-Age=0 on the wire: the browser deletes it (0 here would mean "no Max-Age")
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: h.linkCookieName(), Value: value, Path: "/", MaxAge: seconds,
-		HttpOnly: true, Secure: h.secureCookies, SameSite: http.SameSiteLaxMode,
-	})
-}
-
 // linkFromCookie reads and re-validates the opened link.
 func (h *Auth) linkFromCookie(r *http.Request) (views.ContinueData, bool) {
-	c, err := r.Cookie(h.linkCookieName())
-	if err != nil {
+	v, ok := h.linkCookie.value(r)
+	if !ok {
 		return views.ContinueData{}, false
 	}
-	typ, token, _ := strings.Cut(c.Value, ":")
+	typ, token, _ := strings.Cut(v, ":")
 	if linkParams(typ, token) != nil {
 		return views.ContinueData{}, false
 	}
@@ -101,7 +82,7 @@ func (h *Auth) AuthenticateSubmit(w http.ResponseWriter, r *http.Request) {
 		h.re.fail(w, r, err)
 		return
 	}
-	h.setLinkCookie(w, "", -1) // the link is spent now, whatever Stytch answers
+	h.linkCookie.set(w, "", -1) // the link is spent now, whatever Stytch answers
 	ctx := r.Context()
 	if tokenType == tokenMultiTenant { // an invitation or organization login: straight into that org
 		s, err := h.stytch.AuthenticateMagicLink(ctx, token)

@@ -97,6 +97,27 @@ func (re *responder) waitPage(w http.ResponseWriter, r *http.Request, wait time.
 	re.render(w, r, http.StatusTooManyRequests, title, views.WaitFragment(title, c, back, backLabel))
 }
 
+// textTo is a text about to be sent: to phone, for who (whoKey), from a page with a way back.
+type textTo struct {
+	phone, who      string
+	back, backLabel string // where the wait page leads back to, and its words
+}
+
+// textAllowed counts the text against t. Over a limit it has answered with the wait page, on
+// any other error with fail; either way it reports false.
+func (re *responder) textAllowed(w http.ResponseWriter, r *http.Request, t texts, to textTo) bool {
+	err := t.allow(r.Context(), to.phone, to.who)
+	if err == nil {
+		return true
+	}
+	if wait, ok := waitOf(err); ok {
+		re.waitPage(w, r, wait, titleTooManyTexts, msgWaitTexts, to.back, to.backLabel)
+	} else {
+		re.fail(w, r, err)
+	}
+	return false
+}
+
 // waitOf is the wait err asks for (a WaitError), ok false for any other error.
 func waitOf(err error) (time.Duration, bool) {
 	var we WaitError

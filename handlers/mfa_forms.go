@@ -20,13 +20,14 @@ type factorForm struct {
 	Phone string // that number in E.164, once it reads
 }
 
-// parseFactorForm reads field of f's form: the form, or the field's problem.
-func parseFactorForm(r *http.Request, f *factor, field string) (factorForm, views.FieldErrors, error) {
+// readFactorForm reads field of f's form: the form, or the field's problem. A malformed
+// request has been answered (fail) when ok is false.
+func (re *responder) readFactorForm(w http.ResponseWriter, r *http.Request, f *factor, field string) (form factorForm, errs views.FieldErrors, ok bool) {
 	raw, err := formValue(r, field)
 	if err != nil {
-		return factorForm{}, nil, err
+		re.fail(w, r, err)
+		return factorForm{}, nil, false
 	}
-	var form factorForm
 	var problem string
 	if field == views.FieldPhone {
 		form.Typed = raw
@@ -35,9 +36,9 @@ func parseFactorForm(r *http.Request, f *factor, field string) (factorForm, view
 		form.Code, problem = f.parse(raw)
 	}
 	if problem != "" {
-		return form, views.FieldErrors{field: problem}, nil
+		return form, views.FieldErrors{field: problem}, true
 	}
-	return form, nil, nil
+	return form, nil, true
 }
 
 // formField is a field of a factor's form: where the problem of a call the form made stands,

@@ -21,9 +21,8 @@ func (h *MFA) SMSSendSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sms := factorOf(stytchb2b.MethodSMS)
-	form, errs, err := parseFactorForm(r, sms, views.FieldPhone)
-	if err != nil {
-		h.re.fail(w, r, err)
+	form, errs, ok := h.re.readFactorForm(w, r, sms, views.FieldPhone)
+	if !ok {
 		return
 	}
 	phone := p.Phone
@@ -42,15 +41,10 @@ func (h *MFA) SMSSendSubmit(w http.ResponseWriter, r *http.Request) {
 		phone = form.Phone
 	}
 	ctx, who := r.Context(), whoKey(p.Org.ID, p.MemberID)
-	if err := h.limits.texts.allow(ctx, phone, who); err != nil {
-		if wait, ok := waitOf(err); ok {
-			h.re.waitPage(w, r, wait, titleTooManyTexts, msgWaitTexts, "/mfa", msgBackToStep)
-		} else {
-			h.re.fail(w, r, err)
-		}
+	if !h.re.textAllowed(w, r, h.limits.texts, textTo{phone: phone, who: who, back: "/mfa", backLabel: msgBackToStep}) {
 		return
 	}
-	err = h.stytch.SendSMS(ctx, p.factor(), phone)
+	err := h.stytch.SendSMS(ctx, p.factor(), phone)
 	if err != nil {
 		h.limits.texts.undo(ctx, phone, who)
 	}
@@ -81,9 +75,8 @@ func (h *Account) PhoneSubmit(w http.ResponseWriter, r *http.Request, m Member) 
 	}
 	ctx := r.Context()
 	sms := factorOf(stytchb2b.MethodSMS)
-	form, errs, err := parseFactorForm(r, sms, views.FieldPhone)
-	if err != nil {
-		h.re.fail(w, r, err)
+	form, errs, ok := h.re.readFactorForm(w, r, sms, views.FieldPhone)
+	if !ok {
 		return
 	}
 	if errs != nil {
@@ -91,15 +84,10 @@ func (h *Account) PhoneSubmit(w http.ResponseWriter, r *http.Request, m Member) 
 		return
 	}
 	who := whoKey(m.Org.ID, m.MemberID)
-	if err := h.limits.texts.allow(ctx, form.Phone, who); err != nil {
-		if wait, ok := waitOf(err); ok {
-			h.re.waitPage(w, r, wait, titleTooManyTexts, msgWaitTexts, "/account", msgBackToAccount)
-		} else {
-			h.re.fail(w, r, err)
-		}
+	if !h.re.textAllowed(w, r, h.limits.texts, textTo{phone: form.Phone, who: who, back: "/account", backLabel: msgBackToAccount}) {
 		return
 	}
-	err = h.stytch.SendSMS(ctx, h.factor(m), form.Phone)
+	err := h.stytch.SendSMS(ctx, h.factor(m), form.Phone)
 	if errors.Is(err, stytchb2b.ErrPhoneMismatch) { // the member has another number: replace it
 		if err = h.stytch.DeletePhone(ctx, h.factor(m)); err == nil {
 			err = h.stytch.SendSMS(ctx, h.factor(m), form.Phone)

@@ -14,9 +14,8 @@ func (h *MFA) codeSubmit(w http.ResponseWriter, r *http.Request, f *factor) {
 	if !ok {
 		return
 	}
-	form, errs, err := parseFactorForm(r, f, f.field)
-	if err != nil {
-		h.re.fail(w, r, err)
+	form, errs, ok := h.re.readFactorForm(w, r, f, f.field)
+	if !ok {
 		return
 	}
 	if errs != nil {

@@ -99,12 +99,11 @@ func (h *Orgs) SelectSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	orgID, err := formValue(r, views.FieldOrgID)
+	if _, offered := p.Offered(orgID); err == nil && !offered { // only orgs Stytch offered to this email
+		err = ErrOrgNotOffered
+	}
 	if err != nil {
 		h.re.fail(w, r, err)
-		return
-	}
-	if _, offered := p.Offered(orgID); !offered { // only orgs Stytch offered to this email
-		h.re.fail(w, r, ErrOrgNotOffered)
 		return
 	}
 	s, err := h.stytch.ExchangeIST(r.Context(), p.IST, orgID)

@@ -31,7 +31,7 @@ type returns struct {
 	base    *url.URL        // BASE_URL: its origin's paths are accepted
 	allowed map[string]bool // ALLOWED_RETURN_HOSTS (host or host:port, lower case)
 	state   sessionState
-	secure  bool // https BASE_URL: the cookie is Secure with the __Host- prefix
+	cookie  shortCookie // where a return_to waits for the sign-in to start
 }
 
 func newReturns(baseURL string, allowedHosts []string, state sessionState) *returns {
@@ -39,7 +39,8 @@ func newReturns(baseURL string, allowedHosts []string, state sessionState) *retu
 	if err != nil || base.Host == "" {
 		base = &url.URL{Scheme: "http", Host: "localhost"}
 	}
-	rt := &returns{base: base, allowed: map[string]bool{}, state: state, secure: base.Scheme == "https"}
+	rt := &returns{base: base, allowed: map[string]bool{}, state: state,
+		cookie: shortCookie{base: "orgpick_return", secure: base.Scheme == "https"}}
 	for _, h := range allowedHosts {
 		rt.allowed[strings.ToLower(h)] = true
 	}
@@ -93,31 +94,13 @@ func (rt *returns) check(raw string) (string, bool) {
 	return local.String(), true
 }
 
-func (rt *returns) cookieName() string {
-	if rt.secure {
-		return "__Host-orgpick_return"
-	}
-	return "orgpick_return"
-}
-
-func (rt *returns) setCookie(w http.ResponseWriter, value string, maxAge time.Duration) {
-	seconds := int(maxAge / time.Second)
-	if maxAge < 0 {
-		seconds = -1 // Max-Age=0 on the wire
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: rt.cookieName(), Value: url.QueryEscape(value), Path: "/", MaxAge: seconds,
-		HttpOnly: true, Secure: rt.secure, SameSite: http.SameSiteLaxMode,
-	})
-}
-
 // fromCookie is the return_to waiting in the cookie, checked again.
 func (rt *returns) fromCookie(r *http.Request) (string, bool) {
-	c, err := r.Cookie(rt.cookieName())
-	if err != nil {
+	c, ok := rt.cookie.value(r)
+	if !ok {
 		return "", false
 	}
-	v, err := url.QueryUnescape(c.Value)
+	v, err := url.QueryUnescape(c)
 	if err != nil {
 		return "", false
 	}
@@ -165,7 +148,7 @@ func (rt *returns) remember(next http.HandlerFunc) http.HandlerFunc {
 		if rt.state.sm.Token(r.Context()) != "" {
 			rt.state.sm.Put(r.Context(), keyReturnTo, target)
 		} else {
-			rt.setCookie(w, target, returnCookieLife)
+			rt.cookie.set(w, url.QueryEscape(target), returnCookieLife)
 		}
 		next(w, r)
 	}
@@ -177,7 +160,7 @@ func (rt *returns) carry(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if target, ok := rt.fromCookie(r); ok && rt.state.sm.Token(r.Context()) != "" {
 			rt.state.sm.Put(r.Context(), keyReturnTo, target)
-			rt.setCookie(w, "", -1)
+			rt.cookie.set(w, "", -1)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -191,7 +174,7 @@ func (rt *returns) take(w http.ResponseWriter, r *http.Request) (string, bool) {
 		rt.state.sm.Remove(ctx, keyReturnTo)
 	}
 	if c, found := rt.fromCookie(r); found {
-		rt.setCookie(w, "", -1)
+		rt.cookie.set(w, "", -1)
 		if !ok {
 			target, ok = c, true
 		}

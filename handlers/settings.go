@@ -29,9 +29,8 @@ func NewSettings(re *responder, st SettingsAdmin) *Settings { return &Settings{r
 
 // SettingsPage handles GET /settings (admins): allowed email domains and joining by them.
 func (h *Settings) SettingsPage(w http.ResponseWriter, r *http.Request, m Member) {
-	cur, err := h.stytch.OrgSettings(r.Context(), m.Token)
-	if err != nil {
-		h.re.fail(w, r, err)
+	cur, ok := h.current(w, r, m, nil)
+	if !ok {
 		return
 	}
 	d := settingsData(m, cur)
@@ -43,14 +42,8 @@ func (h *Settings) SettingsPage(w http.ResponseWriter, r *http.Request, m Member
 func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 	f := postForm{r: r}
 	typed, jit := f.value(views.FieldAllowedDomains), f.checked(views.FieldJITByDomain)
-	if f.err != nil {
-		h.re.fail(w, r, f.err)
-		return
-	}
-	ctx := r.Context()
-	cur, err := h.stytch.OrgSettings(ctx, m.Token)
-	if err != nil {
-		h.re.fail(w, r, err)
+	cur, ok := h.current(w, r, m, f.err)
+	if !ok {
 		return
 	}
 	d := settingsData(m, cur)
@@ -67,7 +60,7 @@ func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Memb
 	if problem != "" {
 		d.Errors = views.FieldErrors{views.FieldAllowedDomains: problem}
 	} else {
-		_, err := h.stytch.UpdateOrgSettings(ctx, m.Token, m.Org.ID, stytchb2b.OrgSettings{AllowedDomains: domains, JITByDomain: d.JIT})
+		_, err := h.stytch.UpdateOrgSettings(r.Context(), m.Token, m.Org.ID, stytchb2b.OrgSettings{AllowedDomains: domains, JITByDomain: d.JIT})
 		if d.Errors = fieldErrors(err, settingsProblems); d.Errors == nil && err != nil {
 			h.re.fail(w, r, err)
 			return
@@ -81,6 +74,33 @@ func (h *Settings) SettingsSubmit(w http.ResponseWriter, r *http.Request, m Memb
 		return
 	}
 	redirect(w, r, "/settings?notice="+noticeSaved)
+}
+
+// current reads the organization's settings as they are now, once the form read well (formErr
+// nil). On either failure it has answered (fail) and reports false.
+func (h *Settings) current(w http.ResponseWriter, r *http.Request, m Member, formErr error) (stytchb2b.OrgSettings, bool) {
+	var cur stytchb2b.OrgSettings
+	err := formErr
+	if err == nil {
+		cur, err = h.stytch.OrgSettings(r.Context(), m.Token)
+	}
+	if err != nil {
+		h.re.fail(w, r, err)
+		return cur, false
+	}
+	return cur, true
+}
+
+// rerender shows the settings page with one form as typed (fill sets it) and the rest as the
+// organization has it now: the full-page path of invalid.
+func (h *Settings) rerender(w http.ResponseWriter, r *http.Request, m Member, status int, fill func(*views.SettingsData)) {
+	cur, ok := h.current(w, r, m, nil)
+	if !ok {
+		return
+	}
+	d := settingsData(m, cur)
+	fill(&d)
+	h.renderSettings(w, r, status, d)
 }
 
 func (h *Settings) renderSettings(w http.ResponseWriter, r *http.Request, status int, d views.SettingsData) {

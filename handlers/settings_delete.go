@@ -12,16 +12,11 @@ import (
 // their sessions; this browser's sign-in ends with it, and the admin lands on the email form.
 func (h *Settings) DeleteSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 	typed, err := formValue(r, views.FieldConfirmSlug)
-	if err != nil {
-		h.re.fail(w, r, err)
+	cur, ok := h.current(w, r, m, err) // the slug as it is now, not as the session last saw it
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	cur, err := h.stytch.OrgSettings(ctx, m.Token) // the slug as it is now, not as the session last saw it
-	if err != nil {
-		h.re.fail(w, r, err)
-		return
-	}
 	if strings.TrimSpace(typed) != cur.Profile.Slug || cur.Profile.Slug == "" {
 		d := settingsData(m, cur)
 		d.Delete.Typed, d.Delete.Error = typed, msgConfirmSlugWrong

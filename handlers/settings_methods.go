@@ -16,6 +16,44 @@ import (
 // the organization accepts, and who may be invited. Restricting away the method the admin
 // signed in with asks first (the form again, 422, with a warning and "Restrict anyway").
 func (h *Settings) MethodsSubmit(w http.ResponseWriter, r *http.Request, m Member) {
+	in, confirm, err := parseMethodsForm(r)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	f := methodsData(in.AuthMethods == stytchb2b.Restricted, in.Allowed, in.EmailInvites)
+	switch {
+	case f.Restricted && len(in.Allowed) == 0:
+		f.Errors = views.FieldErrors{views.FieldAllowedMethods: msgMethodsNone}
+	case f.Restricted && confirm != views.ConfirmYes:
+		used, err := h.ownMethods(r, m)
+		if err != nil {
+			h.re.fail(w, r, err)
+			return
+		}
+		if len(used) > 0 && !slices.ContainsFunc(used, func(u string) bool { return slices.Contains(in.Allowed, u) }) {
+			f.Warning = fmt.Sprintf(fmtMethodsLockout, methodLabel(used[0]))
+		}
+	}
+	if f.Errors == nil && f.Warning == "" {
+		err := h.stytch.UpdateSignInMethods(ctx, m.Token, m.Org.ID, in)
+		if err != nil {
+			h.re.fail(w, r, err)
+			return
+		}
+		h.re.confirm(ctx, noticeMethodsSaved, fmt.Sprintf(fmtMethodsSaved, methodsSummary(f)))
+		redirect(w, r, "/settings?notice="+noticeMethodsSaved)
+		return
+	}
+	h.re.invalid(w, r, views.MethodsForm(f), func(status int) {
+		h.rerender(w, r, m, status, func(d *views.SettingsData) { d.Methods = f })
+	})
+}
+
+// parseMethodsForm reads the sign-in methods form and its confirm; a value none of our forms
+// sends is ErrBadRequest.
+func parseMethodsForm(r *http.Request) (stytchb2b.SignInMethods, string, error) {
 	p := postForm{r: r}
 	mode, invites, confirm := p.value(views.FieldAuthMethods), p.value(views.FieldEmailInvites), p.value(views.FieldConfirm)
 	allowed := []string{}
@@ -35,45 +73,7 @@ func (h *Settings) MethodsSubmit(w http.ResponseWriter, r *http.Request, m Membe
 	case !slices.ContainsFunc(emailInviteChoices, func(o views.Option) bool { return o.Value == invites }):
 		p.err = fmt.Errorf("email_invites %q: %w", shorten(invites), ErrBadRequest)
 	}
-	if p.err != nil {
-		h.re.fail(w, r, p.err)
-		return
-	}
-	ctx := r.Context()
-	f := methodsData(mode == stytchb2b.Restricted, allowed, invites)
-	switch {
-	case f.Restricted && len(allowed) == 0:
-		f.Errors = views.FieldErrors{views.FieldAllowedMethods: msgMethodsNone}
-	case f.Restricted && confirm != views.ConfirmYes:
-		used, err := h.ownMethods(r, m)
-		if err != nil {
-			h.re.fail(w, r, err)
-			return
-		}
-		if len(used) > 0 && !slices.ContainsFunc(used, func(u string) bool { return slices.Contains(allowed, u) }) {
-			f.Warning = fmt.Sprintf(fmtMethodsLockout, methodLabel(used[0]))
-		}
-	}
-	if f.Errors == nil && f.Warning == "" {
-		err := h.stytch.UpdateSignInMethods(ctx, m.Token, m.Org.ID, stytchb2b.SignInMethods{AuthMethods: mode, Allowed: allowed, EmailInvites: invites})
-		if err != nil {
-			h.re.fail(w, r, err)
-			return
-		}
-		h.re.confirm(ctx, noticeMethodsSaved, fmt.Sprintf(fmtMethodsSaved, methodsSummary(f)))
-		redirect(w, r, "/settings?notice="+noticeMethodsSaved)
-		return
-	}
-	h.re.invalid(w, r, views.MethodsForm(f), func(status int) {
-		cur, err := h.stytch.OrgSettings(ctx, m.Token)
-		if err != nil {
-			h.re.fail(w, r, err)
-			return
-		}
-		d := settingsData(m, cur)
-		d.Methods = f
-		h.renderSettings(w, r, status, d)
-	})
+	return stytchb2b.SignInMethods{AuthMethods: mode, Allowed: allowed, EmailInvites: invites}, confirm, p.err
 }
 
 // ownMethods are the sign-in methods the admin's current session proves (none when this

@@ -41,14 +41,7 @@ func (h *Settings) MFASubmit(w http.ResponseWriter, r *http.Request, m Member) {
 	}
 	if f.Errors != nil {
 		h.re.invalid(w, r, views.MFASettingsForm(f), func(status int) {
-			cur, err := h.stytch.OrgSettings(r.Context(), m.Token)
-			if err != nil {
-				h.re.fail(w, r, err)
-				return
-			}
-			d := settingsData(m, cur)
-			d.MFA = f
-			h.renderSettings(w, r, status, d)
+			h.rerender(w, r, m, status, func(d *views.SettingsData) { d.MFA = f })
 		})
 		return
 	}

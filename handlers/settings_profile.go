@@ -15,26 +15,15 @@ import (
 // change its URL name or logo. Problems with what was typed, ours or Stytch's, show next to
 // the field (422).
 func (h *Settings) ProfileSubmit(w http.ResponseWriter, r *http.Request, m Member) {
-	p := postForm{r: r}
-	f := views.ProfileData{
-		Name:    strings.TrimSpace(p.value(views.FieldOrgName)),
-		Slug:    strings.TrimSpace(p.value(views.FieldOrgSlug)),
-		LogoURL: strings.TrimSpace(p.value(views.FieldOrgLogoURL)),
-	}
-	if p.err != nil {
-		h.re.fail(w, r, p.err)
+	f, err := parseProfileForm(r)
+	cur, ok := h.current(w, r, m, err)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	cur, err := h.stytch.OrgSettings(ctx, m.Token)
-	if err != nil {
-		h.re.fail(w, r, err)
-		return
-	}
 	f.Errors = validateProfile(f, cur.Profile)
 	if len(f.Errors) == 0 {
-		var org stytchb2b.Org
-		org, err = h.stytch.UpdateOrgProfile(ctx, m.Token, m.Org.ID, stytchb2b.OrgProfile{Name: f.Name, Slug: f.Slug, LogoURL: f.LogoURL})
+		org, err := h.stytch.UpdateOrgProfile(ctx, m.Token, m.Org.ID, stytchb2b.OrgProfile{Name: f.Name, Slug: f.Slug, LogoURL: f.LogoURL})
 		if f.Errors = fieldErrors(err, createOrgProblems); f.Errors == nil && err != nil {
 			h.re.fail(w, r, err)
 			return
@@ -53,6 +42,17 @@ func (h *Settings) ProfileSubmit(w http.ResponseWriter, r *http.Request, m Membe
 		d.Profile = f
 		h.renderSettings(w, r, status, d)
 	})
+}
+
+// parseProfileForm reads the profile form, trimmed.
+func parseProfileForm(r *http.Request) (views.ProfileData, error) {
+	p := postForm{r: r}
+	f := views.ProfileData{
+		Name:    strings.TrimSpace(p.value(views.FieldOrgName)),
+		Slug:    strings.TrimSpace(p.value(views.FieldOrgSlug)),
+		LogoURL: strings.TrimSpace(p.value(views.FieldOrgLogoURL)),
+	}
+	return f, p.err
 }
 
 // validateProfile checks a profile by Stytch's rules before asking it.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"time"
 )
 
@@ -24,11 +23,11 @@ type Rule struct {
 // counted event leaves the window, the longest over all rules. now comes from the caller
 // (its clock).
 func (s *Store) Allow(ctx context.Context, key string, now time.Time, rules []Rule) (ok bool, retryAfter time.Duration, err error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	wait, err := s.backend().limit(ctx, hashKey(key), now, rules, true)
+	wait, err := query(ctx, s, "allow", func(ctx context.Context, b backend) (time.Duration, error) {
+		return b.limit(ctx, hashKey(key), now, rules, true)
+	})
 	if err != nil {
-		return false, 0, fmt.Errorf("store: allow: %w", err)
+		return false, 0, err
 	}
 	return wait == 0, wait, nil
 }
@@ -36,11 +35,11 @@ func (s *Store) Allow(ctx context.Context, key string, now time.Time, rules []Ru
 // Wait returns how long until key may have another event under rules (0 = now), recording
 // nothing.
 func (s *Store) Wait(ctx context.Context, key string, now time.Time, rules []Rule) (time.Duration, error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	wait, err := s.backend().limit(ctx, hashKey(key), now, rules, false)
+	wait, err := query(ctx, s, "limit wait", func(ctx context.Context, b backend) (time.Duration, error) {
+		return b.limit(ctx, hashKey(key), now, rules, false)
+	})
 	if err != nil {
-		return 0, fmt.Errorf("store: limit wait: %w", err)
+		return 0, err
 	}
 	return wait, nil
 }
@@ -48,12 +47,7 @@ func (s *Store) Wait(ctx context.Context, key string, now time.Time, rules []Rul
 // Undo forgets key's most recently recorded event (the action Allow allowed did not happen
 // after all). With no event recorded it does nothing.
 func (s *Store) Undo(ctx context.Context, key string) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	if err := s.backend().undo(ctx, hashKey(key)); err != nil {
-		return fmt.Errorf("store: undo limit: %w", err)
-	}
-	return nil
+	return s.do(ctx, "undo limit", func(ctx context.Context, b backend) error { return b.undo(ctx, hashKey(key)) })
 }
 
 func hashKey(key string) []byte {

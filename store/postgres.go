@@ -51,16 +51,7 @@ func openPostgres(ctx context.Context, url string, o options) (*pgDB, error) {
 // migratePostgres applies each migration not yet recorded, each in a transaction that first
 // takes an advisory lock, so instances starting together apply each migration once.
 func migratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
-	names, err := migrationFiles("postgres")
-	if err != nil {
-		return err
-	}
-	for _, file := range names {
-		if err := applyPostgres(ctx, pool, file); err != nil {
-			return err
-		}
-	}
-	return nil
+	return applyMigrations("postgres", func(file string) error { return applyPostgres(ctx, pool, file) })
 }
 
 func applyPostgres(ctx context.Context, pool *pgxpool.Pool, file string) error {

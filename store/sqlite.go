@@ -52,22 +52,13 @@ func openSQLite(ctx context.Context, path string, o options) (*sql.DB, error) {
 // own transaction. Names are recorded without their folder; earlier versions recorded
 // "migrations/001_init.sql", which the first statement below renames.
 func migrateSQLite(ctx context.Context, db *sql.DB) error {
-	names, err := migrationFiles("sqlite")
-	if err != nil {
-		return err
-	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("store: migrations table: %w", classifySQLite(err))
 	}
 	if _, err := db.ExecContext(ctx, `UPDATE schema_migrations SET name = substr(name, 12) WHERE name LIKE 'migrations/%'`); err != nil {
 		return fmt.Errorf("store: rename recorded migrations: %w", classifySQLite(err))
 	}
-	for _, name := range names {
-		if err := applySQLite(ctx, db, name); err != nil {
-			return err
-		}
-	}
-	return nil
+	return applyMigrations("sqlite", func(file string) error { return applySQLite(ctx, db, file) })
 }
 
 func applySQLite(ctx context.Context, db *sql.DB, file string) error {

@@ -33,50 +33,30 @@ type ssoBackend interface {
 
 // SetSSODomains replaces the email domains whose people sign in to orgID with SSO (lower-cased).
 func (s *Store) SetSSODomains(ctx context.Context, orgID string, domains []string) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
 	clean := make([]string, 0, len(domains))
 	for _, d := range domains {
 		clean = append(clean, strings.ToLower(d))
 	}
-	if err := s.backend().setSSODomains(ctx, orgID, clean); err != nil {
-		return fmt.Errorf("store: set sso domains: %w", err)
-	}
-	return nil
+	return s.do(ctx, "set sso domains", func(ctx context.Context, b backend) error { return b.setSSODomains(ctx, orgID, clean) })
 }
 
 // SSODomains lists the email domains recorded for orgID, sorted.
 func (s *Store) SSODomains(ctx context.Context, orgID string) ([]string, error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	out, err := s.backend().ssoDomains(ctx, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("store: sso domains: %w", err)
-	}
-	return out, nil
+	return query(ctx, s, "sso domains", func(ctx context.Context, b backend) ([]string, error) { return b.ssoDomains(ctx, orgID) })
 }
 
 // SetSSOConnections replaces orgID's active SSO connections (in the order given, default first
 // by convention).
 func (s *Store) SetSSOConnections(ctx context.Context, orgID string, conns []SSOConn) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	if err := s.backend().setSSOConns(ctx, orgID, conns); err != nil {
-		return fmt.Errorf("store: set sso connections: %w", err)
-	}
-	return nil
+	return s.do(ctx, "set sso connections", func(ctx context.Context, b backend) error { return b.setSSOConns(ctx, orgID, conns) })
 }
 
 // SSOByDomain lists the active SSO connections of every organization that named domain: by
 // organization, each one's default first. None is an empty list, not an error.
 func (s *Store) SSOByDomain(ctx context.Context, domain string) ([]SSOConn, error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	out, err := s.backend().ssoByDomain(ctx, strings.ToLower(domain))
-	if err != nil {
-		return nil, fmt.Errorf("store: sso by domain: %w", err)
-	}
-	return out, nil
+	return query(ctx, s, "sso by domain", func(ctx context.Context, b backend) ([]SSOConn, error) {
+		return b.ssoByDomain(ctx, strings.ToLower(domain))
+	})
 }
 
 // SQLite.

@@ -41,14 +41,20 @@ const (
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
-// migrationFiles lists an engine's migrations (migrations/ENGINE/NNN_name.sql) in order.
-func migrationFiles(engine string) ([]string, error) {
+// applyMigrations hands an engine's migrations (migrations/ENGINE/NNN_name.sql) to apply in
+// order, stopping at the first error.
+func applyMigrations(engine string, apply func(file string) error) error {
 	names, err := fs.Glob(migrations, "migrations/"+engine+"/*.sql")
 	if err != nil {
-		return nil, fmt.Errorf("store: list migrations: %w", err)
+		return fmt.Errorf("store: list migrations: %w", err)
 	}
 	sort.Strings(names)
-	return names, nil
+	for _, file := range names {
+		if err := apply(file); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Store is the app's database. Open returns one; a Store built by hand as &Store{DB: db}
@@ -142,6 +148,24 @@ func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc)
 	return context.WithTimeout(ctx, s.timeout)
 }
 
+// do runs f on the backend within the store's time limit; its error reads "store: op: …".
+func (s *Store) do(ctx context.Context, op string, f func(context.Context, backend) error) error {
+	_, err := query(ctx, s, op, func(ctx context.Context, b backend) (struct{}, error) { return struct{}{}, f(ctx, b) })
+	return err
+}
+
+// query is do for a call with an answer.
+func query[T any](ctx context.Context, s *Store, op string, f func(context.Context, backend) (T, error)) (T, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	v, err := f(ctx, s.backend())
+	if err != nil {
+		var none T
+		return none, fmt.Errorf("store: %s: %w", op, err)
+	}
+	return v, nil
+}
+
 // Engine names the database engine: EngineSQLite or EnginePostgres.
 func (s *Store) Engine() string { return s.backend().engine() }
 
@@ -150,22 +174,14 @@ func (s *Store) Close() error { return s.backend().close() }
 
 // Ping checks that the database answers (used by /healthz).
 func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	if err := s.backend().ping(ctx); err != nil {
-		return fmt.Errorf("store: ping: %w", err)
-	}
-	return nil
+	return s.do(ctx, "ping", func(ctx context.Context, b backend) error { return b.ping(ctx) })
 }
 
 // SetLastOrg records the organization an email entered most recently.
 func (s *Store) SetLastOrg(ctx context.Context, email, orgID string, at time.Time) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	if err := s.backend().setLastOrg(ctx, strings.ToLower(email), orgID, at); err != nil {
-		return fmt.Errorf("store: set last org: %w", err)
-	}
-	return nil
+	return s.do(ctx, "set last org", func(ctx context.Context, b backend) error {
+		return b.setLastOrg(ctx, strings.ToLower(email), orgID, at)
+	})
 }
 
 // LastOrg returns the organization an email entered most recently, or ErrNotFound.
@@ -185,12 +201,7 @@ func (s *Store) LastOrg(ctx context.Context, email string) (string, error) {
 // DeleteExpired deletes the sessions that expired before now and the send-limit hits that
 // no rule can count any more. CleanupEvery runs it periodically.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	if err := s.backend().deleteExpired(ctx, now); err != nil {
-		return fmt.Errorf("store: delete expired: %w", err)
-	}
-	return nil
+	return s.do(ctx, "delete expired", func(ctx context.Context, b backend) error { return b.deleteExpired(ctx, now) })
 }
 
 // CleanupEvery calls DeleteExpired every interval until ctx ends, passing failures to onErr

@@ -27,6 +27,16 @@ func needSession(op, sessionToken string) error {
 	return nil
 }
 
+// doAsMember makes a call whose answer is not needed as the member whose session token it is
+// (opts carries asMember(sessionToken)), refused without one (needSession).
+func doAsMember[P, R, O any](ctx context.Context, c *Client, op, sessionToken string, f func(context.Context, *P, ...*O) (*R, error), params *P, opts *O) error {
+	if err := needSession(op, sessionToken); err != nil {
+		return err
+	}
+	_, err := callAs(ctx, c, op, f, params, opts)
+	return err
+}
+
 // Members returns the organization's members (not deleted ones), up to
 // maxMembersListed, and how many there are in all.
 func (c *Client) Members(ctx context.Context, sessionToken, orgID string) ([]OrgMember, int, error) {
@@ -86,24 +96,16 @@ type Invitation struct {
 // Invite emails an invitation with the inviting member's session (Stytch checks their
 // permission). Inviting an invited member again sends a fresh link.
 func (c *Client) Invite(ctx context.Context, sessionToken string, inv Invitation) error {
-	if err := needSession("invite member", sessionToken); err != nil {
-		return err
-	}
-	_, err := callAs(ctx, c, "invite member", c.api.MagicLinks.Email.Invite, &email.InviteParams{
+	return doAsMember(ctx, c, "invite member", sessionToken, c.api.MagicLinks.Email.Invite, &email.InviteParams{
 		OrganizationID: inv.OrgID, EmailAddress: inv.Email, InviteRedirectURL: inv.RedirectURL, InvitedByMemberID: inv.InvitedBy,
 	}, &email.InviteRequestOptions{Authorization: asMember(sessionToken)})
-	return err
 }
 
 // DeleteMember deletes a member (for an invited member: the invitation
 // is revoked and its link stops working).
 func (c *Client) DeleteMember(ctx context.Context, sessionToken, orgID, memberID string) error {
-	if err := needSession("delete member", sessionToken); err != nil {
-		return err
-	}
-	_, err := callAs(ctx, c, "delete member", c.api.Organizations.Members.Delete, &members.DeleteParams{OrganizationID: orgID, MemberID: memberID},
+	return doAsMember(ctx, c, "delete member", sessionToken, c.api.Organizations.Members.Delete, &members.DeleteParams{OrganizationID: orgID, MemberID: memberID},
 		&members.DeleteRequestOptions{Authorization: asMember(sessionToken)})
-	return err
 }
 
 // OrgSettings reads the member's organization's join settings with the member's own session

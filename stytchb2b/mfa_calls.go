@@ -153,40 +153,25 @@ func (c *Client) MemberMFA(ctx context.Context, sessionToken string) (MemberMFA,
 // DeleteTOTP removes the member's authenticator app (and so its recovery codes), as the member:
 // f presents the member's session.
 func (c *Client) DeleteTOTP(ctx context.Context, f Factor) error {
-	return deleteFactor(ctx, c, "delete totp", f, c.api.Organizations.Members.DeleteTOTP,
+	return doAsMember(ctx, c, "delete totp", f.SessionToken, c.api.Organizations.Members.DeleteTOTP,
 		&members.DeleteTOTPParams{OrganizationID: f.OrgID, MemberID: f.MemberID}, &members.DeleteTOTPRequestOptions{Authorization: asMember(f.SessionToken)})
 }
 
 // DeletePhone removes the member's MFA phone number, as the member: f presents the member's
 // session (Stytch changes a number only after the old one is deleted).
 func (c *Client) DeletePhone(ctx context.Context, f Factor) error {
-	return deleteFactor(ctx, c, "delete mfa phone", f, c.api.Organizations.Members.DeleteMFAPhoneNumber,
+	return doAsMember(ctx, c, "delete mfa phone", f.SessionToken, c.api.Organizations.Members.DeleteMFAPhoneNumber,
 		&members.DeleteMFAPhoneNumberParams{OrganizationID: f.OrgID, MemberID: f.MemberID}, &members.DeleteMFAPhoneNumberRequestOptions{Authorization: asMember(f.SessionToken)})
-}
-
-// deleteFactor removes one of the member's factors with del, as the member (refused without
-// the member's session in f).
-func deleteFactor[P, R, O any](ctx context.Context, c *Client, op string, f Factor, del func(context.Context, *P, ...*O) (*R, error), params *P, opts *O) error {
-	if err := needSession(op, f.SessionToken); err != nil {
-		return err
-	}
-	_, err := callAs(ctx, c, op, del, params, opts)
-	return err
 }
 
 // UpdateMFASettings sets the organization's MFA policy and which methods it allows, with the
 // admin's permissions. methods holding both MFA methods (or none) allows all of them.
 func (c *Client) UpdateMFASettings(ctx context.Context, sessionToken, orgID, policy string, methods []string) error {
-	const op = "update mfa settings"
-	if err := needSession(op, sessionToken); err != nil {
-		return err
-	}
 	params := &orgs.UpdateParams{OrganizationID: orgID, MFAPolicy: policy, MFAMethods: "ALL_ALLOWED"}
 	if len(methods) == 1 {
 		params.MFAMethods, params.AllowedMFAMethods = "RESTRICTED", methods
 	}
-	_, err := callAs(ctx, c, op, c.api.Organizations.Update, params, &orgs.UpdateRequestOptions{Authorization: asMember(sessionToken)})
-	return err
+	return doAsMember(ctx, c, "update mfa settings", sessionToken, c.api.Organizations.Update, params, &orgs.UpdateRequestOptions{Authorization: asMember(sessionToken)})
 }
 
 // mfaSession is the session a successful MFA call answers with.

@@ -6,13 +6,6 @@ import (
 	orgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 )
 
-// The permissions of the organization's profile, sign-in methods and deletion.
-var (
-	EditOrgProfile    = Permission{"stytch.organization", "update.info.name"}
-	EditSignInMethods = Permission{"stytch.organization", "update.settings.allowed-auth-methods"}
-	DeleteOrgs        = Permission{"stytch.organization", "delete"}
-)
-
 // Sign-in methods an organization may restrict itself to (allowed_auth_methods values).
 const (
 	AuthMagicLink = "magic_link"
@@ -61,22 +54,14 @@ func (c *Client) UpdateOrgProfile(ctx context.Context, sessionToken, orgID strin
 // invited, with the acting member's permissions. An empty Allowed leaves the list as it is
 // (the SDK omits empty lists).
 func (c *Client) UpdateSignInMethods(ctx context.Context, sessionToken, orgID string, s SignInMethods) error {
-	if err := needSession("update sign-in methods", sessionToken); err != nil {
-		return err
-	}
-	_, err := callAs(ctx, c, "update sign-in methods", c.api.Organizations.Update, &orgs.UpdateParams{
+	return doAsMember(ctx, c, "update sign-in methods", sessionToken, c.api.Organizations.Update, &orgs.UpdateParams{
 		OrganizationID: orgID, AuthMethods: s.AuthMethods, AllowedAuthMethods: s.Allowed, EmailInvites: s.EmailInvites,
 	}, &orgs.UpdateRequestOptions{Authorization: asMember(sessionToken)})
-	return err
 }
 
 // DeleteOrg deletes the organization, its members and their sessions, with the acting
 // member's permissions (stytch.organization delete).
 func (c *Client) DeleteOrg(ctx context.Context, sessionToken, orgID string) error {
-	if err := needSession("delete organization", sessionToken); err != nil {
-		return err
-	}
-	_, err := callAs(ctx, c, "delete organization", c.api.Organizations.Delete, &orgs.DeleteParams{OrganizationID: orgID},
+	return doAsMember(ctx, c, "delete organization", sessionToken, c.api.Organizations.Delete, &orgs.DeleteParams{OrganizationID: orgID},
 		&orgs.DeleteRequestOptions{Authorization: asMember(sessionToken)})
-	return err
 }

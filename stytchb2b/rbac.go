@@ -15,13 +15,25 @@ import (
 type Permission struct{ Resource, Action string }
 
 // The permissions the app's admin pages need, from Stytch's default policy: custom roles that
-// grant them work too.
+// grant them work too. One table, by page.
 var (
+	// Members.
 	InviteMembers = Permission{"stytch.member", "create"}
 	RemoveMembers = Permission{"stytch.member", "delete"}
 	ListMembers   = Permission{"stytch.member", "search"}
-	EditJoinRules = Permission{"stytch.organization", "update.settings.allowed-domains"}
-	EditMFAPolicy = Permission{"stytch.organization", "update.settings.mfa-policy"}
+	// Settings: joining by email domain, MFA, the profile, sign-in methods and deletion.
+	EditJoinRules     = Permission{"stytch.organization", "update.settings.allowed-domains"}
+	EditMFAPolicy     = Permission{"stytch.organization", "update.settings.mfa-policy"}
+	EditOrgProfile    = Permission{"stytch.organization", "update.info.name"}
+	EditSignInMethods = Permission{"stytch.organization", "update.settings.allowed-auth-methods"}
+	DeleteOrgs        = Permission{"stytch.organization", "delete"}
+	// SSO setup (Stytch's stytch.sso resource, and the organization's SSO settings).
+	ViewSSO            = Permission{"stytch.sso", "get"}
+	CreateSSO          = Permission{"stytch.sso", "create"}
+	UpdateSSO          = Permission{"stytch.sso", "update"}
+	DeleteSSO          = Permission{"stytch.sso", "delete"}
+	EditSSOOrgSettings = Permission{"stytch.organization", "update.settings.sso-jit-provisioning"}
+	SetDefaultSSO      = Permission{"stytch.organization", "update.settings.default-sso-connection"}
 )
 
 // policyLife is how long the fetched RBAC policy is used before it is fetched again (the SDK's

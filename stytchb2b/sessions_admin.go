@@ -59,7 +59,7 @@ func (c *Client) MemberSessions(ctx context.Context, orgID, memberID string) ([]
 // own: stytch.self revoke-sessions). Already ended is no error.
 func (c *Client) RevokeSessionByID(ctx context.Context, sessionToken, sessionID string) error {
 	if err := needSession("revoke session", sessionToken); err != nil {
-		return err
+		return err // refused before the call: not "already ended" (so not doAsMember)
 	}
 	_, err := callAs(ctx, c, "revoke session", c.api.Sessions.Revoke, &sessions.RevokeParams{MemberSessionID: sessionID},
 		&sessions.RevokeRequestOptions{Authorization: asMember(sessionToken)})
@@ -72,12 +72,8 @@ func (c *Client) RevokeSessionByID(ctx context.Context, sessionToken, sessionID 
 // RevokeMemberSessions ends every session of a member, with the acting member's permissions
 // (stytch.member revoke-sessions for someone else's).
 func (c *Client) RevokeMemberSessions(ctx context.Context, sessionToken, memberID string) error {
-	if err := needSession("revoke member sessions", sessionToken); err != nil {
-		return err
-	}
-	_, err := callAs(ctx, c, "revoke member sessions", c.api.Sessions.Revoke, &sessions.RevokeParams{MemberID: memberID},
+	return doAsMember(ctx, c, "revoke member sessions", sessionToken, c.api.Sessions.Revoke, &sessions.RevokeParams{MemberID: memberID},
 		&sessions.RevokeRequestOptions{Authorization: asMember(sessionToken)})
-	return err
 }
 
 // SessionIDOf reads the member_session_id from a session JWT the app already verified and

@@ -52,16 +52,6 @@ var ssoErrorTypes = map[string]error{
 	"operation_restricted_by_organization_auth_methods":   ErrSSORestricted,
 }
 
-// Permissions of the SSO setup page (Stytch's stytch.sso resource).
-var (
-	ViewSSO            = Permission{"stytch.sso", "get"}
-	CreateSSO          = Permission{"stytch.sso", "create"}
-	UpdateSSO          = Permission{"stytch.sso", "update"}
-	DeleteSSO          = Permission{"stytch.sso", "delete"}
-	EditSSOOrgSettings = Permission{"stytch.organization", "update.settings.sso-jit-provisioning"}
-	SetDefaultSSO      = Permission{"stytch.organization", "update.settings.default-sso-connection"}
-)
-
 // SSO connection kinds.
 const (
 	SSOSAML = "saml"

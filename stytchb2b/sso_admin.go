@@ -221,13 +221,8 @@ func (c *Client) CreateOIDC(ctx context.Context, sessionToken, orgID, name strin
 
 // DeleteSSOConnection deletes a connection with the admin's session.
 func (c *Client) DeleteSSOConnection(ctx context.Context, sessionToken, orgID, connID string) error {
-	const op = "delete sso connection"
-	if err := needSession(op, sessionToken); err != nil {
-		return err
-	}
-	_, err := callAs(ctx, c, op, c.api.SSO.DeleteConnection, &sso.DeleteConnectionParams{OrganizationID: orgID, ConnectionID: connID},
+	return doAsMember(ctx, c, "delete sso connection", sessionToken, c.api.SSO.DeleteConnection, &sso.DeleteConnectionParams{OrganizationID: orgID, ConnectionID: connID},
 		&sso.DeleteConnectionRequestOptions{Authorization: asMember(sessionToken)})
-	return err
 }
 
 // SSOOrgUpdate changes the organization's SSO settings; zero fields are left as they are.
