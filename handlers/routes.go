@@ -10,6 +10,24 @@ import (
 // may reach a route; the rest are
 // open (each sends people where they belong when there is nothing for them).
 func (a *app) routes() http.Handler {
+	mux := a.pages()
+
+	// Static files, health and dev routes need no session: they skip the session store.
+	root := http.NewServeMux()
+	root.Handle("GET /assets/", a.d.Assets)
+	root.Handle("GET /favicon.ico", http.RedirectHandler(a.d.Assets.URL("favicon.svg"), http.StatusMovedPermanently))
+	root.HandleFunc("GET /healthz", health(a.d.Store, a.d.Log, a.d.Metrics))
+	if a.d.Dev != nil {
+		root.Handle("/dev/", a.d.Dev)
+	}
+	m := a.d.Metrics // labels requests with the pattern that matched, never the raw path
+	root.Handle("/", a.d.Sessions.LoadAndSave(a.returns.carry(m.Routes(mux))))
+	h := m.Middleware(a.re.recoverPanics(securityHeaders(a.d.OAuth.formSources(), a.re.crossOrigin(limitBodies(m.Routes(root))))))
+	return a.front(h)
+}
+
+// pages is the URL table of the app's own pages, the ones with a session.
+func (a *app) pages() *http.ServeMux {
 	signedIn, can := a.guard.signedIn, a.guard.can
 
 	mux := http.NewServeMux()
@@ -81,17 +99,5 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /account/sessions/revoke", signedIn(a.account.SessionRevokeSubmit))
 	mux.HandleFunc("POST /account/sessions/revoke-others", signedIn(a.account.RevokeOthersSubmit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { a.re.fail(w, r, ErrNotFound) })
-
-	// Static files, health and dev routes need no session: they skip the session store.
-	root := http.NewServeMux()
-	root.Handle("GET /assets/", a.d.Assets)
-	root.Handle("GET /favicon.ico", http.RedirectHandler(a.d.Assets.URL("favicon.svg"), http.StatusMovedPermanently))
-	root.HandleFunc("GET /healthz", health(a.d.Store, a.d.Log, a.d.Metrics))
-	if a.d.Dev != nil {
-		root.Handle("/dev/", a.d.Dev)
-	}
-	m := a.d.Metrics // labels requests with the pattern that matched, never the raw path
-	root.Handle("/", a.d.Sessions.LoadAndSave(a.returns.carry(m.Routes(mux))))
-	h := m.Middleware(a.re.recoverPanics(securityHeaders(a.d.OAuth.formSources(), a.re.crossOrigin(limitBodies(m.Routes(root))))))
-	return a.front(h)
+	return mux
 }

@@ -150,22 +150,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		stytchURL, dev, publicToken = url, emu.Dev(), emu.PublicToken()
 		log.Info("using the embedded Stytch emulator (no STYTCH_PROJECT_ID set)", "api", url, "mailbox", cfg.BaseURL.String()+cfg.Prefix+"/dev/mailbox")
 	}
-	// The SDK fetches the JWKS now (bounded by the client timeout) and keeps refreshing it in
-	// the background for as long as ctx lives.
 	a.Metrics = metrics.New(metrics.WithStytchEndpoints(stytchEndpoints...))
-	sdkHTTP := &http.Client{Timeout: stytchTimeout, Transport: stytchb2b.Observed(nil, a.Metrics.ObserveStytch)}
-	opts := []b2bstytchapi.Option{b2bstytchapi.WithInitializationContext(ctx), b2bstytchapi.WithHTTPClient(sdkHTTP)}
-	if stytchURL != "" {
-		opts = append(opts, b2bstytchapi.WithBaseURI(stytchURL))
-	}
-	api, err := b2bstytchapi.NewClient(projectID, secret, opts...)
+	sc, err := newStytch(ctx, stytchTarget{projectID, secret, stytchURL}, a.Metrics, log)
 	if err != nil {
-		return nil, fmt.Errorf("stytch client: %w", err)
-	}
-
-	sc := stytchb2b.New(api, stytchTimeout, sessionLifetime)
-	if err := sc.WarmPolicy(ctx); err != nil { // not fatal: pages offer less until it loads
-		log.Warn("fetch the RBAC policy failed; retried on use", "err", err)
+		return nil, err
 	}
 	static, err := assets.New()
 	if err != nil {
@@ -194,6 +182,30 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		Proxied:     ips.FromTrustedProxy,
 	})
 	return a, nil
+}
+
+// stytchTarget is the Stytch API the app talks to: real Stytch (baseURL "" for the SDK's
+// default) or an emulator.
+type stytchTarget struct{ projectID, secret, baseURL string }
+
+// newStytch builds the Stytch adapter. The SDK fetches the JWKS now (bounded by the client
+// timeout) and keeps refreshing it in the background for as long as ctx lives; the RBAC policy
+// is fetched now too.
+func newStytch(ctx context.Context, t stytchTarget, m *metrics.Metrics, log *slog.Logger) (*stytchb2b.Client, error) {
+	sdkHTTP := &http.Client{Timeout: stytchTimeout, Transport: stytchb2b.Observed(nil, m.ObserveStytch)}
+	opts := []b2bstytchapi.Option{b2bstytchapi.WithInitializationContext(ctx), b2bstytchapi.WithHTTPClient(sdkHTTP)}
+	if t.baseURL != "" {
+		opts = append(opts, b2bstytchapi.WithBaseURI(t.baseURL))
+	}
+	api, err := b2bstytchapi.NewClient(t.projectID, t.secret, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("stytch client: %w", err)
+	}
+	sc := stytchb2b.New(api, stytchTimeout, sessionLifetime)
+	if err := sc.WarmPolicy(ctx); err != nil { // not fatal: pages offer less until it loads
+		log.Warn("fetch the RBAC policy failed; retried on use", "err", err)
+	}
+	return sc, nil
 }
 
 // newSessionManager configures the scs cookie: HttpOnly, SameSite=Lax, and Secure with the
