@@ -225,12 +225,21 @@ func (h *SSO) away(w http.ResponseWriter, r *http.Request, startURL string) {
 	h.re.render(w, r, http.StatusOK, titleSSOLeaving, views.SSOLeavingFragment(startURL))
 }
 
-// takeSSO returns the started SSO sign-in and forgets it: it serves one landing.
-func (h *SSO) takeSSO(ctx context.Context) (ssoStart, bool) {
+// startedSSO returns the started SSO sign-in, if any and still fresh. A landing forgets it
+// only once Stytch proved its token (provedSSO), so a junk or foreign landing cancels nothing.
+func (h *SSO) startedSSO(ctx context.Context) (ssoStart, bool) {
 	var st ssoStart
 	ok := h.state.get(ctx, keySSO, &st)
-	h.state.sm.Remove(ctx, keySSO)
 	return st, ok && h.now().Before(st.ExpiresAt)
+}
+
+// provedSSO forgets the started sign-in once Stytch accepted its token (a session, or a
+// second step to take next): it served its one landing.
+func (h *SSO) provedSSO(ctx context.Context, err error) {
+	var step *stytchb2b.MFARequiredError
+	if err == nil || errors.As(err, &step) {
+		h.state.sm.Remove(ctx, keySSO)
+	}
 }
 
 // LandingOr serves GET /authenticate?stytch_token_type=sso&token=… (the browser back from the
@@ -251,7 +260,7 @@ func (h *SSO) LandingOr(next http.HandlerFunc) http.HandlerFunc {
 // MFA step, the pending step's end, or a test sign-in's report.
 func (h *SSO) Landing(w http.ResponseWriter, r *http.Request, token string) {
 	ctx := r.Context()
-	st, ok := h.takeSSO(ctx)
+	st, ok := h.startedSSO(ctx)
 	switch {
 	case !tokenPattern.MatchString(token):
 		h.re.fail(w, r, fmt.Errorf("sso landing: malformed token: %w", stytchb2b.ErrSSOExpired))
@@ -267,6 +276,7 @@ func (h *SSO) Landing(w http.ResponseWriter, r *http.Request, token string) {
 		return
 	}
 	s, _, err := h.stytch.AuthenticateSSO(ctx, stytchb2b.SSOLanding{Token: token, Verifier: st.Verifier})
+	h.provedSSO(ctx, err)
 	if h.signer.needsMFA(w, r, err, afterStep{ListOrgs: true}) {
 		return
 	}
@@ -292,6 +302,7 @@ func (h *SSO) finishStep(w http.ResponseWriter, r *http.Request, st ssoStart, to
 		return
 	}
 	s, _, err := h.stytch.AuthenticateSSO(r.Context(), stytchb2b.SSOLanding{Token: token, Verifier: st.Verifier, IST: p.IST})
+	h.provedSSO(r.Context(), err)
 	h.step.primaryDone(w, r, p, s, err) // primary_step.go
 }
 
@@ -301,6 +312,7 @@ func (h *SSO) finishStep(w http.ResponseWriter, r *http.Request, st ssoStart, to
 func (h *SSO) finishTest(w http.ResponseWriter, r *http.Request, st ssoStart, token string) {
 	ctx := r.Context()
 	s, id, err := h.stytch.AuthenticateSSO(ctx, stytchb2b.SSOLanding{Token: token, Verifier: st.Verifier})
+	h.provedSSO(ctx, err)
 	res := views.SSOTestResult{Connection: st.TestName, Email: id.Email, Name: id.Name, Groups: id.Groups}
 	var step *stytchb2b.MFARequiredError
 	switch {

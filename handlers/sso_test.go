@@ -195,6 +195,12 @@ func TestSSOByDomain(t *testing.T) {
 			continue
 		}
 		landing := b.ssoLanding(r, idpPerson{email: "bo@one-conn.test", name: "Bo"})
+		// A junk token landing first (a cross-site GET, say) is refused and cancels nothing:
+		// the start is forgotten only once Stytch proves a token (mutant: forgetting it on
+		// every landing makes the real one below fail).
+		if junk := b.get("/authenticate?stytch_token_type=sso&token="+strings.Repeat("A", 44), false); junk.StatusCode < 400 || junk.StatusCode >= 500 {
+			t.Fatalf("a junk SSO landing answered %d", junk.StatusCode)
+		}
 		wantRedirect(t, b.get(landing.RequestURI(), false), "/dashboard")
 	}
 
