@@ -90,12 +90,17 @@ func TestCheckEmailFragment(t *testing.T) {
 	if doc.Find(`[data-testid="resend-form"] input[name=email]`).AttrOr("value", "") != "ada@acme.test" {
 		t.Fatal("resend posts the same address")
 	}
+	// The server would refuse a resend now: the button waits (app.js enables it at zero), and
+	// without JavaScript a link reloads the page once the time has passed.
+	if doc.Find(`#resend-button[disabled][data-cooldown]`).Length() != 1 || doc.Find(`#resend-cooldown noscript`).Length() != 1 {
+		t.Fatal("a disabled resend button, a reload link without JavaScript")
+	}
 	if doc.Find(`[data-testid="use-another-email"]`).AttrOr("href", "") != "/" || doc.Find(`[data-testid="mailbox-link"]`).Length() != 1 {
 		t.Fatal("links")
 	}
 	doc, _ = render(t, views.CheckEmailFragment(views.CheckEmailData{Email: "a@b.test"}))
-	if doc.Find(`[data-testid="mailbox-link"], [data-testid="resend-cooldown"]`).Length() != 0 {
-		t.Fatal("no mailbox link with real Stytch, no cooldown when none")
+	if doc.Find(`[data-testid="mailbox-link"], [data-testid="resend-cooldown"], #resend-button[disabled]`).Length() != 0 {
+		t.Fatal("no mailbox link with real Stytch, no cooldown when none, the resend button enabled")
 	}
 }
 
@@ -254,6 +259,17 @@ func TestCooldownInTheForm(t *testing.T) {
 	}
 	if doc.Find(`#login-cooldown [data-countdown="24"]`).Text() != "24 seconds" {
 		t.Fatal("a countdown app.js can tick")
+	}
+	// At zero app.js says only "You can try again now." (no "in 0 seconds") and enables the
+	// email buttons; SSO isn't limited, so it stays enabled.
+	if doc.Find(`#login-cooldown .countdown-wait [data-countdown]`).Length() != 1 || doc.Find(`#login-cooldown .countdown-ready[hidden]`).Length() != 1 {
+		t.Fatal("the waiting sentence and the ready one, apart")
+	}
+	if doc.Find(`#login-form button[disabled][data-cooldown]`).Length() != 2 {
+		t.Fatal("both email buttons wait for the countdown")
+	}
+	if !strings.Contains(doc.Find(`#login-cooldown noscript`).Text(), `href="/"`) { // noscript is raw text to a parser with scripting on
+		t.Fatal("without JavaScript, a link to reload the form")
 	}
 	if _, invalid := in.Attr("aria-invalid"); invalid {
 		t.Fatal("a cooldown isn't an invalid address")
