@@ -38,6 +38,13 @@ func TestJourneyNewUserSignsUpAndLogsOut(t *testing.T) {
 		if b.count(`#login-form button[data-testid="send-link"][disabled]`) != 1 {
 			t.Errorf("e2e [%s]: the send button is enabled during the cooldown", b.who())
 		}
+		if b.js { // the countdown's end, brought forward: only "try again now", the buttons back
+			evalOr(b, `(document.querySelector("[data-countdown]").dataset.until = String(Date.now()), "")`, "")
+			time.Sleep(600 * time.Millisecond)
+			if got := evalOr(b, `document.querySelector('[data-testid="cooldown"]').innerText.trim()`, ""); got != "You can try again now." || b.count(`#login-form button[disabled]`) != 0 {
+				t.Errorf("e2e [js-on]: at the countdown's end it says %q, with %d buttons disabled", got, b.count(`#login-form button[disabled]`))
+			}
+		}
 		link := b.openNewestMail(email, false)
 		b.pressContinue("chooser")
 		if !b.has("no-orgs") || !b.has("create-org") {
