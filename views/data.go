@@ -167,7 +167,9 @@ type MemberRow struct {
 type InviteData struct {
 	Email    string
 	Error    string
-	Cooldown Cooldown // sent too soon: why, and when they may try again
+	Cooldown Cooldown     // sent too soon: why, and when they may try again
+	Roles    []RoleOption // roles the inviter may give (as on the member rows); none: no picker
+	Chosen   []string     // the role IDs ticked, kept on a refusal
 }
 
 // SettingsData renders the organization's join settings (GET /settings).
