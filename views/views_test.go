@@ -275,3 +275,16 @@ func TestCooldownInTheForm(t *testing.T) {
 		t.Fatal("a cooldown isn't an invalid address")
 	}
 }
+
+// An address wraps after its "@" before it breaks anywhere else, the same on every page.
+func TestEmailWrapsAfterAt(t *testing.T) {
+	t.Parallel()
+	doc, _ := render(t, views.CheckEmailFragment(views.CheckEmailData{Email: "ada.lovelace@analytical-engines.test"}))
+	sent := doc.Find(`[data-testid="sent-to"] .email`)
+	if sent.Text() != "ada.lovelace@analytical-engines.test" || sent.Find("wbr").Length() != 1 {
+		t.Fatalf("the address %q, with a break opportunity after its @", sent.Text())
+	}
+	if html, _ := sent.Html(); !strings.Contains(html, "@<wbr/>analytical") {
+		t.Fatalf("the break opportunity sits right after the @: %s", html)
+	}
+}
