@@ -174,6 +174,7 @@ type InviteData struct {
 
 // SettingsData renders the organization's join settings (GET /settings).
 type SettingsData struct {
+	NoticeFor    string // the section its notice is about ("profile", "methods", "join", "mfa"); "" for the top
 	OrgName      string
 	Domains      string      // allowed email domains, one a line (as typed, on a 422)
 	JIT          bool        // people at those domains may join without an invite
