@@ -6,7 +6,8 @@
 //  - time[data-local]: shows the time in the person's own time zone, naming it.
 //  - plain forms (not htmx's): after submit, the button is disabled and shows its indicator,
 //    so the form can't be sent twice (reset when the page comes back from the back/forward cache).
-//  - button[data-copy="ID"] (hidden without JavaScript): copies the text of #ID, then says so.
+//  - button[data-copy="ID"] (hidden without JavaScript): copies #ID's data-copy-text (else its
+//    text), then says so.
 (function () {
   "use strict";
 
@@ -71,7 +72,7 @@
     if (!b) return;
     var src = document.getElementById(b.dataset.copy);
     if (!src || !navigator.clipboard) return;
-    navigator.clipboard.writeText(src.textContent.trim()).then(function () { b.textContent = "Copied"; });
+    navigator.clipboard.writeText(src.dataset.copyText || src.textContent.trim()).then(function () { b.textContent = "Copied"; });
   });
   document.addEventListener("htmx:load", function (e) { localTimes(e.detail.elt); copyButtons(e.detail.elt); tick(); }); // a countdown starts when it arrives
   document.addEventListener("DOMContentLoaded", function () { localTimes(document); copyButtons(document); tick(); });

@@ -288,3 +288,21 @@ func TestEmailWrapsAfterAt(t *testing.T) {
 		t.Fatalf("the break opportunity sits right after the @: %s", html)
 	}
 }
+
+// Recovery codes can be copied (app.js, one a line) or downloaded as a text file (a data: link,
+// no JavaScript needed); the authenticator key can be copied as the app wants it (no spaces).
+func TestRecoveryCodesCopyAndDownload(t *testing.T) {
+	t.Parallel()
+	doc, _ := render(t, views.RecoveryCodesFragment(views.RecoveryCodesData{Codes: []string{"abcd-efgh-ijkl", "mnop-qrst-uvwx"}, Action: "/mfa/recovery-codes", Label: "I saved them"}))
+	if doc.Find(`button[data-copy="recovery-code-list"][hidden]`).Length() != 1 || doc.Find("#recovery-code-list").AttrOr("data-copy-text", "") != "abcd-efgh-ijkl\nmnop-qrst-uvwx" {
+		t.Fatal("a copy button (shown by app.js) for the codes, one a line")
+	}
+	dl := doc.Find(`[data-testid="download-recovery-codes"]`)
+	if dl.AttrOr("download", "") == "" || dl.AttrOr("href", "") != "data:text/plain;charset=utf-8,abcd-efgh-ijkl%0D%0Amnop-qrst-uvwx%0D%0A" {
+		t.Fatalf("a download link: %q", dl.AttrOr("href", ""))
+	}
+	doc, _ = render(t, views.TOTPSetup(views.TOTPSetupData{Secret: "ABCDEFGHIJKLMNOP", QRCode: "data:image/png;base64,AA=="}))
+	if doc.Find(`button[data-copy="totp-secret"]`).Length() != 1 || doc.Find("#totp-secret").AttrOr("data-copy-text", "") != "ABCDEFGHIJKLMNOP" {
+		t.Fatal("a copy button for the key, copying it without the grouping spaces")
+	}
+}
