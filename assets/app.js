@@ -1,11 +1,13 @@
 // orgpick's own script: small enhancements on top of pages that work without it. No inline
 // script anywhere (the CSP forbids it), so everything is wired here.
-//  - [data-countdown="N"]: counts N seconds down, in the same words the server uses; at zero it
-//    shows the .countdown-ready sentence of its [data-countdown-box].
+//  - [data-countdown="N"]: counts N seconds down, in the same words the server uses; at zero its
+//    [data-countdown-box] says only its .countdown-ready sentence, and the buttons of its form
+//    marked data-cooldown (disabled while the server would refuse them) are enabled.
 //  - time[data-local]: shows the time in the person's own time zone, naming it.
 //  - plain forms (not htmx's): after submit, the button is disabled and shows its indicator,
 //    so the form can't be sent twice (reset when the page comes back from the back/forward cache).
-//  - button[data-copy="ID"] (hidden without JavaScript): copies the text of #ID, then says so.
+//  - button[data-copy="ID"] (hidden without JavaScript): copies #ID's data-copy-text (else its
+//    text), then says so.
 (function () {
   "use strict";
 
@@ -21,8 +23,18 @@
       var left = Math.max(0, Math.ceil((Number(el.dataset.until) - now) / 1000));
       var text = waitWords(left);
       if (el.textContent !== text) el.textContent = text;
-      var ready = left === 0 && el.closest("[data-countdown-box]");
-      if (ready && ready.querySelector(".countdown-ready")) ready.querySelector(".countdown-ready").hidden = false;
+      var box = left === 0 && el.closest("[data-countdown-box]");
+      if (box && !box.hasAttribute("data-ready")) ready(box);
+    });
+  }
+
+  function ready(box) {
+    box.setAttribute("data-ready", "");
+    box.querySelectorAll(".countdown-wait").forEach(function (w) { w.hidden = true; });
+    box.querySelectorAll(".countdown-ready").forEach(function (r) { r.hidden = false; });
+    (box.closest("form") || document).querySelectorAll("button[data-cooldown]").forEach(function (b) {
+      b.disabled = false;
+      b.removeAttribute("data-cooldown");
     });
   }
 
@@ -60,9 +72,9 @@
     if (!b) return;
     var src = document.getElementById(b.dataset.copy);
     if (!src || !navigator.clipboard) return;
-    navigator.clipboard.writeText(src.textContent.trim()).then(function () { b.textContent = "Copied"; });
+    navigator.clipboard.writeText(src.dataset.copyText || src.textContent.trim()).then(function () { b.textContent = "Copied"; });
   });
   document.addEventListener("htmx:load", function (e) { localTimes(e.detail.elt); copyButtons(e.detail.elt); tick(); }); // a countdown starts when it arrives
   document.addEventListener("DOMContentLoaded", function () { localTimes(document); copyButtons(document); tick(); });
-  setInterval(tick, 1000);
+  setInterval(tick, 250); // a quarter second: each second shows within 250 ms of when it starts
 })();

@@ -44,6 +44,10 @@ func TestSettingsProfile(t *testing.T) {
 		if got := r.testid(t, "notice"); !strings.Contains(got, "Profile Labs") || !strings.Contains(got, "profile-labs") {
 			t.Fatalf("notice %q", got)
 		}
+		// The notice sits beside the form that was saved (not at the top) and takes the focus.
+		if r.doc(t).Find(`[data-testid="notice"][autofocus] + [data-testid="profile-form"]`).Length() != 1 || r.doc(t).Find("h1[autofocus]").Length() != 0 {
+			t.Fatalf("the saved notice should sit above the profile form, focused:\n%s", r.body)
+		}
 		if got := admin.get("/dashboard", false).testid(t, "dashboard-org"); got != "Profile Labs" {
 			t.Fatalf("dashboard org %q after rename", got)
 		}

@@ -55,6 +55,9 @@ func (h *Members) renderMembers(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	d.Invite, d.Notice = invite, n
+	if d.Can.Roles {
+		d.Invite.Roles = d.Roles
+	}
 	h.re.render(w, r, status, titleMembers, views.MembersFragment(d))
 }
 
@@ -62,6 +65,11 @@ func (h *Members) renderMembers(w http.ResponseWriter, r *http.Request, status i
 // that signs them straight into this organization.
 func (h *Members) InviteSubmit(w http.ResponseWriter, r *http.Request, m Member) {
 	raw, err := formValue(r, views.FieldEmail)
+	if err != nil {
+		h.re.fail(w, r, err)
+		return
+	}
+	roles, err := h.inviteRoles(r, m)
 	if err != nil {
 		h.re.fail(w, r, err)
 		return
@@ -74,20 +82,20 @@ func (h *Members) InviteSubmit(w http.ResponseWriter, r *http.Request, m Member)
 		problem = msgInviteeSelf
 	}
 	if problem != "" {
-		h.invalidInvite(w, r, m, views.InviteData{Email: raw, Error: problem})
+		h.invalidInvite(w, r, m, views.InviteData{Email: raw, Error: problem, Chosen: roles})
 		return
 	}
-	err = h.invite(r, m, addr)
+	err = h.invite(r, m, addr, roles)
 	var wait WaitError
 	if errors.As(err, &wait) { // too soon: the form says why and when, the address kept
 		h.re.log.Info("invitation refused by the rate limit", "org", m.Org.ID, "err", err)
 		w.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(wait.Wait)))
-		h.refuseInvite(w, r, http.StatusTooManyRequests, m, views.InviteData{Email: addr, Cooldown: inviteCooldown(addr, wait)})
+		h.refuseInvite(w, r, http.StatusTooManyRequests, m, views.InviteData{Email: addr, Cooldown: inviteCooldown(addr, wait), Chosen: roles})
 		return
 	}
 	if p, ok := problemOf(err, inviteProblems); ok {
 		h.re.log.Info("invitation refused", "org", m.Org.ID, "err", err)
-		h.invalidInvite(w, r, m, views.InviteData{Email: addr, Error: p.msg})
+		h.invalidInvite(w, r, m, views.InviteData{Email: addr, Error: p.msg, Chosen: roles})
 		return
 	}
 	if err != nil {
@@ -105,6 +113,7 @@ func (h *Members) invalidInvite(w http.ResponseWriter, r *http.Request, m Member
 
 // refuseInvite re-renders the invite form (htmx) or the whole member list (no JS) with status.
 func (h *Members) refuseInvite(w http.ResponseWriter, r *http.Request, status int, m Member, f views.InviteData) {
+	f.Roles = h.roleChoices(r, m)
 	h.re.refuse(w, r, status, views.InviteForm(f), func(status int) { h.renderMembers(w, r, status, m, f, views.Notice{}) })
 }
 
@@ -115,7 +124,7 @@ func (h *Members) ResendSubmit(w http.ResponseWriter, r *http.Request, m Member)
 	if !ok {
 		return
 	}
-	if err := h.invite(r, m, invitee.Email); err != nil {
+	if err := h.invite(r, m, invitee.Email, nil); err != nil {
 		h.re.fail(w, r, err)
 		return
 	}
@@ -123,8 +132,8 @@ func (h *Members) ResendSubmit(w http.ResponseWriter, r *http.Request, m Member)
 	redirect(w, r, "/members?notice="+noticeResent)
 }
 
-// invite has Stytch email an invitation, within the send limits.
-func (h *Members) invite(r *http.Request, m Member, addr string) error {
+// invite has Stytch email an invitation (giving roles, if any), within the send limits.
+func (h *Members) invite(r *http.Request, m Member, addr string, roles []string) error {
 	ctx := r.Context()
 	if err := h.bySender.Allow(ctx, m.MemberID); err != nil {
 		return err
@@ -133,7 +142,7 @@ func (h *Members) invite(r *http.Request, m Member, addr string) error {
 		h.bySender.Undo(ctx, m.MemberID)
 		return err
 	}
-	err := h.stytch.Invite(ctx, m.Token, stytchb2b.Invitation{OrgID: m.Org.ID, Email: addr, InvitedBy: m.MemberID, RedirectURL: h.landingURL})
+	err := h.stytch.Invite(ctx, m.Token, stytchb2b.Invitation{OrgID: m.Org.ID, Email: addr, InvitedBy: m.MemberID, RedirectURL: h.landingURL, Roles: roles})
 	if err != nil { // nothing was sent: don't make them wait to retry
 		h.bySender.Undo(ctx, m.MemberID)
 		h.byRecipient.Undo(ctx, addr)

@@ -53,9 +53,7 @@ func (h *Members) membersData(r *http.Request, m Member) (views.MembersData, err
 		},
 		Filter: f,
 	}
-	for _, role := range roles {
-		d.Roles = append(d.Roles, views.RoleOption{ID: role.ID, Name: roleLabel(role.ID)})
-	}
+	d.Roles = roleOptions(roles)
 	if page.NextCursor != "" {
 		d.Filter.NextURL = membersURL(f, page.NextCursor)
 	}
@@ -139,4 +137,13 @@ func (h *Members) keepsAnAdmin(ctx context.Context, m Member, target stytchb2b.O
 		return fmt.Errorf("member %s is the last admin of %s: %w", target.ID, m.Org.ID, ErrLastAdmin)
 	}
 	return nil
+}
+
+// roleOptions are the policy's roles as the forms offer them.
+func roleOptions(roles []stytchb2b.Role) []views.RoleOption {
+	var opts []views.RoleOption
+	for _, role := range roles {
+		opts = append(opts, views.RoleOption{ID: role.ID, Name: roleLabel(role.ID)})
+	}
+	return opts
 }

@@ -47,7 +47,12 @@ func (h *Members) chosenRoles(r *http.Request) ([]string, error) {
 	if _, err := formValue(r, views.FieldMemberID); err != nil { // parses the form
 		return nil, err
 	}
-	sent := r.PostForm[views.FieldRoles]
+	return h.knownRoles(r, r.PostForm[views.FieldRoles])
+}
+
+// knownRoles checks the role IDs a form sent (the form parsed already): each one of the
+// policy's, duplicates dropped.
+func (h *Members) knownRoles(r *http.Request, sent []string) ([]string, error) {
 	if len(sent) > maxRoles {
 		return nil, fmt.Errorf("%d roles sent: %w", len(sent), ErrBadRequest)
 	}
@@ -65,4 +70,27 @@ func (h *Members) chosenRoles(r *http.Request) ([]string, error) {
 		}
 	}
 	return roles, nil
+}
+
+// inviteRoles reads the invite form's roles: only a member who may edit roles may give them
+// (the picker is shown to no one else).
+func (h *Members) inviteRoles(r *http.Request, m Member) ([]string, error) {
+	roles, err := h.knownRoles(r, r.PostForm[views.FieldRoles])
+	if err == nil && len(roles) > 0 && !h.stytch.Can(r.Context(), m.Roles, m.Org.ID, stytchb2b.EditRoles) {
+		err = fmt.Errorf("roles in an invitation from a member who can't edit roles: %w", stytchb2b.ErrForbidden)
+	}
+	return roles, err
+}
+
+// roleChoices are the roles the invite form offers: those of the member rows' roles forms,
+// for a member who may edit roles; none otherwise (or when the policy can't be read).
+func (h *Members) roleChoices(r *http.Request, m Member) []views.RoleOption {
+	if !h.stytch.Can(r.Context(), m.Roles, m.Org.ID, stytchb2b.EditRoles) {
+		return nil
+	}
+	roles, err := h.stytch.Roles(r.Context())
+	if err != nil {
+		return nil
+	}
+	return roleOptions(roles)
 }

@@ -22,7 +22,7 @@ func TestContinuePageNamesNoRememberedAddress(t *testing.T) {
 	wantRedirect(t, victim.post("/login", url.Values{"email": {"victim@acme.test"}}, false), "/check-email")
 	page := victim.open(planted)
 	wantStatus(t, page, http.StatusOK)
-	if page.has(t, "continue-email") || strings.Contains(page.body, "victim@acme.test") {
+	if page.has(t, "continue-email") || strings.Contains(page.body, "victim@") /* an address renders as victim@<wbr>acme.test */ {
 		t.Fatalf("the Continue page names the remembered address for someone else's link:\n%.2000s", page.body)
 	}
 	if got := page.testid(t, "continue-what"); !strings.Contains(got, "this link") {

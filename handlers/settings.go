@@ -35,7 +35,15 @@ func (h *Settings) SettingsPage(w http.ResponseWriter, r *http.Request, m Member
 	}
 	d := settingsData(m, cur)
 	d.Notice = h.re.notice(r)
+	if d.Notice.Text != "" {
+		d.NoticeFor = settingsSections[r.URL.Query().Get("notice")]
+	}
 	h.renderSettings(w, r, http.StatusOK, d)
+}
+
+// settingsSections places a settings notice beside the form it is about.
+var settingsSections = map[string]string{
+	noticeProfileSaved: "profile", noticeMethodsSaved: "methods", noticeSaved: "join", noticeMFASaved: "mfa",
 }
 
 // SettingsSubmit handles POST /settings (admins; email_allowed_domains, email_jit_provisioning).

@@ -88,7 +88,7 @@ func TestSSOTestSignInAndDelete(t *testing.T) {
 	}
 	dash := admin.get("/dashboard", false)
 	wantStatus(t, dash, http.StatusOK)
-	if !strings.Contains(dash.body, "ada@test-conn.test") {
+	if dash.testid(t, "dashboard-email") != "ada@test-conn.test" {
 		t.Fatal("the admin is no longer signed in as before")
 	}
 

@@ -169,7 +169,7 @@ func TestSSOSetupAndSignIn(t *testing.T) {
 	})
 	dash := b.get("/dashboard", false)
 	wantStatus(t, dash, http.StatusOK)
-	if !strings.Contains(dash.body, "SSO Corp") || !strings.Contains(dash.body, "new@sso-corp.test") {
+	if !strings.Contains(dash.body, "SSO Corp") || dash.testid(t, "dashboard-email") != "new@sso-corp.test" {
 		t.Fatalf("dashboard:\n%.2000s", dash.body)
 	}
 	_ = orgID

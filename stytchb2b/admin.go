@@ -91,6 +91,7 @@ type Invitation struct {
 	Email       string
 	InvitedBy   string // the inviting member's ID ("" for none)
 	RedirectURL string
+	Roles       []string // role IDs to give the invitee besides stytch_member (none: the default)
 }
 
 // Invite emails an invitation with the inviting member's session (Stytch checks their
@@ -98,6 +99,7 @@ type Invitation struct {
 func (c *Client) Invite(ctx context.Context, sessionToken string, inv Invitation) error {
 	return doAsMember(ctx, c, "invite member", sessionToken, c.api.MagicLinks.Email.Invite, &email.InviteParams{
 		OrganizationID: inv.OrgID, EmailAddress: inv.Email, InviteRedirectURL: inv.RedirectURL, InvitedByMemberID: inv.InvitedBy,
+		Roles: inv.Roles,
 	}, &email.InviteRequestOptions{Authorization: asMember(sessionToken)})
 }
 

@@ -167,11 +167,14 @@ type MemberRow struct {
 type InviteData struct {
 	Email    string
 	Error    string
-	Cooldown Cooldown // sent too soon: why, and when they may try again
+	Cooldown Cooldown     // sent too soon: why, and when they may try again
+	Roles    []RoleOption // roles the inviter may give (as on the member rows); none: no picker
+	Chosen   []string     // the role IDs ticked, kept on a refusal
 }
 
 // SettingsData renders the organization's join settings (GET /settings).
 type SettingsData struct {
+	NoticeFor    string // the section its notice is about ("profile", "methods", "join", "mfa"); "" for the top
 	OrgName      string
 	Domains      string      // allowed email domains, one a line (as typed, on a 422)
 	JIT          bool        // people at those domains may join without an invite

@@ -93,7 +93,7 @@ func StepUpFragment(d StepUpData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = CooldownNote("stepup-cooldown", d.Cooldown).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = CooldownNote("stepup-cooldown", d.Cooldown, "/account/confirm").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -298,7 +298,7 @@ func WaitFragment(title string, c Cooldown, back, backLabel string) templ.Compon
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = CooldownNote("wait-cooldown", c).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = CooldownNote("wait-cooldown", c, "").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

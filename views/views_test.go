@@ -90,12 +90,17 @@ func TestCheckEmailFragment(t *testing.T) {
 	if doc.Find(`[data-testid="resend-form"] input[name=email]`).AttrOr("value", "") != "ada@acme.test" {
 		t.Fatal("resend posts the same address")
 	}
+	// The server would refuse a resend now: the button waits (app.js enables it at zero), and
+	// without JavaScript a link reloads the page once the time has passed.
+	if doc.Find(`#resend-button[disabled][data-cooldown]`).Length() != 1 || doc.Find(`#resend-cooldown noscript`).Length() != 1 {
+		t.Fatal("a disabled resend button, a reload link without JavaScript")
+	}
 	if doc.Find(`[data-testid="use-another-email"]`).AttrOr("href", "") != "/" || doc.Find(`[data-testid="mailbox-link"]`).Length() != 1 {
 		t.Fatal("links")
 	}
 	doc, _ = render(t, views.CheckEmailFragment(views.CheckEmailData{Email: "a@b.test"}))
-	if doc.Find(`[data-testid="mailbox-link"], [data-testid="resend-cooldown"]`).Length() != 0 {
-		t.Fatal("no mailbox link with real Stytch, no cooldown when none")
+	if doc.Find(`[data-testid="mailbox-link"], [data-testid="resend-cooldown"], #resend-button[disabled]`).Length() != 0 {
+		t.Fatal("no mailbox link with real Stytch, no cooldown when none, the resend button enabled")
 	}
 }
 
@@ -255,7 +260,49 @@ func TestCooldownInTheForm(t *testing.T) {
 	if doc.Find(`#login-cooldown [data-countdown="24"]`).Text() != "24 seconds" {
 		t.Fatal("a countdown app.js can tick")
 	}
+	// At zero app.js says only "You can try again now." (no "in 0 seconds") and enables the
+	// email buttons; SSO isn't limited, so it stays enabled.
+	if doc.Find(`#login-cooldown .countdown-wait [data-countdown]`).Length() != 1 || doc.Find(`#login-cooldown .countdown-ready[hidden]`).Length() != 1 {
+		t.Fatal("the waiting sentence and the ready one, apart")
+	}
+	if doc.Find(`#login-form button[disabled][data-cooldown]`).Length() != 2 {
+		t.Fatal("both email buttons wait for the countdown")
+	}
+	if !strings.Contains(doc.Find(`#login-cooldown noscript`).Text(), `href="/"`) { // noscript is raw text to a parser with scripting on
+		t.Fatal("without JavaScript, a link to reload the form")
+	}
 	if _, invalid := in.Attr("aria-invalid"); invalid {
 		t.Fatal("a cooldown isn't an invalid address")
+	}
+}
+
+// An address wraps after its "@" before it breaks anywhere else, the same on every page.
+func TestEmailWrapsAfterAt(t *testing.T) {
+	t.Parallel()
+	doc, _ := render(t, views.CheckEmailFragment(views.CheckEmailData{Email: "ada.lovelace@analytical-engines.test"}))
+	sent := doc.Find(`[data-testid="sent-to"] .email`)
+	if sent.Text() != "ada.lovelace@analytical-engines.test" || sent.Find("wbr").Length() != 1 {
+		t.Fatalf("the address %q, with a break opportunity after its @", sent.Text())
+	}
+	if html, _ := sent.Html(); !strings.Contains(html, "@<wbr/>analytical") {
+		t.Fatalf("the break opportunity sits right after the @: %s", html)
+	}
+}
+
+// Recovery codes can be copied (app.js, one a line) or downloaded as a text file (a data: link,
+// no JavaScript needed); the authenticator key can be copied as the app wants it (no spaces).
+func TestRecoveryCodesCopyAndDownload(t *testing.T) {
+	t.Parallel()
+	doc, _ := render(t, views.RecoveryCodesFragment(views.RecoveryCodesData{Codes: []string{"abcd-efgh-ijkl", "mnop-qrst-uvwx"}, Action: "/mfa/recovery-codes", Label: "I saved them"}))
+	if doc.Find(`button[data-copy="recovery-code-list"][hidden]`).Length() != 1 || doc.Find("#recovery-code-list").AttrOr("data-copy-text", "") != "abcd-efgh-ijkl\nmnop-qrst-uvwx" {
+		t.Fatal("a copy button (shown by app.js) for the codes, one a line")
+	}
+	dl := doc.Find(`[data-testid="download-recovery-codes"]`)
+	if dl.AttrOr("download", "") == "" || dl.AttrOr("href", "") != "data:text/plain;charset=utf-8,abcd-efgh-ijkl%0D%0Amnop-qrst-uvwx%0D%0A" {
+		t.Fatalf("a download link: %q", dl.AttrOr("href", ""))
+	}
+	doc, _ = render(t, views.TOTPSetup(views.TOTPSetupData{Secret: "ABCDEFGHIJKLMNOP", QRCode: "data:image/png;base64,AA=="}))
+	if doc.Find(`button[data-copy="totp-secret"]`).Length() != 1 || doc.Find("#totp-secret").AttrOr("data-copy-text", "") != "ABCDEFGHIJKLMNOP" {
+		t.Fatal("a copy button for the key, copying it without the grouping spaces")
 	}
 }

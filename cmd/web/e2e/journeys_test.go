@@ -20,16 +20,32 @@ func TestJourneyNewUserSignsUpAndLogsOut(t *testing.T) {
 		b.submitInvalid("#login-form", "email", "not-an-email", "email-error", "/login")
 		b.requestLink(email)
 
-		// Asking again at once is refused where it was asked, with the address, counting down.
+		// Asking again at once: the resend button waits (disabled) for its countdown, and the
+		// email form is refused where it was asked, with the address, counting down.
+		if b.count(`#resend-form button[type="submit"][disabled]`) != 1 {
+			t.Errorf("e2e [%s]: the resend button is enabled while the server would refuse it", b.who())
+		}
 		b.expectHTTPError("/login", 429)
-		b.click("Send the link again", `#resend-form button[type="submit"]`)
+		b.click("Use another email", tid("use-another-email"))
+		b.waitFor("login-form")
+		b.click("Email me a sign-in link", `#login-form button[type="submit"]`) // the address is kept
 		b.waitFor("cooldown")
 		if got := b.text("cooldown"); !strings.Contains(got, email) || !strings.Contains(got, "you can ask for another in") {
 			t.Errorf("e2e [%s]: the cooldown says %q", b.who(), got)
 		}
 		b.wantCountdown()
-		b.wantFocus("resend-button") // named by the cooldown (aria-describedby)
-		link := b.openNewestMail(email, true)
+		b.wantFocus("email") // named by the cooldown (aria-describedby)
+		if b.count(`#login-form button[data-testid="send-link"][disabled]`) != 1 {
+			t.Errorf("e2e [%s]: the send button is enabled during the cooldown", b.who())
+		}
+		if b.js { // the countdown's end, brought forward: only "try again now", the buttons back
+			evalOr(b, `(document.querySelector("[data-countdown]").dataset.until = String(Date.now()), "")`, "")
+			time.Sleep(600 * time.Millisecond)
+			if got := evalOr(b, `document.querySelector('[data-testid="cooldown"]').innerText.trim()`, ""); got != "You can try again now." || b.count(`#login-form button[disabled]`) != 0 {
+				t.Errorf("e2e [js-on]: at the countdown's end it says %q, with %d buttons disabled", got, b.count(`#login-form button[disabled]`))
+			}
+		}
+		link := b.openNewestMail(email, false)
 		b.pressContinue("chooser")
 		if !b.has("no-orgs") || !b.has("create-org") {
 			t.Fatalf("e2e [%s]: a new email should see 'no organizations yet' and the create form", b.who())
