@@ -151,6 +151,10 @@ func stepForms(p MFAPending, mode views.MFAMode, r refusal) ([]templ.Component, 
 		form.Mode, form.OrgName, form.Errors, form.Typed = mode, p.Org.Name, r.of(f.method), r.typed
 		ss = append(ss, shown{f: f, form: form})
 	}
+	if settingUp := func(s shown) bool { return s.form.Setup != nil }; slices.ContainsFunc(ss, settingUp) {
+		// An authenticator app being set up (its QR code shown) is the page's one task.
+		ss = slices.DeleteFunc(ss, func(s shown) bool { return !settingUp(s) })
+	}
 	sentFirst := func(a, b shown) int { return cmp.Compare(btoi(b.form.Sent), btoi(a.form.Sent)) }
 	if mode == views.MFAVerify {
 		slices.SortStableFunc(ss, sentFirst)

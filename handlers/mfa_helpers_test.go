@@ -117,6 +117,9 @@ func (b *browser) enrolTOTP() (string, []string) {
 	if src := page.doc(t).Find(`[data-testid="totp-qr"]`).AttrOr("src", ""); !strings.HasPrefix(src, "data:image/png;base64,") {
 		t.Fatalf("QR code src %.40q, want a PNG data URL", src)
 	}
+	if page.doc(t).Find(`[data-testid="phone-form"], [data-testid="text-me-form"]`).Length() != 0 {
+		t.Fatal("while the app is being set up (QR code shown), the page offers nothing else")
+	}
 	wantRedirect(t, b.post("/mfa/totp", url.Values{"code": {e.totp(s)}}, false), "/mfa/recovery-codes")
 	r := b.get("/mfa/recovery-codes", false)
 	wantStatus(t, r, http.StatusOK)

@@ -34,12 +34,13 @@ func or(first bool, a, b string) string {
 // CodeForm is a form that sends one one-time code: its id (also its data-testid), where it
 // posts, the region htmx swaps, a heading ("" for none), the field and the button's words.
 type CodeForm struct {
-	ID      string
-	Action  string
-	Target  string
-	Heading string
-	Button  string
-	Field   CodeInput
+	ID        string
+	Action    string
+	Target    string
+	Heading   string
+	Button    string
+	Secondary bool // not the page's main action: a secondary button
+	Field     CodeInput
 }
 
 // CodeInput is a one-time code field: its id, label, hint and problem ("" for none), and the
