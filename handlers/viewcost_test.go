@@ -111,69 +111,7 @@ func TestViewCost(t *testing.T) {
 		{"whole view: `GET /dashboard` with the metrics middleware", serve(metered, "/dashboard", cookie, false)},
 		{"`GET /healthz` with the metrics middleware", serve(metered, "/healthz", nil, false)},
 	}
-	// Blocks of k, alternating which goes first, after a warm-up block each.
-	k, blocks := 100, 30
-	block := func(op func() error) (time.Duration, error) {
-		t0 := time.Now()
-		for range k {
-			if err := op(); err != nil {
-				return 0, err
-			}
-		}
-		return time.Since(t0), nil
-	}
-	// paired returns b's median time per op and the median ratio b/a over the block pairs:
-	// a block that another process preempted is an outlier the median leaves out.
-	paired := func(a, b func() error) (perOp time.Duration, ratio float64) {
-		var ratios []float64
-		var times []time.Duration
-		for i := range blocks + 1 {
-			first, second := a, b
-			if i%2 == 1 {
-				first, second = b, a
-			}
-			d1, err1 := block(first)
-			d2, err2 := block(second)
-			if err := errors.Join(err1, err2); err != nil {
-				t.Fatal(err)
-			}
-			if i%2 == 1 {
-				d1, d2 = d2, d1
-			}
-			if i > 0 {
-				ratios, times = append(ratios, float64(d2)/float64(d1)), append(times, d2/time.Duration(k))
-			}
-		}
-		slices.Sort(ratios)
-		slices.Sort(times)
-		return times[len(times)/2], ratios[len(ratios)/2]
-	}
-	var out strings.Builder
-	fmt.Fprintf(&out, "| Part | ns/op | allocs/op | × `GET /healthz` |\n|---|---:|---:|---:|\n")
-	for _, p := range parts {
-		// Blocks of about 200 µs (at least 10 ops): long enough for the clock, short enough
-		// that few are preempted by the other processes on this machine.
-		t0 := time.Now()
-		for range 20 {
-			p.op()
-		}
-		k, blocks = min(max(int(200*time.Microsecond/(time.Since(t0)/20+1)), 10), 1000), 100
-		perOp, ratio := paired(healthz, p.op)
-		allocs := testing.AllocsPerRun(200, func() { p.op() })
-		fmt.Fprintf(&out, "| %s | %d | %.0f | %.2f |\n", p.name, perOp.Nanoseconds(), allocs, ratio)
-	}
-	// The metrics middleware's share of a view: the two whole views, alternating.
-	plain, withMetrics := parts[index(parts, "whole view: `GET /dashboard`")].op, parts[index(parts, "whole view: `GET /dashboard` with the metrics middleware")].op
-	// Whole views take tens of µs: short blocks, many of them, so fewer are preempted.
-	k, blocks = 10, 300
-	var shares []string
-	for range 3 {
-		_, ratio := paired(plain, withMetrics)
-		shares = append(shares, fmt.Sprintf("%+.1f %%", 100*(ratio-1)))
-	}
-	fmt.Fprintf(&out, "\nMetrics middleware's share of a dashboard view (median over %d blocks of %d views each, alternating; three times): %s.\n",
-		blocks, k, strings.Join(shares, ", "))
-	t.Log("\n" + out.String())
+	t.Log("\n" + viewCostReport(t, healthz, parts))
 }
 
 func index(parts []viewPart, name string) int {
@@ -184,4 +122,74 @@ func index(parts []viewPart, name string) int {
 func withMetrics(h http.Handler) http.Handler {
 	m := metrics.New()
 	return m.Middleware(m.Routes(h))
+}
+
+// paired times blocks of k runs of a and of b, alternating which goes first, after a warm-up
+// pair, and returns b's median time per op and the median ratio b/a over the block pairs: a
+// block that another process preempted is an outlier the median leaves out.
+func paired(t *testing.T, a, b func() error, k, blocks int) (perOp time.Duration, ratio float64) {
+	t.Helper()
+	block := func(op func() error) (time.Duration, error) {
+		t0 := time.Now()
+		for range k {
+			if err := op(); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(t0), nil
+	}
+	var ratios []float64
+	var times []time.Duration
+	for i := range blocks + 1 {
+		first, second := a, b
+		if i%2 == 1 {
+			first, second = b, a
+		}
+		d1, err1 := block(first)
+		d2, err2 := block(second)
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			d1, d2 = d2, d1
+		}
+		if i > 0 {
+			ratios, times = append(ratios, float64(d2)/float64(d1)), append(times, d2/time.Duration(k))
+		}
+	}
+	slices.Sort(ratios)
+	slices.Sort(times)
+	return times[len(times)/2], ratios[len(ratios)/2]
+}
+
+// viewCostReport measures each part against healthz, then the metrics middleware's share of a
+// whole view, as a Markdown table and a sentence.
+func viewCostReport(t *testing.T, healthz func() error, parts []viewPart) string {
+	t.Helper()
+	var out strings.Builder
+	fmt.Fprintf(&out, "| Part | ns/op | allocs/op | × `GET /healthz` |\n|---|---:|---:|---:|\n")
+	for _, p := range parts {
+		// Blocks of about 200 µs (at least 10 ops): long enough for the clock, short enough
+		// that few are preempted by the other processes on this machine.
+		t0 := time.Now()
+		for range 20 {
+			p.op()
+		}
+		k := min(max(int(200*time.Microsecond/(time.Since(t0)/20+1)), 10), 1000)
+		perOp, ratio := paired(t, healthz, p.op, k, 100)
+		allocs := testing.AllocsPerRun(200, func() { p.op() })
+		fmt.Fprintf(&out, "| %s | %d | %.0f | %.2f |\n", p.name, perOp.Nanoseconds(), allocs, ratio)
+	}
+	// The metrics middleware's share of a view: the two whole views, alternating.
+	plain, withMetrics := parts[index(parts, "whole view: `GET /dashboard`")].op, parts[index(parts, "whole view: `GET /dashboard` with the metrics middleware")].op
+	// Whole views take tens of µs: short blocks, many of them, so fewer are preempted.
+	k, blocks := 10, 300
+	var shares []string
+	for range 3 {
+		_, ratio := paired(t, plain, withMetrics, k, blocks)
+		shares = append(shares, fmt.Sprintf("%+.1f %%", 100*(ratio-1)))
+	}
+	fmt.Fprintf(&out, "\nMetrics middleware's share of a dashboard view (median over %d blocks of %d views each, alternating; three times): %s.\n",
+		blocks, k, strings.Join(shares, ", "))
+	return out.String()
 }

@@ -54,6 +54,12 @@ func TestLoadConfig(t *testing.T) {
 			t.Errorf("a set BASE_URL wins: %v (%v)", c.BaseURL, err)
 		}
 	})
+}
+
+// LoadConfig accepts every loopback BASE_URL and refuses what can't work, naming each problem.
+func TestLoadConfigRefusals(t *testing.T) {
+	t.Parallel()
+	env := envOf
 	for _, base := range []string{"http://localhost:8080", "https://localhost", "http://127.0.0.1:3000", "http://127.1.2.3", "http://[::1]:3000"} {
 		if _, err := LoadConfig(env("BASE_URL", base)); err != nil {
 			t.Errorf("loopback BASE_URL %s refused: %v", base, err)

@@ -15,12 +15,7 @@ import (
 // the organization, and delete it (the wrong URL name first).
 func TestJourneyAdminRoundTwo(t *testing.T) {
 	runJourney(t, func(t *testing.T, b *browser) {
-		admin := b.admin()
-		admin.signIn("boss@round2.test")
-		admin.createOrg("Round Two")
-		admin.invite("ann@round2.test")
-		b.openNewestMail("ann@round2.test", false)
-		b.pressContinue("dashboard")
+		admin := roundTwoTeam(b)
 
 		// Promote Ann: her next request reaches the settings.
 		annRow := `[data-testid="member-row"][data-email="ann@round2.test"]`
@@ -113,4 +108,16 @@ func (b *browser) waitContains(testid, want string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	b.t.Fatalf("e2e [%s]: %s shows %q, want it to contain %q (at %s)", b.who(), testid, got, want, b.locationOr("?"))
+}
+
+// roundTwoTeam signs the boss in, creates the organization and brings Ann (b) in by an
+// invitation; it returns the boss's browser.
+func roundTwoTeam(b *browser) *browser {
+	admin := b.admin()
+	admin.signIn("boss@round2.test")
+	admin.createOrg("Round Two")
+	admin.invite("ann@round2.test")
+	b.openNewestMail("ann@round2.test", false)
+	b.pressContinue("dashboard")
+	return admin
 }
