@@ -278,6 +278,13 @@ func (b *browser) settle() {
 		if strings.Contains(state, "|complete|") && strings.HasSuffix(state, "|0") && time.Since(stableSince) >= 300*time.Millisecond {
 			return
 		}
+		// A complete document whose address and loads have not moved for 5 s, with one request
+		// still counted in flight: on a loaded machine DevTools has been seen to drop a request's
+		// end event (the server never logged the request). Say so rather than fail the step.
+		if strings.Contains(state, "|complete|") && strings.HasSuffix(state, "|1") && time.Since(stableSince) >= 5*time.Second {
+			b.t.Logf("e2e [%s]: settled with one request still counted in flight (%s): its end event never came", b.who(), last)
+			return
+		}
 	}
 	b.rec.mu.Lock()
 	pending := slices.Collect(maps.Values(b.rec.inflight))
